@@ -1,0 +1,47 @@
+"""A workbench runtime whose ``user`` service is the logged-in Django user, like the LMS's.
+
+xblock-sdk's workbench takes the student from a ``?student=`` query parameter; the LMS takes
+the person from the authenticated session. The tests check who can see what, so the project
+serves the workbench through this runtime, which answers the same ``opt_attrs`` as the LMS.
+"""
+from workbench.runtime import WorkbenchRuntime
+from xblock.reference.user_service import UserService, XBlockUser
+
+
+class DjangoUserService(UserService):
+    """The LMS's user service, backed by ``request.user``."""
+
+    def __init__(self, user, **kwargs):
+        super().__init__(**kwargs)
+        self._user = user
+
+    def get_current_user(self):
+        user = self._user
+        if user is None or not user.is_authenticated:
+            xb_user = XBlockUser(is_current_user=True)
+            xb_user.opt_attrs["edx-platform.is_authenticated"] = False
+            return xb_user
+        xb_user = XBlockUser(is_current_user=True, emails=[user.email],
+                             full_name=user.get_full_name())
+        xb_user.opt_attrs.update({
+            "edx-platform.user_id": user.id,
+            "edx-platform.username": user.username,
+            "edx-platform.user_is_staff": user.is_staff,
+            "edx-platform.is_authenticated": True,
+        })
+        return xb_user
+
+
+class ZoomWorkbenchRuntime(WorkbenchRuntime):
+    """The workbench runtime, with the Django user as the current user."""
+
+    def __init__(self, user=None):
+        student_id = str(user.id) if user is not None and user.is_authenticated else "anonymous"
+        super().__init__(student_id)
+        self._services["user"] = DjangoUserService(user)
+
+    def handler_url(self, block, handler_name, suffix="", query="", thirdparty=False):
+        url = super().handler_url(block, handler_name, suffix, query, thirdparty)
+        # The user comes from the session, not from a ?student= parameter anyone could edit.
+        return url.replace(f"?student={block.scope_ids.user_id}&", "?").replace(
+            f"?student={block.scope_ids.user_id}", "")

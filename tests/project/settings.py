@@ -1,0 +1,112 @@
+"""The workbench project: xblock-sdk's workbench plus zoom-xblock loaded the way the LMS loads it.
+
+Plugin apps, settings, URLs and signal receivers come through edx-django-utils' own plugin
+API (``get_plugin_apps``, ``add_plugins``, ``get_plugin_url_patterns``,
+``connect_plugin_receivers``), from the package's entry points, exactly as in the LMS.
+
+Two tiers, chosen by ``ZOOM_XBLOCK_TEST_TIER``:
+- ``default``: SQLite and eager Celery; runs anywhere.
+- ``services``: MariaDB (``ZOOM_XBLOCK_DB_*``, default 127.0.0.1:3306 root), Redis
+  (``ZOOM_XBLOCK_REDIS_URL``, default redis://127.0.0.1:6379/) as Celery broker and cache,
+  and a real Celery worker process.
+"""
+import os
+from pathlib import Path
+
+from edx_django_utils.plugins import add_plugins, get_plugin_apps
+from workbench.settings import *  # noqa: F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
+from workbench.settings import INSTALLED_APPS as WORKBENCH_APPS
+from workbench.settings import MIDDLEWARE as WORKBENCH_MIDDLEWARE
+from workbench.settings import TEMPLATES as WORKBENCH_TEMPLATES
+
+PROJECT = "lms.djangoapp"
+TIER = os.environ.get("ZOOM_XBLOCK_TEST_TIER", "default")
+SERVICES = TIER == "services"
+VAR_DIR = Path(os.environ.get("ZOOM_XBLOCK_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = os.environ.get("ZOOM_XBLOCK_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "zoom-xblock-workbench-not-secret")
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+ROOT_URLCONF = "tests.project.urls"
+LMS_ROOT_URL = os.environ.get("LMS_ROOT_URL", "http://127.0.0.1:8000")
+ZOOM_XBLOCK_PLATFORM = "standalone"
+LOGIN_URL = "/accounts/login/"
+USE_TZ = True
+TIME_ZONE = "UTC"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français")]
+LANGUAGE_CODE = "en"
+
+INSTALLED_APPS = [
+    *(app for app in WORKBENCH_APPS if app != "djpyfs"),
+    "zoom_xblock.standalone",
+    "tests.project.apps.WorkbenchProjectConfig",
+    *get_plugin_apps(PROJECT),
+]
+MIDDLEWARE = [
+    WORKBENCH_MIDDLEWARE[0],
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    *WORKBENCH_MIDDLEWARE[2:],
+]
+TEMPLATES = [
+    {**WORKBENCH_TEMPLATES[0],
+     "DIRS": [*WORKBENCH_TEMPLATES[0]["DIRS"], str(Path(__file__).parent / "templates")]},
+]
+WORKBENCH = {
+    "reset_state_on_restart": False,
+    "services": {
+        "settings": "workbench.services.SettingsService",
+    },
+}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"zoom_xblock": {"handlers": ["console"], "level": "INFO"}},
+}
+
+if SERVICES:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "NAME": os.environ.get("ZOOM_XBLOCK_DB_NAME", "zoom_xblock"),
+            "USER": os.environ.get("ZOOM_XBLOCK_DB_USER", "root"),
+            "PASSWORD": os.environ.get("ZOOM_XBLOCK_DB_PASSWORD", ""),
+            "HOST": os.environ.get("ZOOM_XBLOCK_DB_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("ZOOM_XBLOCK_DB_PORT", "3306"),
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"},
+        }
+    }
+    REDIS_URL = os.environ.get("ZOOM_XBLOCK_REDIS_URL", "redis://127.0.0.1:6379/")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL + "1",
+            "KEY_PREFIX": os.environ.get("ZOOM_XBLOCK_CACHE_PREFIX", "zoomtest"),
+        }
+    }
+    CELERY_BROKER_URL = REDIS_URL + "2"
+    CELERY_TASK_ALWAYS_EAGER = False
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / os.environ.get("ZOOM_XBLOCK_SQLITE", "workbench.sqlite3")),
+            "TEST": {"NAME": None},
+        }
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = os.environ.get("ZOOM_XBLOCK_EAGER", "1") == "1"
+
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+
+ZOOM_XBLOCK = {}
+
+# Plugin settings last, as the LMS applies them after its own (edx-django-utils).
+add_plugins(__name__, PROJECT, "common")
+add_plugins(__name__, PROJECT, "test")

@@ -1,0 +1,55 @@
+"""Workbench pages and handlers served as the logged-in user, plus demo conveniences."""
+from django.contrib.auth import get_user_model, login
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.csrf import ensure_csrf_cookie
+from workbench.scenarios import get_scenarios
+from xblock.django.request import django_to_webob_request, webob_to_django_response
+from xblock.exceptions import NoSuchUsage
+
+from tests.project.runtime import ZoomWorkbenchRuntime
+
+
+@ensure_csrf_cookie
+def show_scenario(request, scenario_id, view_name="student_view"):
+    """Render a scenario's block with the logged-in user as the current user."""
+    scenario = get_scenarios().get(scenario_id)
+    if scenario is None:
+        raise Http404
+    runtime = ZoomWorkbenchRuntime(request.user)
+    block = runtime.get_block(scenario.usage_id)
+    fragment = block.render(view_name, {})
+    return render(request, "zoom_workbench/block.html", {
+        "scenario": scenario, "scenario_id": scenario_id, "view_name": view_name,
+        "body": fragment.body_html(), "head_html": fragment.head_html(),
+        "foot_html": fragment.foot_html(), "user": request.user,
+    })
+
+
+def handler(request, usage_id, handler_slug, suffix=""):
+    """Call a block handler as the logged-in user (the LMS's behaviour)."""
+    runtime = ZoomWorkbenchRuntime(request.user)
+    try:
+        block = runtime.get_block(usage_id)
+    except NoSuchUsage as error:
+        raise Http404 from error
+    webob_request = django_to_webob_request(request)
+    webob_request.path_info_pop()
+    webob_request.path_info_pop()
+    return webob_to_django_response(runtime.handle(block, handler_slug, webob_request, suffix))
+
+
+def index(request):
+    """The list of demo scenarios and who can log in."""
+    scenarios = sorted(get_scenarios().items())
+    users = get_user_model().objects.order_by("id")[:20]
+    return render(request, "zoom_workbench/index.html", {"scenarios": scenarios, "users": users})
+
+
+def login_as(request, username):
+    """Demo only: log in as one of the seeded users without a password."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise Http404
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return HttpResponseRedirect(request.GET.get("next") or "/")

@@ -1,0 +1,69 @@
+"""Enrollment signals become durable intent and one sync per session (default tier: eager)."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.utils import COURSE, enroll, make_user, unenroll
+from zoom_xblock.models import Registration, ZoomSession
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _session(**fields):
+    defaults = {"usage_key": "block-v1:Demo+Zoom+2026+type@zoom+block@one", "course_key": COURSE,
+                "title": "Office hours", "start": timezone.now(),
+                "status": ZoomSession.Status.SCHEDULED}
+    return ZoomSession.objects.create(**{**defaults, **fields})
+
+
+def test_enrolling_records_the_learner_for_every_session_of_the_course():
+    first = _session()
+    second = _session(usage_key="block-v1:Demo+Zoom+2026+type@zoom+block@two")
+    _session(usage_key="other", course_key="course-v1:Other+X+1")
+    ada = make_user("ada")
+    enroll(ada)
+    for session in (first, second):
+        row = Registration.objects.get(session=session, user_id=ada.id)
+        assert (row.email, row.wanted, row.state) == ("ada@example.com", True, "pending")
+    assert Registration.objects.filter(user_id=ada.id).count() == 2
+
+
+def test_unenrolling_marks_the_learner_as_no_longer_wanted():
+    session = _session()
+    ada = make_user("ada")
+    enroll(ada)
+    unenroll(ada)
+    assert Registration.objects.get(session=session, user_id=ada.id).wanted is False
+    enroll(ada)
+    assert Registration.objects.get(session=session, user_id=ada.id).wanted is True
+
+
+def test_deleted_sessions_are_left_alone():
+    session = _session(status=ZoomSession.Status.DELETED)
+    enroll(make_user("ada"))
+    assert not Registration.objects.filter(session=session).exists()
+
+
+def test_an_enrollment_costs_few_queries_and_one_nudge_per_session(monkeypatch, settings):
+    settings.ZOOM_XBLOCK = {"SYNC_DEBOUNCE_SECONDS": 5}
+    sent = []
+    monkeypatch.setattr("zoom_xblock.intents._send",
+                        lambda name, *args, **kw: sent.append((name, args)))
+    first = _session()
+    second = _session(usage_key="block-v1:Demo+Zoom+2026+type@zoom+block@two")
+    ada = make_user("ada")
+    with CaptureQueriesContext(connection) as queries:
+        enroll(ada)
+    ours = [q["sql"] for q in queries if "zoom_xblock_" in q["sql"]]
+    assert len(ours) <= 3, ours
+    # One debounced nudge for the course (not per learner, not per signal) ...
+    assert sent == [("zoom_xblock.tasks.sync_course", (COURSE, "enrollment"))]
+    enroll(make_user("bob"))
+    assert len(sent) == 1
+    # ... which fans out to one sync per marked session.
+    from zoom_xblock import sync
+
+    sent.clear()
+    sync.fan_out_course(COURSE, "enrollment")
+    assert sorted(args[0] for _name, args in sent) == [first.id, second.id]

@@ -1,0 +1,61 @@
+"""The Django app that edx-django-utils installs into the LMS and Studio (CMS)."""
+from django.apps import AppConfig
+
+LMS = "lms.djangoapp"
+CMS = "cms.djangoapp"
+SIGNALS = "zoom_xblock.receivers"
+
+
+def _receiver(func, signal, uid=None):
+    return {
+        "receiver_func_name": func,
+        "signal_path": signal,
+        "dispatch_uid": uid or f"zoom_xblock.{func}",
+    }
+
+
+RECEIVERS = [
+    _receiver("enrollment_changed", "openedx_events.learning.signals.COURSE_ENROLLMENT_CREATED",
+              "zoom_xblock.enrollment_created"),
+    _receiver("enrollment_changed", "openedx_events.learning.signals.COURSE_ENROLLMENT_CHANGED"),
+    _receiver("enrollment_changed",
+              "openedx_events.learning.signals.COURSE_UNENROLLMENT_COMPLETED",
+              "zoom_xblock.unenrollment_completed"),
+    _receiver("grade_changed",
+              "openedx_events.learning.signals.PERSISTENT_GRADE_SUMMARY_CHANGED"),
+    _receiver("passing_status_changed",
+              "openedx_events.learning.signals.COURSE_PASSING_STATUS_UPDATED"),
+    _receiver("user_logged_in", "django.contrib.auth.signals.user_logged_in"),
+    _receiver("block_deleted", "openedx_events.content_authoring.signals.XBLOCK_DELETED"),
+    _receiver("block_duplicated", "openedx_events.content_authoring.signals.XBLOCK_DUPLICATED"),
+]
+
+
+class ZoomXBlockConfig(AppConfig):
+    """zoom-xblock's models, URLs (webhooks, Join, calendar, reports), settings and receivers."""
+
+    name = "zoom_xblock"
+    label = "zoom_xblock"
+    verbose_name = "Zoom XBlock"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    plugin_app = {
+        "url_config": {
+            LMS: {"namespace": "zoom_xblock", "regex": r"^zoom/", "relative_path": "urls"},
+        },
+        "settings_config": {
+            project: {
+                "common": {"relative_path": "settings.common"},
+                "production": {"relative_path": "settings.production"},
+                "test": {"relative_path": "settings.test"},
+            }
+            for project in (LMS, CMS)
+        },
+        "signals_config": {
+            LMS: {"relative_path": "receivers", "receivers": RECEIVERS},
+            CMS: {
+                "relative_path": "receivers",
+                "receivers": [r for r in RECEIVERS if "content_authoring" in r["signal_path"]],
+            },
+        },
+    }

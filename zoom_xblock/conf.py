@@ -1,0 +1,115 @@
+"""One typed, lazy view of the ``ZOOM_XBLOCK`` Django setting.
+
+Operators set a dict ``ZOOM_XBLOCK`` (Tutor patch, YAML or settings file); every key can also
+come from the environment (``ZOOM_ACCOUNT_ID`` ...), which wins over the defaults but not over
+an explicit setting. Nothing is read at import time: plugin settings are applied after the
+operator's YAML, so the values are looked up on every call to :func:`get_config`.
+"""
+import os
+from dataclasses import dataclass, fields
+
+from django.conf import settings
+
+DEFAULT_API_BASE_URL = "https://api.zoom.us/v2"
+DEFAULT_OAUTH_URL = "https://zoom.us/oauth/token"
+SECRET_KEYS = ("CLIENT_SECRET", "WEBHOOK_SECRET_TOKEN")
+
+# setting key -> (environment variable, default)
+DEFAULTS = {
+    "ACCOUNT_ID": ("ZOOM_ACCOUNT_ID", ""),
+    "CLIENT_ID": ("ZOOM_CLIENT_ID", ""),
+    "CLIENT_SECRET": ("ZOOM_CLIENT_SECRET", ""),
+    "WEBHOOK_SECRET_TOKEN": ("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
+    "API_BASE_URL": ("ZOOM_API_BASE_URL", ""),
+    "OAUTH_URL": ("ZOOM_OAUTH_URL", DEFAULT_OAUTH_URL),
+    "PLAN": ("ZOOM_PLAN", "pro"),
+    "RATE_SCALE": ("ZOOM_RATE_SCALE", 1.0),
+    "WEBINARS_ENABLED": ("ZOOM_WEBINARS_ENABLED", True),
+    "ZOOM_EMAILS": ("ZOOM_EMAILS", False),
+    "ACCESS_VALIDATION": ("ZOOM_ACCESS_VALIDATION", True),
+    "PRE_START_SYNC_MINUTES": ("ZOOM_PRE_START_SYNC_MINUTES", 30),
+    "SWEEP_INTERVAL_MINUTES": ("ZOOM_SWEEP_INTERVAL_MINUTES", 15),
+    "SYNC_DEBOUNCE_SECONDS": ("ZOOM_SYNC_DEBOUNCE_SECONDS", 5),
+    "REPORT_DELAY_MINUTES": ("ZOOM_REPORT_DELAY_MINUTES", 15),
+    "WEBHOOK_TOLERANCE_SECONDS": ("ZOOM_WEBHOOK_TOLERANCE_SECONDS", 300),
+    "WEBHOOK_MAX_BODY_BYTES": ("ZOOM_WEBHOOK_MAX_BODY_BYTES", 256 * 1024),
+    "DRIFT_POLICY": ("ZOOM_DRIFT_POLICY", "restore"),
+    "JOIN_TIMEOUT_SECONDS": ("ZOOM_JOIN_TIMEOUT_SECONDS", 4.0),
+    "HTTP_TIMEOUT_SECONDS": ("ZOOM_HTTP_TIMEOUT_SECONDS", 10.0),
+    "REDIS_URL": ("ZOOM_REDIS_URL", ""),
+    "CELERY_QUEUE": ("ZOOM_CELERY_QUEUE", ""),
+}
+
+
+def _coerce(value, default):
+    """Turn an environment string into the type of its default."""
+    if not isinstance(value, str) or isinstance(default, str):
+        return value
+    if isinstance(default, bool):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    return value
+
+
+@dataclass(frozen=True)
+class ZoomConfig:  # pylint: disable=too-many-instance-attributes
+    """The plugin's configuration, as the operator set it."""
+
+    account_id: str
+    client_id: str
+    client_secret: str
+    webhook_secret_token: str
+    api_base_url: str
+    oauth_url: str
+    plan: str
+    rate_scale: float
+    webinars_enabled: bool
+    zoom_emails: bool
+    access_validation: bool
+    pre_start_sync_minutes: int
+    sweep_interval_minutes: int
+    sync_debounce_seconds: int
+    report_delay_minutes: int
+    webhook_tolerance_seconds: int
+    webhook_max_body_bytes: int
+    drift_policy: str
+    join_timeout_seconds: float
+    http_timeout_seconds: float
+    redis_url: str
+    celery_queue: str
+
+    @property
+    def missing_credentials(self) -> list[str]:
+        """Names of the settings Zoom needs that are empty (never their values)."""
+        names = {"account_id": "ACCOUNT_ID", "client_id": "CLIENT_ID",
+                 "client_secret": "CLIENT_SECRET"}
+        return [name for attr, name in names.items() if not getattr(self, attr)]
+
+    @property
+    def is_configured(self) -> bool:
+        """True when the plugin has what it needs to call Zoom."""
+        return not self.missing_credentials
+
+    def __repr__(self):
+        # Secrets never reach a log line or an error page through repr().
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in SECRET_KEYS:
+            if shown[name.lower()]:
+                shown[name.lower()] = "***"
+        return f"ZoomConfig({shown})"
+
+
+def get_config() -> ZoomConfig:
+    """Read ``settings.ZOOM_XBLOCK`` (falling back to the environment, then the defaults)."""
+    configured = getattr(settings, "ZOOM_XBLOCK", None) or {}
+    values = {}
+    for key, (env_name, default) in DEFAULTS.items():
+        if configured.get(key) not in (None, ""):
+            value = configured[key]
+        else:
+            value = os.environ.get(env_name, default)
+        values[key.lower()] = _coerce(value, default)
+    return ZoomConfig(**values)

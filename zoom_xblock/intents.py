@@ -1,0 +1,112 @@
+"""Durable intent: what receivers and views record so that nothing is lost if Celery is not.
+
+Each function writes to the database in the caller's transaction and schedules the Celery
+nudge with ``transaction.on_commit``. A nudge that cannot be queued (broker down) is only
+logged: the periodic sweep finds the recorded intent and does the work later.
+"""
+import logging
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from zoom_xblock.conf import get_config
+from zoom_xblock.models import Registration, ZoomSession
+
+log = logging.getLogger(__name__)
+
+ACTIVE_STATUSES = (
+    ZoomSession.Status.DRAFT,
+    ZoomSession.Status.CREATING,
+    ZoomSession.Status.UPDATING,
+    ZoomSession.Status.SCHEDULED,
+    ZoomSession.Status.FAILED,
+    ZoomSession.Status.DEFERRED,
+)
+DEBOUNCE_KEY = "zoom_xblock:sync-queued:{}"
+
+
+def request_course_sync(course_key: str, trigger: str) -> None:
+    """Mark every live session of the course as needing a sync (one UPDATE), then nudge once.
+
+    The nudge is per course and debounced; the task it starts queues one sync per marked
+    session, so an enrollment storm costs one task per session per window, not per learner.
+    """
+    marked = ZoomSession.objects.filter(course_key=course_key, status__in=ACTIVE_STATUSES).update(
+        sync_requested_at=timezone.now()
+    )
+    if marked:
+        transaction.on_commit(lambda: nudge_course(course_key, trigger))
+
+
+def request_user_sync(user_id: int, trigger: str) -> None:
+    """Nudge the sessions where this learner has a place or could have one (login)."""
+    session_ids = list(
+        Registration.objects.filter(user_id=user_id, session__status__in=ACTIVE_STATUSES)
+        .exclude(state=Registration.State.REGISTERED)
+        .values_list("session_id", flat=True)
+    )
+    if session_ids:
+        ZoomSession.objects.filter(id__in=session_ids).update(sync_requested_at=timezone.now())
+        transaction.on_commit(lambda: nudge_sync(session_ids, trigger))
+
+
+def request_session_deletion(usage_key: str) -> None:
+    """The block was deleted: delete its meeting in Zoom (after commit)."""
+    updated = ZoomSession.objects.filter(usage_key=usage_key).exclude(
+        status=ZoomSession.Status.DELETED
+    ).update(status=ZoomSession.Status.DELETING)
+    if updated:
+        transaction.on_commit(lambda: _send("zoom_xblock.tasks.delete_session", usage_key))
+
+
+DESIRED_FIELDS = (
+    "kind", "title", "agenda", "start", "duration_minutes", "timezone", "host_email",
+    "alternative_hosts", "capacity", "join_window_minutes", "prerequisite",
+    "completion_threshold_percent", "weight", "zoom_emails", "auto_recording",
+)
+
+
+def copy_session(source_usage_key: str, usage_key: str, course_key: str | None = None) -> None:
+    """A duplicated block gets its own meeting: copy the desired settings, never Zoom's ids."""
+    source = ZoomSession.objects.filter(usage_key=source_usage_key).first()
+    if source is None or ZoomSession.objects.filter(usage_key=usage_key).exists():
+        return
+    values = {name: getattr(source, name) for name in DESIRED_FIELDS}
+    copy = ZoomSession.objects.create(
+        usage_key=usage_key, course_key=course_key or source.course_key, **values
+    )
+    transaction.on_commit(lambda: _send("zoom_xblock.tasks.apply_session", copy.id))
+
+
+def nudge_course(course_key: str, trigger: str) -> None:
+    """Queue the course's fan-out task, at most once per debounce window."""
+    delay = get_config().sync_debounce_seconds
+    if delay and not cache.add(DEBOUNCE_KEY.format(f"course:{course_key}"), 1, timeout=delay):
+        return
+    _send("zoom_xblock.tasks.sync_course", course_key, trigger, countdown=delay)
+
+
+def nudge_sync(session_ids, trigger: str) -> None:
+    """Queue one sync per session, at most one per debounce window."""
+    delay = get_config().sync_debounce_seconds
+    for session_id in session_ids:
+        if delay and not cache.add(DEBOUNCE_KEY.format(session_id), 1, timeout=delay):
+            continue  # a sync is already queued for this window
+        _send("zoom_xblock.tasks.sync_session", session_id, trigger, countdown=delay)
+
+
+def _send(task_name: str, *args, countdown: int = 0) -> None:
+    from zoom_xblock import tasks  # pylint: disable=import-outside-toplevel
+
+    task = getattr(tasks, task_name.rsplit(".", 1)[1])
+    options = {"countdown": countdown} if countdown else {}
+    queue = get_config().celery_queue
+    if queue:
+        options["queue"] = queue
+    try:
+        task.apply_async(args=args, **options)
+    except Exception:  # pylint: disable=broad-except
+        # Broker down: the intent is already in the database and the sweep will pick it up.
+        log.warning("Could not queue %s%r; the periodic sweep will do it", task_name, args,
+                    exc_info=True)

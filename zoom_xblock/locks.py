@@ -1,0 +1,62 @@
+"""Per-session locks so that two workers never sync the same session at once.
+
+With Redis configured (``ZOOM_XBLOCK["REDIS_URL"]``, or the Celery broker when it is Redis)
+the lock is redis-py's own ``Lock`` (token-checked release, expiry so a killed worker cannot
+hold it forever). Without Redis (the quick default tier) an in-process lock is used.
+"""
+import contextlib
+import functools
+import threading
+
+from django.conf import settings
+
+from zoom_xblock.conf import get_config
+
+_local_locks: dict[str, threading.Lock] = {}
+_local_guard = threading.Lock()
+
+
+@functools.cache
+def _redis_client(url: str):
+    import redis  # pylint: disable=import-outside-toplevel
+
+    return redis.Redis.from_url(url)
+
+
+def redis_url() -> str:
+    """The Redis the plugin shares between workers ('' when there is none)."""
+    url = get_config().redis_url
+    if not url:
+        broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+        url = broker if broker.startswith(("redis://", "rediss://")) else ""
+    return url
+
+
+def redis_client():
+    """A Redis client for shared state, or None in the Redis-less default tier."""
+    url = redis_url()
+    return _redis_client(url) if url else None
+
+
+@contextlib.contextmanager
+def exclusive(name: str, timeout: int = 600, wait: float = 0):
+    """Hold the lock ``name`` while the block runs; yields False if another holder has it."""
+    client = redis_client()
+    if client is not None:
+        lock = client.lock(f"zoom_xblock:lock:{name}", timeout=timeout, blocking_timeout=wait)
+        acquired = lock.acquire(blocking=wait > 0)
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with contextlib.suppress(Exception):
+                    lock.release()
+        return
+    with _local_guard:
+        local = _local_locks.setdefault(name, threading.Lock())
+    acquired = local.acquire(timeout=wait) if wait > 0 else local.acquire(blocking=False)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            local.release()

@@ -1,0 +1,294 @@
+"""The plugin's own state: what should be in Zoom, what is, and what Zoom told us.
+
+Block fields (``Scope.settings``) hold what the author wrote in Studio; the LMS and the workers
+cannot write those, so everything that changes at run time lives here, keyed by the block's
+usage key. All tables are MySQL-safe (utf8mb4: indexed text columns stay under 255 characters).
+See docs/decisions/0001-layout-and-data-model.md.
+"""
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+KEY_LENGTH = 255  # usage and course keys; 255 x 4 bytes fits InnoDB's 3072-byte index limit
+EMAIL_LENGTH = 254
+
+
+class ZoomSession(models.Model):
+    """One Zoom meeting or webinar per block usage: the desired settings and Zoom's ids."""
+
+    class Kind(models.TextChoices):
+        MEETING = "meeting", _("Meeting")
+        WEBINAR = "webinar", _("Webinar")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Not scheduled yet")
+        CREATING = "creating", _("Creating in Zoom")
+        UPDATING = "updating", _("Updating in Zoom")
+        SCHEDULED = "scheduled", _("Scheduled")
+        FAILED = "failed", _("Failed")
+        DEFERRED = "deferred", _("Waiting for Zoom's daily limit")
+        DELETING = "deleting", _("Deleting in Zoom")
+        DELETED = "deleted", _("Deleted")
+        DELETED_IN_ZOOM = "deleted_in_zoom", _("Deleted in Zoom")
+
+    class LiveStatus(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started yet")
+        LIVE = "live", _("Live now")
+        ENDED = "ended", _("Ended")
+
+    usage_key = models.CharField(max_length=KEY_LENGTH, unique=True)
+    course_key = models.CharField(max_length=KEY_LENGTH, db_index=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MEETING)
+
+    # What the author asked for (a copy of the block's fields, so workers need no modulestore).
+    title = models.CharField(max_length=200)
+    agenda = models.TextField(blank=True, default="")
+    start = models.DateTimeField(null=True, blank=True, help_text="UTC")
+    duration_minutes = models.PositiveIntegerField(default=60)
+    timezone = models.CharField(max_length=64, default="UTC")
+    host_email = models.CharField(max_length=EMAIL_LENGTH, blank=True, default="")
+    alternative_hosts = models.JSONField(default=list, blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    join_window_minutes = models.PositiveIntegerField(default=15)
+    prerequisite = models.JSONField(default=dict, blank=True)
+    completion_threshold_percent = models.PositiveSmallIntegerField(default=0)
+    weight = models.FloatField(null=True, blank=True)
+    zoom_emails = models.BooleanField(default=False)
+    auto_recording = models.CharField(max_length=16, default="none")
+    desired_version = models.PositiveIntegerField(default=1)
+
+    # What Zoom has.
+    zoom_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    zoom_uuid = models.CharField(max_length=128, blank=True, default="")
+    registration_url = models.CharField(max_length=512, blank=True, default="")
+    synced_version = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    live_status = models.CharField(
+        max_length=16, choices=LiveStatus.choices, default=LiveStatus.NOT_STARTED
+    )
+    actual_start = models.DateTimeField(null=True, blank=True)
+    actual_end = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    last_error_code = models.CharField(max_length=32, blank=True, default="")
+    deferred_until = models.DateTimeField(null=True, blank=True)
+
+    # Participant sync bookkeeping.
+    sync_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_reconciled_at = models.DateTimeField(null=True, blank=True)
+    pre_start_synced_at = models.DateTimeField(null=True, blank=True)
+    report_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["course_key", "status"], name="zoom_session_course_status"),
+            models.Index(fields=["status", "start"], name="zoom_session_status_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.usage_key} ({self.status})"
+
+    @property
+    def in_zoom(self) -> bool:
+        """True once Zoom has the meeting (and it was not deleted since)."""
+        return self.zoom_id is not None and self.status not in (
+            self.Status.DELETED,
+            self.Status.DELETED_IN_ZOOM,
+        )
+
+
+class Registration(models.Model):
+    """One learner's place in one session, and its state in Zoom."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be registered")
+        REGISTERED = "registered", _("Registered")
+        WAITLISTED = "waitlisted", _("On the waitlist")
+        CANCELLING = "cancelling", _("Being cancelled")
+        CANCELLED = "cancelled", _("Cancelled")
+        FAILED = "failed", _("Failed")
+
+    session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="registrations")
+    user_id = models.IntegerField()
+    email = models.CharField(max_length=EMAIL_LENGTH)
+    first_name = models.CharField(max_length=64, blank=True, default="")
+    last_name = models.CharField(max_length=64, blank=True, default="")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    wanted = models.BooleanField(default=True, help_text="Should this learner be in Zoom?")
+    eligible = models.BooleanField(null=True, blank=True)
+    eligibility_reason = models.CharField(max_length=255, blank=True, default="")
+    eligibility_checked_at = models.DateTimeField(null=True, blank=True)
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+
+    registrant_id = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    join_url = models.CharField(max_length=1024, blank=True, default="")
+    registered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True, default="")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    zoom_requests_day = models.DateField(null=True, blank=True)
+    zoom_requests_today = models.PositiveSmallIntegerField(default=0)
+
+    attended_seconds = models.PositiveIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user_id"], name="zoom_registration_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["session", "state"], name="zoom_registration_state"),
+            models.Index(fields=["session", "email"], name="zoom_registration_email"),
+            models.Index(fields=["user_id"], name="zoom_registration_user"),
+        ]
+
+    def __str__(self):
+        return f"user {self.user_id} in {self.session_id} ({self.state})"
+
+
+class Panelist(models.Model):
+    """A course staff member added to a webinar as a panelist."""
+
+    session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="panelists")
+    user_id = models.IntegerField(null=True, blank=True)
+    email = models.CharField(max_length=EMAIL_LENGTH)
+    name = models.CharField(max_length=128, blank=True, default="")
+    panelist_id = models.CharField(max_length=64, blank=True, default="")
+    wanted = models.BooleanField(default=True)
+    synced = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "email"], name="zoom_panelist_unique"),
+        ]
+
+
+class WebhookEvent(models.Model):
+    """A Zoom webhook, stored once (Zoom retries deliver duplicates) and applied by a task."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        APPLIED = "applied", _("Applied")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    dedupe_key = models.CharField(max_length=64, unique=True)
+    event = models.CharField(max_length=64, db_index=True)
+    endpoint = models.CharField(max_length=16)
+    zoom_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    event_ts = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True, default="")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "received_at"], name="zoom_webhook_pending")]
+
+
+class AttendanceInterval(models.Model):
+    """One stretch of time someone spent in a session (from a webhook or Zoom's report)."""
+
+    class Source(models.TextChoices):
+        WEBHOOK = "webhook", _("Webhook")
+        REPORT = "report", _("Zoom report")
+
+    session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="attendance")
+    registration = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="intervals"
+    )
+    participant_key = models.CharField(max_length=128, help_text="participant uuid, or user id")
+    registrant_id = models.CharField(max_length=64, blank=True, default="")
+    email = models.CharField(max_length=EMAIL_LENGTH, blank=True, default="")
+    name = models.CharField(max_length=255, blank=True, default="")
+    join_time = models.DateTimeField()
+    leave_time = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEBHOOK)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "participant_key", "join_time"], name="zoom_interval_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "registration"], name="zoom_interval_reg")]
+
+
+class Recording(models.Model):
+    """A cloud recording of a session (``recording.completed``)."""
+
+    session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="recordings")
+    recording_key = models.CharField(max_length=128, help_text="Zoom's meeting uuid")
+    share_url = models.CharField(max_length=1024)
+    topic = models.CharField(max_length=255, blank=True, default="")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveIntegerField(null=True, blank=True)
+    files = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "recording_key"],
+                                    name="zoom_recording_unique"),
+        ]
+
+
+class SessionAlert(models.Model):
+    """Something course staff must know: Zoom-side edits, deletions, quotas, failures."""
+
+    class Kind(models.TextChoices):
+        DRIFT = "drift", _("Changed in Zoom")
+        DELETED_IN_ZOOM = "deleted_in_zoom", _("Deleted in Zoom")
+        REGISTRANT_CHANGED_IN_ZOOM = "registrant_changed", _("Registrant changed in Zoom")
+        QUOTA = "quota", _("Zoom daily limit reached")
+        SYNC_FAILED = "sync_failed", _("Sync failed")
+        RECONCILIATION = "reconciliation", _("Differences found in Zoom")
+
+    session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    message = models.TextField()
+    details = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["session", "resolved_at"], name="zoom_alert_open")]
+
+
+class SyncRun(models.Model):
+    """One pass of the participant sync over a session, with its progress and outcome."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        OK = "ok", _("Done")
+        PARTIAL = "partial", _("Done with failures")
+        DEFERRED = "deferred", _("Deferred by Zoom's limits")
+        FAILED = "failed", _("Failed")
+
+    session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="sync_runs")
+    trigger = models.CharField(max_length=32)
+    full = models.BooleanField(default=False, help_text="Full reconciliation with Zoom's list")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    added = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    waitlisted = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    zoom_calls = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["session", "started_at"], name="zoom_syncrun_recent")]

@@ -1,0 +1,330 @@
+"""The one door to Open edX.
+
+Everything the plugin needs from the platform (who the user is, enrollments, course roles,
+prerequisites, completion and grades) goes through the functions here. Inside the LMS/CMS they
+call the platform lazily (imports inside functions, so this module imports anywhere); in the
+workbench and the tests they use :mod:`zoom_xblock.standalone`, a small stand-in app with the
+same behaviour. The choice is made by the ``ZOOM_XBLOCK_PLATFORM`` setting ("openedx" or
+"standalone"); by default Open edX is used when its modules can be imported.
+"""
+import functools
+import importlib
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+WORKBENCH_COURSE_KEY = "course-v1:Demo+Zoom+2026"
+
+
+@dataclass(frozen=True)
+class PlatformUser:
+    """What the plugin needs to know about a person."""
+
+    id: int
+    username: str
+    email: str
+    full_name: str = ""
+    is_authenticated: bool = True
+    is_global_staff: bool = False
+
+    @property
+    def first_name(self) -> str:
+        """Zoom wants first and last names; a full name is split at its first space."""
+        return (self.full_name or self.username).split(" ", 1)[0][:64]
+
+    @property
+    def last_name(self) -> str:
+        parts = (self.full_name or "").split(" ", 1)
+        return parts[1][:64] if len(parts) > 1 else ""
+
+
+ANONYMOUS = PlatformUser(id=0, username="", email="", is_authenticated=False)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One unmet prerequisite, shown to the learner with a link to where it can be met."""
+
+    name: str
+    url: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PrerequisiteStatus:
+    """Whether a learner meets a block's prerequisite, and what is missing if not."""
+
+    met: bool
+    unmet: list[Requirement] = field(default_factory=list)
+
+
+@functools.cache
+def _openedx_available() -> bool:
+    try:
+        importlib.import_module("common.djangoapps.student.models")
+    except ImportError:
+        return False
+    return True
+
+
+def backend():
+    """The module that implements the platform calls for this process."""
+    choice = getattr(settings, "ZOOM_XBLOCK_PLATFORM", "auto")
+    if choice == "auto":
+        choice = "openedx" if _openedx_available() else "standalone"
+    if choice == "openedx":
+        return OpenEdxPlatform
+    from zoom_xblock.standalone import api  # pylint: disable=import-outside-toplevel
+
+    return api
+
+
+# --- Keys ---------------------------------------------------------------------------------------
+
+def usage_key_for(block) -> str:
+    """The block's usage key as a string (the key of its ZoomSession)."""
+    return str(block.scope_ids.usage_id)
+
+
+def course_key_for(block) -> str:
+    """The course the block belongs to (the workbench has one demo course)."""
+    course_key = getattr(block.scope_ids.usage_id, "course_key", None)
+    if course_key is not None:
+        return str(course_key)
+    return getattr(settings, "ZOOM_XBLOCK_WORKBENCH_COURSE_KEY", WORKBENCH_COURSE_KEY)
+
+
+# --- People -------------------------------------------------------------------------------------
+
+def current_user(block) -> PlatformUser:
+    """The person viewing the block, from the runtime's ``user`` service (LMS and workbench)."""
+    service = block.runtime.service(block, "user")
+    if service is None:
+        return ANONYMOUS
+    xb_user = service.get_current_user()
+    attrs = getattr(xb_user, "opt_attrs", {}) or {}
+    user_id = attrs.get("edx-platform.user_id")
+    if not user_id or attrs.get("edx-platform.is_authenticated") is False:
+        return ANONYMOUS
+    emails = getattr(xb_user, "emails", None) or [""]
+    return PlatformUser(
+        id=int(user_id),
+        username=attrs.get("edx-platform.username", ""),
+        email=emails[0],
+        full_name=getattr(xb_user, "full_name", "") or "",
+        is_global_staff=bool(attrs.get("edx-platform.user_is_staff")),
+    )
+
+
+def get_user(user_id: int) -> PlatformUser | None:
+    """The active user with this id, or None."""
+    return backend().get_user(user_id)
+
+
+def user_from_request(request) -> PlatformUser:
+    """The user of a Django request (anonymous when not logged in)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    return to_platform_user(user)
+
+
+def to_platform_user(user) -> PlatformUser:
+    """A Django ``User`` as a :class:`PlatformUser`."""
+    full_name = backend().full_name(user)
+    return PlatformUser(
+        id=user.id,
+        username=user.username,
+        email=user.email,
+        full_name=full_name,
+        is_global_staff=bool(user.is_staff),
+    )
+
+
+# --- Courses --------------------------------------------------------------------------------------
+
+def is_enrolled(user_id: int, course_key: str) -> bool:
+    """True when the user has an active enrollment in the course."""
+    return backend().is_enrolled(user_id, course_key)
+
+
+def enrolled_learners(course_key: str, user_ids=None) -> list[PlatformUser]:
+    """Active enrollments of the course (optionally only these users), oldest first."""
+    return backend().enrolled_learners(course_key, user_ids)
+
+
+def is_course_staff(user: PlatformUser, course_key: str) -> bool:
+    """True for global staff and for course staff or instructors of this course."""
+    if not user.is_authenticated:
+        return False
+    return user.is_global_staff or backend().is_course_staff(user.id, course_key)
+
+
+def course_instructors(course_key: str) -> list[PlatformUser]:
+    """Course staff with an instructor role (webinar panelists)."""
+    return backend().course_instructors(course_key)
+
+
+def prerequisite_status(user_id: int, course_key: str, prerequisite: dict) -> PrerequisiteStatus:
+    """Whether the learner meets the block's prerequisite (an empty one is always met)."""
+    if not prerequisite or not prerequisite.get("usage_key"):
+        return PrerequisiteStatus(met=True)
+    return backend().prerequisite_status(user_id, course_key, prerequisite)
+
+
+def subsections(course_key: str) -> list[dict]:
+    """Subsections an author can choose as a prerequisite: ``[{usage_key, display_name}]``."""
+    return backend().subsections(course_key)
+
+
+# --- Progress -------------------------------------------------------------------------------------
+
+def publish_completion(user_id: int, usage_key: str, completion: float) -> None:
+    """Mark the block complete (1.0) or not for the user, from a worker."""
+    backend().publish_completion(user_id, usage_key, completion)
+
+
+def publish_grade(user_id: int, usage_key: str, earned: float, possible: float) -> None:
+    """Give the user a score on the block, from a worker."""
+    backend().publish_grade(user_id, usage_key, earned, possible)
+
+
+def lms_root_url() -> str:
+    """Absolute root of the LMS, for links in e-mails and calendar files."""
+    return getattr(settings, "LMS_ROOT_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
+    """The calls above, answered by the Open edX platform (LMS/CMS processes and workers)."""
+
+    @staticmethod
+    def _user_model():
+        from django.contrib.auth import get_user_model
+
+        return get_user_model()
+
+    @staticmethod
+    def full_name(user) -> str:
+        profile = getattr(user, "profile", None)
+        return (getattr(profile, "name", "") or user.get_full_name() or "").strip()
+
+    @classmethod
+    def _to_user(cls, user) -> PlatformUser:
+        return PlatformUser(
+            id=user.id, username=user.username, email=user.email,
+            full_name=cls.full_name(user), is_global_staff=bool(user.is_staff),
+        )
+
+    @classmethod
+    def get_user(cls, user_id):
+        user = cls._user_model().objects.filter(id=user_id, is_active=True).select_related(
+            "profile").first()
+        return cls._to_user(user) if user else None
+
+    @staticmethod
+    def _course_key(course_key):
+        from opaque_keys.edx.keys import CourseKey
+
+        return CourseKey.from_string(str(course_key))
+
+    @classmethod
+    def is_enrolled(cls, user_id, course_key):
+        from common.djangoapps.student.models import CourseEnrollment
+
+        return CourseEnrollment.objects.filter(
+            user_id=user_id, course_id=cls._course_key(course_key), is_active=True
+        ).exists()
+
+    @classmethod
+    def enrolled_learners(cls, course_key, user_ids=None):
+        from common.djangoapps.student.models import CourseEnrollment
+
+        rows = CourseEnrollment.objects.filter(
+            course_id=cls._course_key(course_key), is_active=True, user__is_active=True
+        )
+        if user_ids is not None:
+            rows = rows.filter(user_id__in=list(user_ids))
+        rows = rows.select_related("user", "user__profile").order_by("created", "id")
+        return [cls._to_user(row.user) for row in rows]
+
+    @classmethod
+    def is_course_staff(cls, user_id, course_key):
+        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
+
+        user = cls._user_model().objects.filter(id=user_id).first()
+        if user is None:
+            return False
+        key = cls._course_key(course_key)
+        return CourseStaffRole(key).has_user(user) or CourseInstructorRole(key).has_user(user)
+
+    @classmethod
+    def course_instructors(cls, course_key):
+        from common.djangoapps.student.roles import CourseInstructorRole
+
+        users = CourseInstructorRole(cls._course_key(course_key)).users_with_role()
+        return [cls._to_user(user) for user in users]
+
+    @classmethod
+    def prerequisite_status(cls, user_id, course_key, prerequisite):
+        from django.urls import reverse
+        from opaque_keys.edx.keys import UsageKey
+        from openedx.core.lib.gating import api as gating_api
+
+        user = cls._user_model().objects.get(id=user_id)
+        subsection = UsageKey.from_string(prerequisite["usage_key"])
+        min_score = float(prerequisite.get("min_score") or 0)
+        min_completion = float(prerequisite.get("min_completion") or 0)
+        score = gating_api.get_subsection_grade_percentage(subsection, user) if min_score else 100
+        done = (gating_api.get_subsection_completion_percentage(subsection, user)
+                if min_completion else 100)
+        if score >= min_score and done >= min_completion:
+            return PrerequisiteStatus(met=True)
+        url = reverse("jump_to", kwargs={"course_id": str(subsection.course_key),
+                                         "location": str(subsection)})
+        name = prerequisite.get("display_name") or str(subsection)
+        return PrerequisiteStatus(met=False, unmet=[_requirement(name, url, min_score, score,
+                                                                 min_completion, done)])
+
+    @classmethod
+    def subsections(cls, course_key):
+        from xmodule.modulestore.django import modulestore
+
+        blocks = modulestore().get_items(cls._course_key(course_key),
+                                         qualifiers={"category": "sequential"})
+        return [{"usage_key": str(b.location), "display_name": b.display_name} for b in blocks]
+
+    @classmethod
+    def publish_completion(cls, user_id, usage_key, completion):
+        from completion.models import BlockCompletion
+        from opaque_keys.edx.keys import UsageKey
+
+        user = cls._user_model().objects.get(id=user_id)
+        BlockCompletion.objects.submit_completion(user, UsageKey.from_string(usage_key), completion)
+
+    @classmethod
+    def publish_grade(cls, user_id, usage_key, earned, possible):
+        from lms.djangoapps.courseware.model_data import set_score
+        from lms.djangoapps.grades.signals.signals import PROBLEM_WEIGHTED_SCORE_CHANGED
+        from opaque_keys.edx.keys import UsageKey
+
+        key = UsageKey.from_string(usage_key)
+        set_score(user_id, key, earned, possible)
+        PROBLEM_WEIGHTED_SCORE_CHANGED.send(
+            sender=None, weighted_earned=earned, weighted_possible=possible, user_id=user_id,
+            anonymous_user_id=None, course_id=str(key.course_key), usage_id=str(key),
+            modified=None, score_db_table="csm", score_deleted=False,
+        )
+
+
+def _requirement(name, url, min_score, score, min_completion, done) -> Requirement:
+    """An unmet prerequisite with a detail the learner can act on."""
+    from django.utils.translation import gettext as _  # pylint: disable=import-outside-toplevel
+
+    details = []
+    if score < min_score:
+        details.append(_("Score at least {minimum}% (now {current}%).").format(
+            minimum=round(min_score), current=round(score)))
+    if done < min_completion:
+        details.append(_("Complete at least {minimum}% (now {current}%).").format(
+            minimum=round(min_completion), current=round(done)))
+    return Requirement(name=name, url=url, detail=" ".join(details))

@@ -1,0 +1,61 @@
+"""Signal receivers: platform events become durable intent plus one debounced nudge per session.
+
+A receiver runs inside the platform's request (and its transaction): it never calls Zoom and
+never loops over learners. It marks the course's sessions as needing a sync (one UPDATE, the
+durable part: the periodic sweep finds it even if the broker is down) and, after commit, asks
+Celery for one debounced sync per session.
+"""
+import logging
+
+from zoom_xblock import intents
+
+log = logging.getLogger(__name__)
+
+
+def _course_key_of(enrollment) -> str | None:
+    course = getattr(enrollment, "course", None)
+    key = getattr(course, "course_key", None)
+    return str(key) if key is not None else None
+
+
+def enrollment_changed(signal=None, sender=None, enrollment=None, metadata=None, **kwargs):
+    """COURSE_ENROLLMENT_CREATED / _CHANGED / COURSE_UNENROLLMENT_COMPLETED."""
+    course_key = _course_key_of(enrollment)
+    if course_key:
+        intents.request_course_sync(course_key, trigger="enrollment")
+
+
+def grade_changed(signal=None, sender=None, grade=None, metadata=None, **kwargs):
+    """PERSISTENT_GRADE_SUMMARY_CHANGED: a prerequisite may have become met (or unmet)."""
+    course = getattr(grade, "course", None)
+    key = getattr(course, "course_key", None)
+    if key is not None:
+        intents.request_course_sync(str(key), trigger="progress")
+
+
+def passing_status_changed(signal=None, sender=None, course_passing_status=None, metadata=None,
+                           **kwargs):
+    """COURSE_PASSING_STATUS_UPDATED: re-check eligibility in that course."""
+    course = getattr(course_passing_status, "course", None)
+    key = getattr(course, "course_key", None)
+    if key is not None:
+        intents.request_course_sync(str(key), trigger="progress")
+
+
+def user_logged_in(sender=None, request=None, user=None, **kwargs):
+    """Django's login signal: sync the sessions of the learner's courses (one query)."""
+    if user is not None and getattr(user, "id", None):
+        intents.request_user_sync(user.id, trigger="login")
+
+
+def block_deleted(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):
+    """XBLOCK_DELETED in Studio: the block's Zoom meeting goes too."""
+    if xblock_info is not None and getattr(xblock_info, "block_type", "") == "zoom":
+        intents.request_session_deletion(str(xblock_info.usage_key))
+
+
+def block_duplicated(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):
+    """XBLOCK_DUPLICATED: the copy must get its own meeting, never share the source's."""
+    if xblock_info is not None and getattr(xblock_info, "block_type", "") == "zoom":
+        intents.copy_session(str(xblock_info.source_usage_key), str(xblock_info.usage_key),
+                             str(xblock_info.usage_key.course_key))

@@ -1,0 +1,29 @@
+"""Defaults that every environment of the LMS and CMS gets (``plugin_settings``)."""
+from zoom_xblock.resources import translations_dir
+
+SWEEP_TASK = "zoom_xblock.tasks.sweep"
+
+
+def plugin_settings(settings):
+    """Give ``ZOOM_XBLOCK`` its defaults and register the periodic sweep.
+
+    Values the operator set (YAML, Tutor patch) are kept; only missing keys are filled, and
+    the environment is read lazily by :mod:`zoom_xblock.conf`, not here.
+    """
+    configured = dict(getattr(settings, "ZOOM_XBLOCK", None) or {})
+    settings.ZOOM_XBLOCK = configured
+
+    schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None)
+    if schedule is None:
+        schedule = {}
+        settings.CELERYBEAT_SCHEDULE = schedule
+    minutes = int(configured.get("SWEEP_INTERVAL_MINUTES", 15))
+    schedule.setdefault(
+        "zoom-xblock-sweep",
+        {"task": SWEEP_TASK, "schedule": minutes * 60, "options": {"expires": minutes * 60}},
+    )
+
+    locale_paths = list(getattr(settings, "LOCALE_PATHS", []))
+    path = str(translations_dir())
+    if path not in locale_paths:
+        settings.LOCALE_PATHS = locale_paths + [path]

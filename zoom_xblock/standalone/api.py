@@ -1,0 +1,162 @@
+"""The platform calls of :mod:`zoom_xblock.platform`, answered from the stand-in tables."""
+from datetime import UTC, datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.translation import gettext as _
+from opaque_keys.edx.keys import CourseKey
+from openedx_events.learning.data import (
+    CourseData,
+    CourseEnrollmentData,
+    UserData,
+    UserPersonalData,
+)
+from openedx_events.learning.signals import (
+    COURSE_ENROLLMENT_CHANGED,
+    COURSE_ENROLLMENT_CREATED,
+    COURSE_UNENROLLMENT_COMPLETED,
+)
+
+from zoom_xblock.platform import PlatformUser, PrerequisiteStatus, Requirement
+from zoom_xblock.standalone.models import (
+    BlockCompletion,
+    BlockScore,
+    CourseRole,
+    Enrollment,
+    Subsection,
+    SubsectionProgress,
+)
+
+
+def full_name(user) -> str:
+    """The user's full name."""
+    return user.get_full_name().strip()
+
+
+def _to_user(user) -> PlatformUser:
+    return PlatformUser(
+        id=user.id, username=user.username, email=user.email, full_name=full_name(user),
+        is_global_staff=bool(user.is_staff),
+    )
+
+
+def get_user(user_id):
+    """The active user with this id, or None."""
+    user = get_user_model().objects.filter(id=user_id, is_active=True).first()
+    return _to_user(user) if user else None
+
+
+def is_enrolled(user_id, course_key):
+    """True for an active enrollment."""
+    return Enrollment.objects.filter(
+        user_id=user_id, course_key=str(course_key), is_active=True
+    ).exists()
+
+
+def enrolled_learners(course_key, user_ids=None):
+    """Active enrollments, oldest first."""
+    rows = Enrollment.objects.filter(course_key=str(course_key), is_active=True,
+                                     user__is_active=True)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=list(user_ids))
+    return [_to_user(row.user) for row in rows.select_related("user").order_by("created", "id")]
+
+
+def is_course_staff(user_id, course_key):
+    """Course staff or instructor."""
+    return CourseRole.objects.filter(user_id=user_id, course_key=str(course_key)).exists()
+
+
+def course_instructors(course_key):
+    """Users with the instructor role."""
+    rows = CourseRole.objects.filter(course_key=str(course_key), role=CourseRole.INSTRUCTOR)
+    return [_to_user(row.user) for row in rows.select_related("user").order_by("id")]
+
+
+def subsections(course_key):
+    """Subsections of the course."""
+    rows = Subsection.objects.filter(course_key=str(course_key)).order_by("id")
+    return [{"usage_key": row.usage_key, "display_name": row.display_name} for row in rows]
+
+
+def prerequisite_status(user_id, course_key, prerequisite):
+    """Compare the learner's progress in the referenced subsection with the minimums."""
+    usage_key = prerequisite["usage_key"]
+    progress = SubsectionProgress.objects.filter(user_id=user_id, usage_key=usage_key).first()
+    score = progress.score_percent if progress else 0.0
+    done = progress.completion_percent if progress else 0.0
+    min_score = float(prerequisite.get("min_score") or 0)
+    min_completion = float(prerequisite.get("min_completion") or 0)
+    if score >= min_score and done >= min_completion:
+        return PrerequisiteStatus(met=True)
+    subsection = Subsection.objects.filter(usage_key=usage_key).first()
+    details = []
+    if score < min_score:
+        details.append(_("Score at least {minimum}% (now {current}%).").format(
+            minimum=round(min_score), current=round(score)))
+    if done < min_completion:
+        details.append(_("Complete at least {minimum}% (now {current}%).").format(
+            minimum=round(min_completion), current=round(done)))
+    name = subsection.display_name if subsection else usage_key
+    url = f"/demo/subsection/{usage_key}"
+    return PrerequisiteStatus(met=False, unmet=[Requirement(name, url, " ".join(details))])
+
+
+def publish_completion(user_id, usage_key, completion):
+    """Record completion of the block."""
+    BlockCompletion.objects.update_or_create(
+        user_id=user_id, block_key=usage_key, defaults={"completion": completion}
+    )
+
+
+def publish_grade(user_id, usage_key, earned, possible):
+    """Record a score on the block."""
+    BlockScore.objects.update_or_create(
+        user_id=user_id, block_key=usage_key, defaults={"earned": earned, "possible": possible}
+    )
+
+
+# --- What the platform does when someone enrolls (used by the demo and the tests) ---------------
+
+def _enrollment_data(enrollment: Enrollment) -> CourseEnrollmentData:
+    user = enrollment.user
+    return CourseEnrollmentData(
+        user=UserData(
+            id=user.id,
+            is_active=user.is_active,
+            pii=UserPersonalData(username=user.username, email=user.email, name=full_name(user)),
+        ),
+        course=CourseData(course_key=CourseKey.from_string(enrollment.course_key)),
+        mode=enrollment.mode,
+        is_active=enrollment.is_active,
+        creation_date=enrollment.created or datetime.now(UTC),
+    )
+
+
+def enroll(user, course_key: str, mode: str = "audit") -> Enrollment:
+    """Enroll (or re-activate) the user, emitting the same openedx-events as the platform."""
+    with transaction.atomic():
+        enrollment, created = Enrollment.objects.get_or_create(
+            user=user, course_key=str(course_key), defaults={"mode": mode}
+        )
+        if not created and (not enrollment.is_active or enrollment.mode != mode):
+            enrollment.is_active, enrollment.mode = True, mode
+            enrollment.save(update_fields=["is_active", "mode"])
+        data = _enrollment_data(enrollment)
+        COURSE_ENROLLMENT_CHANGED.send_event(enrollment=data)
+        if created:
+            COURSE_ENROLLMENT_CREATED.send_event(enrollment=data)
+    return enrollment
+
+
+def unenroll(user, course_key: str) -> None:
+    """Deactivate the enrollment, emitting the platform's unenrollment events."""
+    with transaction.atomic():
+        enrollment = Enrollment.objects.filter(user=user, course_key=str(course_key)).first()
+        if enrollment is None or not enrollment.is_active:
+            return
+        enrollment.is_active = False
+        enrollment.save(update_fields=["is_active"])
+        data = _enrollment_data(enrollment)
+        COURSE_ENROLLMENT_CHANGED.send_event(enrollment=data)
+        COURSE_UNENROLLMENT_COMPLETED.send_event(enrollment=data)

@@ -1,0 +1,53 @@
+"""Celery tasks: thin wrappers that give the domain modules a worker to run in.
+
+Tasks are found by the platform's ``autodiscover_tasks()`` because the app is installed; they
+run on the default queue unless ``ZOOM_XBLOCK["CELERY_QUEUE"]`` names one. Every task is
+idempotent: running one twice, or after a lost message, changes nothing more.
+"""
+from celery import shared_task
+
+from zoom_xblock import sync
+
+RETRY = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@shared_task(name="zoom_xblock.tasks.sync_session", **RETRY)
+def sync_session(session_id: int, trigger: str = "manual") -> dict:
+    """Bring one session's Zoom registrants in line with who should be there."""
+    return sync.sync_session(session_id, trigger=trigger)
+
+
+@shared_task(name="zoom_xblock.tasks.sync_course", **RETRY)
+def sync_course(course_key: str, trigger: str = "enrollment") -> dict:
+    """Queue a sync for each session of the course that has recorded intent."""
+    return sync.fan_out_course(course_key, trigger=trigger)
+
+
+@shared_task(name="zoom_xblock.tasks.sweep", **RETRY)
+def sweep() -> dict:
+    """Find every session with recorded intent (or starting soon) and queue its sync."""
+    return sync.sweep()
+
+
+@shared_task(name="zoom_xblock.tasks.apply_session", **RETRY)
+def apply_session(session_id: int) -> dict:
+    """Create or update the session's meeting or webinar in Zoom."""
+    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
+
+    return lifecycle.apply_session(session_id)
+
+
+@shared_task(name="zoom_xblock.tasks.delete_session", **RETRY)
+def delete_session(usage_key: str) -> dict:
+    """Delete the session's meeting or webinar in Zoom (the block was deleted)."""
+    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
+
+    return lifecycle.delete_session(usage_key)
+
+
+@shared_task(name="zoom_xblock.tasks.apply_webhook", **RETRY)
+def apply_webhook(event_id: int) -> str:
+    """Apply a stored Zoom webhook event (status, attendance, drift, recordings)."""
+    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+
+    return events.apply_event(event_id)
