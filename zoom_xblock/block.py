@@ -62,11 +62,22 @@ class ZoomXBlock(XBlock):
 
     @staticmethod
     def workbench_scenarios():
-        """Demo scenarios (the workbench project adds its own richer ones)."""
+        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session."""
+        common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
-             '<zoom title="Office hours" start_local="2030-01-15T15:00" timezone="Europe/Paris" '
-             'host_email="host@example.com" duration_minutes="45"/>'),
+             f'<zoom title="Office hours" start_local="2030-01-15T15:00" {common} '
+             'agenda="Questions about week 1, answered live." join_window_minutes="15"/>'),
+            ("Zoom: a webinar",
+             f'<zoom kind="webinar" title="Guest lecture" start_local="2030-01-20T18:00" '
+             f'{common} agenda="A talk followed by questions." auto_recording="cloud"/>'),
+            ("Zoom: with a prerequisite",
+             f'<zoom title="Lab review" start_local="2030-01-22T10:00" {common} '
+             'prerequisite_usage_key="block-v1:Demo+Zoom+2026+type@sequential+block@week1" '
+             'prerequisite_min_score="60"/>'),
+            ("Zoom: a full session",
+             f'<zoom title="Small-group tutorial" start_local="2030-01-25T09:00" {common} '
+             'capacity="2"/>'),
         ]
 
     # --- Views ----------------------------------------------------------------------------------

@@ -101,6 +101,23 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = os.environ.get("ZOOM_XBLOCK_EAGER", "1") == "1"
 
+if os.environ.get("ZOOM_XBLOCK_DEMO") == "1":
+    # `make demo`: a real worker next to the web server. Redis when it runs here, otherwise
+    # kombu's filesystem transport and a file cache, so a fresh machine needs no server.
+    CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_BROKER_URL = os.environ["ZOOM_XBLOCK_BROKER_URL"]
+    if CELERY_BROKER_URL.startswith("filesystem://"):
+        BROKER_DIR = VAR_DIR / "broker"
+        BROKER_DIR.mkdir(exist_ok=True)
+        CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(BROKER_DIR),
+                                           "data_folder_out": str(BROKER_DIR)}
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                              "LOCATION": str(VAR_DIR / "cache")}}
+    else:
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                              "LOCATION": os.environ["ZOOM_XBLOCK_CACHE_URL"]}}
+    CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

@@ -15,8 +15,15 @@ from werkzeug.wrappers import Request
 
 from . import events
 from .clock import iso
-from .errors import (BATCH_NOT_ALLOWED, CANNOT_ACCESS, NO_PERMISSION, VALIDATION, ZoomError,
-                     meeting_not_found, validation_error)
+from .errors import (
+    BATCH_NOT_ALLOWED,
+    CANNOT_ACCESS,
+    NO_PERMISSION,
+    VALIDATION,
+    ZoomError,
+    meeting_not_found,
+    validation_error,
+)
 from .limits import HEAVY, LIGHT, MEDIUM, daily_limit_error
 from .models import APPROVED, BASIC, DENIED, PENDING, WEBINARS, Meeting, User
 from .validation import SCHEDULED_TYPES, clean_meeting_body, clean_registrant, is_email

@@ -22,8 +22,16 @@ from .clock import SandboxClock
 from .config import SandboxConfig
 from .errors import INVALID_TOKEN, MISSING_SCOPE, ZoomError
 from .faults import Faults
-from .limits import (HEAVY, HEAVY_DAILY, RATES, RESOURCE_INTENSIVE, DailyQuota,
-                     SlidingWindowLimiter, daily_limit_error, per_second_error)
+from .limits import (
+    HEAVY,
+    HEAVY_DAILY,
+    RATES,
+    RESOURCE_INTENSIVE,
+    DailyQuota,
+    SlidingWindowLimiter,
+    daily_limit_error,
+    per_second_error,
+)
 from .models import WEBINARS
 from .state import SandboxState
 from .stats import SandboxStats

@@ -9,7 +9,7 @@ import datetime as dt
 import threading
 import time
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class SandboxClock:

@@ -32,7 +32,8 @@ RATES: dict[str, dict[str, tuple[int, float]]] = {
 # Heavy and Resource-intensive requests share one daily budget per account.
 HEAVY_DAILY: dict[str, int] = {"pro": 30_000, "business": 60_000}
 
-PER_SECOND_MESSAGE = "You have reached the maximum per-second rate limit for this API. Try again later."
+PER_SECOND_MESSAGE = ("You have reached the maximum per-second rate limit for this API. "
+                      "Try again later.")
 
 
 class SlidingWindowLimiter:

@@ -3,7 +3,6 @@ and how each one is shown in Zoom's API shapes."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 from .clock import iso
@@ -289,6 +288,3 @@ class Meeting:
             "participants": [part.to_dict() for part in self.participants],
         }
 
-
-def day_of(moment: dt.datetime) -> dt.date:
-    return moment.date()

@@ -46,8 +46,13 @@ input {{ font-size: 1rem; padding: .25rem; width: 100%; max-width: 24rem; }}
 
 
 def page(title: str, heading: str, content: str, status: int = 200) -> Response:
-    body = PAGE.format(title=html.escape(title), heading=html.escape(heading), content=content)
+    body = PAGE.format(title=text(title), heading=text(heading), content=content)
     return Response(body, status=status, content_type="text/html; charset=utf-8")
+
+
+def text(value: str) -> str:
+    """Escape for an HTML text node (apostrophes stay readable)."""
+    return html.escape(value, quote=False)
 
 
 def spaced_id(meeting_id: int) -> str:
@@ -81,10 +86,10 @@ def join_page(sandbox: SandboxApp, request: Request, meeting_id: int) -> Respons
         meeting, role, record = resolved
         if isinstance(record, Registrant) and record.status != APPROVED:
             waiting = record.status == PENDING
-            text = ("Your registration is waiting for the host's approval."
-                    if waiting else f"Your registration is {record.status}.")
+            message = ("Your registration is waiting for the host's approval."
+                       if waiting else f"Your registration is {record.status}.")
             return page("Not approved", "You cannot join yet" if waiting else "You cannot join",
-                        f'<p role="status">{html.escape(text)}</p>', status=403)
+                        f'<p role="status">{text(message)}</p>', status=403)
         name = record.name
         registrant_id = record.id if isinstance(record, Registrant) else ""
         part, _ = sandbox.state.join(meeting, name=name, email=record.email,
@@ -99,7 +104,7 @@ def _general_link(sandbox: SandboxApp, meeting_id: int) -> Response:
         return page("Not found", "This meeting does not exist", "", status=404)
     if meeting.registration_required:
         return page("Registration required", "Registration required",
-                    f"<p>{html.escape(describe(meeting))} needs registration: use your "
+                    f"<p>{text(describe(meeting))} needs registration: use your "
                     "personal link.</p>", status=403)
     form = (f'<form method="post" action="/{meeting.path_letter}/{meeting.id}/join">'
             '<label for="name">Your name</label><input id="name" name="name" required '
@@ -127,7 +132,7 @@ def _joined(meeting: Meeting, name: str, email: str, participant_uuid: str,
     message = f"{who} joined {describe(meeting)}"
     content = (f'<p id="joined" role="status" data-meeting-id="{meeting.id}" '
                f'data-participant-uuid="{html.escape(participant_uuid)}">'
-               f"{html.escape(message)}</p>"
+               f"{text(message)}</p>"
                + button_form(f"/{meeting.path_letter}/{meeting.id}/leave", "Leave",
                              {"tk": token, "participant_uuid": participant_uuid}))
     return page(f"In {meeting.topic}", f"You are in {meeting.topic}", content)
@@ -145,8 +150,7 @@ def leave(sandbox: SandboxApp, request: Request, meeting_id: int) -> Response:
         sandbox.state.leave(meeting, part)
     who = f"{part.name} ({part.email})" if part.email else part.name
     return page("Left", "You left the meeting",
-                f'<p id="left" role="status">{html.escape(who)} left '
-                f"{html.escape(describe(meeting))}</p>")
+                f'<p id="left" role="status">{text(who)} left {text(describe(meeting))}</p>')
 
 
 def host_page(sandbox: SandboxApp, request: Request, meeting_id: int) -> Response:
@@ -164,8 +168,8 @@ def host_page(sandbox: SandboxApp, request: Request, meeting_id: int) -> Respons
         sandbox.state.join(meeting, name=host_name, email=meeting.host_email, role="host")
     verb = "started" if started_now else "rejoined"
     content = (f'<p id="started" role="status" data-meeting-id="{meeting.id}">'
-               f"{html.escape(host_name)} ({html.escape(meeting.host_email)}) {verb} "
-               f"{html.escape(describe(meeting))}</p>"
+               f"{text(host_name)} ({text(meeting.host_email)}) {verb} "
+               f"{text(describe(meeting))}</p>"
                + button_form(f"/s/{meeting.id}/end", "End meeting", {"zak": zak}))
     return page(f"Hosting {meeting.topic}", f"You are hosting {meeting.topic}", content)
 
@@ -178,12 +182,12 @@ def host_end(sandbox: SandboxApp, request: Request, meeting_id: int) -> Response
             return page("Expired link", "This start link is not valid", "", status=403)
         sandbox.state.end_meeting(meeting)
     return page("Ended", "The meeting has ended",
-                f'<p id="ended" role="status">{html.escape(describe(meeting))} has ended.</p>')
+                f'<p id="ended" role="status">{text(describe(meeting))} has ended.</p>')
 
 
 def recording_page(sandbox: SandboxApp, request: Request, recording_id: str) -> Response:
     """``/rec/share/{id}`` and ``/rec/play/{file}``: a stand-in for Zoom's player."""
-    recording = sandbox.state.recordings.get(recording_id.split("-")[0])
+    recording = sandbox.state.recordings.get(recording_id.split("-", maxsplit=1)[0])
     if recording is None:
         return page("Not found", "This recording does not exist", "", status=404)
     return page("Recording", f"Recording of {recording['topic']}",
@@ -192,7 +196,7 @@ def recording_page(sandbox: SandboxApp, request: Request, recording_id: str) -> 
 
 def recording_download(sandbox: SandboxApp, request: Request, file_id: str) -> Response:
     """``/rec/download/{file}``: needs the webhook's download token (or an API token)."""
-    recording = sandbox.state.recordings.get(file_id.split("-")[0])
+    recording = sandbox.state.recordings.get(file_id.split("-", maxsplit=1)[0])
     token = request.args.get("access_token", "")
     bearer = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     allowed = recording is not None and (

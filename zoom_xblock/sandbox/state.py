@@ -17,10 +17,28 @@ from typing import Any
 from . import events
 from .clock import SandboxClock, iso
 from .config import SandboxConfig
-from .errors import (CANNOT_ACCESS, CAPACITY_FULL, VALIDATION, ZoomError, meeting_not_found,
-                     user_not_found)
-from .models import (APPROVED, CANCELLED, DENIED, MEETING_SETTINGS, MEETINGS, PENDING,
-                     WEBINAR_SETTINGS, Meeting, Panelist, Participation, Registrant, User)
+from .errors import (
+    CANNOT_ACCESS,
+    CAPACITY_FULL,
+    VALIDATION,
+    ZoomError,
+    meeting_not_found,
+    user_not_found,
+)
+from .models import (
+    APPROVED,
+    CANCELLED,
+    DENIED,
+    MEETING_SETTINGS,
+    MEETINGS,
+    PENDING,
+    WEBINAR_SETTINGS,
+    Meeting,
+    Panelist,
+    Participation,
+    Registrant,
+    User,
+)
 from .webhooks import WebhookSender
 
 PAGE_TOKEN_LIFETIME = 15 * 60
@@ -309,7 +327,7 @@ class SandboxState:
         changed = []
         with self.lock:
             for registrant in registrants:
-                if registrant.status == new_status or registrant.status == CANCELLED:
+                if registrant.status in (new_status, CANCELLED):
                     continue
                 registrant.status = new_status
                 changed.append(registrant)

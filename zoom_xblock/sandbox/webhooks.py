@@ -6,8 +6,8 @@ Every delivery is recorded (URL, event, status, attempts) so tests can assert on
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import hashlib
+import hmac
 import json
 import queue
 import secrets
@@ -123,8 +123,19 @@ class WebhookSender:
         return True
 
     def clear(self) -> None:
-        """Forget recorded deliveries and any pending drop count."""
+        """Forget recorded deliveries, events still queued and any pending drop count."""
         with self._lock:
+            while True:
+                try:
+                    queued = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if queued is _STOP:
+                    self._queue.put(_STOP)
+                    break
+                queued.done = True
+                self._pending -= 1
+            self._lock.notify_all()
             self._deliveries = [item for item in self._deliveries if not item.done]
             self._drop_remaining = 0
 

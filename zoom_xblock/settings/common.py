@@ -13,10 +13,11 @@ def plugin_settings(settings):
     configured = dict(getattr(settings, "ZOOM_XBLOCK", None) or {})
     settings.ZOOM_XBLOCK = configured
 
-    schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None)
+    # The platform's Celery app reads one of these two names depending on its release.
+    schedule = getattr(settings, "CELERY_BEAT_SCHEDULE", None)
     if schedule is None:
-        schedule = {}
-        settings.CELERYBEAT_SCHEDULE = schedule
+        schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None) or {}
+    settings.CELERY_BEAT_SCHEDULE = settings.CELERYBEAT_SCHEDULE = schedule
     minutes = int(configured.get("SWEEP_INTERVAL_MINUTES", 15))
     schedule.setdefault(
         "zoom-xblock-sweep",

@@ -1,4 +1,5 @@
 """The Zoom API for zoom-xblock: pure Python on ``requests``, no Django or Open edX import."""
+
 from .client import (
     LICENCE_BASIC,
     LICENCE_LICENSED,

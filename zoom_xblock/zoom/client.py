@@ -2,6 +2,7 @@
 
 Meetings and webinars share one set of methods: pass ``kind="meeting"`` or ``kind="webinar"``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -109,7 +110,10 @@ def missing_scopes(granted: Iterable[str], required: Iterable[str] = REQUIRED_SC
 
 @dataclass(frozen=True)
 class ZoomUser:
-    """A Zoom user as a host: ``licence`` is "basic" or "licensed"; ``has_webinar`` None = unknown."""
+    """A Zoom user as a host.
+
+    ``licence`` is "basic" or "licensed"; ``has_webinar`` is None when Zoom did not say.
+    """
 
     id: str
     email: str
@@ -203,7 +207,7 @@ class ZoomClient:
             on_response=on_response,
         )
 
-    # --- users ------------------------------------------------------------------------------
+    # --- users -------------------------------------------------------------------------------
 
     def get_user(self, user: str, *, check_webinar: bool = False) -> ZoomUser:
         """The user ``user`` (email or id) of this account.
@@ -259,7 +263,10 @@ class ZoomClient:
         """PATCH the meeting or webinar (counts toward the host's 100 per day)."""
         plural, _ = _kind(kind)
         self._request(
-            f"update_{kind}", Category.MEDIUM, "PATCH", f"/{plural}/{_segment(zoom_id)}",
+            f"update_{kind}",
+            Category.MEDIUM,
+            "PATCH",
+            f"/{plural}/{_segment(zoom_id)}",
             json=dict(payload),
         )
 
@@ -268,7 +275,10 @@ class ZoomClient:
         plural, _ = _kind(kind)
         reminder = "cancel_meeting_reminder" if kind == MEETING else "cancel_webinar_reminder"
         self._request(
-            f"delete_{kind}", Category.LIGHT, "DELETE", f"/{plural}/{_segment(zoom_id)}",
+            f"delete_{kind}",
+            Category.LIGHT,
+            "DELETE",
+            f"/{plural}/{_segment(zoom_id)}",
             params={reminder: "true" if notify else "false"},
         )
 
@@ -278,8 +288,11 @@ class ZoomClient:
         """Register one person (``email``, ``first_name`` required); returns Zoom's answer."""
         plural, _ = _kind(kind)
         return self._json(
-            "add_registrant", Category.LIGHT, "POST",
-            f"/{plural}/{_segment(zoom_id)}/registrants", json=dict(registrant),
+            "add_registrant",
+            Category.LIGHT,
+            "POST",
+            f"/{plural}/{_segment(zoom_id)}/registrants",
+            json=dict(registrant),
         )
 
     def add_registrants(
@@ -302,10 +315,11 @@ class ZoomClient:
         people = [dict(person) for person in registrants]
         results: list[RegistrantResult] = []
         for start in range(0, len(people), BATCH_SIZE):
-            chunk = people[start:start + BATCH_SIZE]
+            chunk = people[start : start + BATCH_SIZE]
             try:
-                results.extend(self._add_batch(kind, plural, zoom_id, chunk, auto_approve,
-                                               send_email))
+                results.extend(
+                    self._add_batch(kind, plural, zoom_id, chunk, auto_approve, send_email)
+                )
                 continue
             except ZoomError as error:
                 if not _batch_refused(error):
@@ -313,7 +327,7 @@ class ZoomClient:
             for index, person in enumerate(chunk):
                 outcome = self._add_single(kind, zoom_id, person, auto_approve)
                 if outcome.error is not None and not _concerns_one_person(outcome.error):
-                    return results + _failed(people[start + index:], outcome.error)
+                    return results + _failed(people[start + index :], outcome.error)
                 results.append(outcome)
         return results
 
@@ -328,8 +342,11 @@ class ZoomClient:
         if kind == MEETING:  # Zoom's webinar batch body has no such field.
             body["registrants_confirmation_email"] = send_email
         answer = self._json(
-            "add_registrants_batch", Category.HEAVY, "POST",
-            f"/{plural}/{_segment(zoom_id)}/batch_registrants", json=body,
+            "add_registrants_batch",
+            Category.HEAVY,
+            "POST",
+            f"/{plural}/{_segment(zoom_id)}/batch_registrants",
+            json=body,
         )
         added = {
             str(entry.get("email", "")).lower(): entry
@@ -344,10 +361,13 @@ class ZoomClient:
                 missing = ZoomError("not in Zoom's batch answer", operation="add_registrants")
                 results.append(RegistrantResult(email=email, error=missing))
             else:
-                results.append(RegistrantResult(
-                    email=email, registrant_id=entry.get("registrant_id"),
-                    join_url=entry.get("join_url"),
-                ))
+                results.append(
+                    RegistrantResult(
+                        email=email,
+                        registrant_id=entry.get("registrant_id"),
+                        join_url=entry.get("join_url"),
+                    )
+                )
         return results
 
     def _add_single(self, kind, zoom_id, person, auto_approve) -> RegistrantResult:
@@ -359,7 +379,8 @@ class ZoomClient:
         except ZoomError as error:
             return RegistrantResult(email=email, error=error)
         return RegistrantResult(
-            email=email, registrant_id=answer.get("registrant_id"),
+            email=email,
+            registrant_id=answer.get("registrant_id"),
             join_url=answer.get("join_url"),
         )
 
@@ -380,9 +401,11 @@ class ZoomClient:
         ]
         for start in range(0, len(people), BATCH_SIZE):
             self._request(
-                "set_registrant_status", Category.MEDIUM, "PUT",
+                "set_registrant_status",
+                Category.MEDIUM,
+                "PUT",
                 f"/{plural}/{_segment(zoom_id)}/registrants/status",
-                json={"action": action, "registrants": people[start:start + BATCH_SIZE]},
+                json={"action": action, "registrants": people[start : start + BATCH_SIZE]},
             )
 
     def iter_registrants(
@@ -391,52 +414,66 @@ class ZoomClient:
         """Every registrant with ``status`` (approved, pending, denied), through all pages."""
         plural, _ = _kind(kind)
         return self._paginate(
-            "list_registrants", Category.MEDIUM, f"/{plural}/{_segment(zoom_id)}/registrants",
-            {"status": status}, "registrants",
+            "list_registrants",
+            Category.MEDIUM,
+            f"/{plural}/{_segment(zoom_id)}/registrants",
+            {"status": status},
+            "registrants",
         )
 
-    # --- panelists ----------------------------------------------------------------------------
+    # --- panelists ---------------------------------------------------------------------------
 
-    def add_panelists(self, webinar_id: int | str, panelists: Iterable[Mapping[str, Any]]
-                      ) -> list[dict]:
+    def add_panelists(
+        self, webinar_id: int | str, panelists: Iterable[Mapping[str, Any]]
+    ) -> list[dict]:
         """Add panelists (``{"name", "email"}``) to a webinar, 30 per call."""
         people = [dict(person) for person in panelists]
         answers = []
         for start in range(0, len(people), BATCH_SIZE):
-            answers.append(self._json(
-                "add_panelists", Category.MEDIUM, "POST",
-                f"/webinars/{_segment(webinar_id)}/panelists",
-                json={"panelists": people[start:start + BATCH_SIZE]},
-            ))
+            answers.append(
+                self._json(
+                    "add_panelists",
+                    Category.MEDIUM,
+                    "POST",
+                    f"/webinars/{_segment(webinar_id)}/panelists",
+                    json={"panelists": people[start : start + BATCH_SIZE]},
+                )
+            )
         return answers
 
     def remove_panelist(self, webinar_id: int | str, panelist_id: str) -> None:
         """Remove one panelist from a webinar."""
         self._request(
-            "remove_panelist", Category.LIGHT, "DELETE",
+            "remove_panelist",
+            Category.LIGHT,
+            "DELETE",
             f"/webinars/{_segment(webinar_id)}/panelists/{_segment(panelist_id)}",
         )
 
     def list_panelists(self, webinar_id: int | str) -> list[dict]:
         """The webinar's panelists (Zoom returns them all in one page)."""
         body = self._json(
-            "list_panelists", Category.MEDIUM, "GET",
+            "list_panelists",
+            Category.MEDIUM,
+            "GET",
             f"/webinars/{_segment(webinar_id)}/panelists",
         )
         return list(body.get("panelists") or [])
 
-    # --- reports ------------------------------------------------------------------------------
+    # --- reports -----------------------------------------------------------------------------
 
     def iter_participants(self, kind: str, zoom_id_or_uuid: int | str) -> Iterator[dict]:
         """Participants of a past meeting or webinar (report API), with their registrant_id."""
         plural, _ = _kind(kind)
         return self._paginate(
-            "list_participants", Category.HEAVY,
+            "list_participants",
+            Category.HEAVY,
             f"/report/{plural}/{encode_meeting_uuid(zoom_id_or_uuid)}/participants",
-            {"include_fields": "registrant_id"}, "participants",
+            {"include_fields": "registrant_id"},
+            "participants",
         )
 
-    # --- scopes -------------------------------------------------------------------------------
+    # --- scopes ------------------------------------------------------------------------------
 
     def granted_scopes(self) -> frozenset[str]:
         """The scopes of the current token (fetching one if needed)."""
@@ -446,7 +483,7 @@ class ZoomClient:
         """Which of ``required`` this app lacks, to tell the operator."""
         return missing_scopes(self.granted_scopes(), required)
 
-    # --- plumbing -----------------------------------------------------------------------------
+    # --- plumbing ----------------------------------------------------------------------------
 
     def base_url(self) -> str:
         """Explicit ``api_base_url``, else the token's ``api_url`` + "/v2", else Zoom's default."""
@@ -500,9 +537,15 @@ class ZoomClient:
             started = self.clock()
             try:
                 response = self.session.request(
-                    method, base + path, params=params, json=json, timeout=self.timeout,
-                    headers={"Authorization": f"Bearer {token.value}",
-                             "Accept": "application/json"},
+                    method,
+                    base + path,
+                    params=params,
+                    json=json,
+                    timeout=self.timeout,
+                    headers={
+                        "Authorization": f"Bearer {token.value}",
+                        "Accept": "application/json",
+                    },
                 )
             except requests.RequestException as exc:
                 error = unavailable_from_exception(exc, operation)
@@ -535,8 +578,13 @@ class ZoomClient:
             delay = ceiling / 2 + self.rng.uniform(0, ceiling / 2)
         if delay > self.max_retry_wait:
             raise error
-        logger.info("zoom retry operation=%s attempt=%d delay_s=%.3f reason=%s",
-                    operation, attempt, delay, type(error).__name__)
+        logger.info(
+            "zoom retry operation=%s attempt=%d delay_s=%.3f reason=%s",
+            operation,
+            attempt,
+            delay,
+            type(error).__name__,
+        )
         self.sleep(delay)
 
     def _log(self, operation, method, status, code, attempt, started, failure=None) -> None:
@@ -544,7 +592,12 @@ class ZoomClient:
         logger.log(
             level,
             "zoom call operation=%s method=%s status=%s code=%s attempt=%d duration_ms=%d%s",
-            operation, method, status, code, attempt, (self.clock() - started) * 1000,
+            operation,
+            method,
+            status,
+            code,
+            attempt,
+            (self.clock() - started) * 1000,
             f" failure={failure}" if failure else "",
         )
 
@@ -604,5 +657,3 @@ def _concerns_one_person(error: ZoomError) -> bool:
 
 def _failed(people: list[Mapping[str, Any]], error: ZoomError) -> list[RegistrantResult]:
     return [RegistrantResult(email=str(person.get("email", "")), error=error) for person in people]
-
-

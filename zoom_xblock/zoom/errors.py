@@ -4,6 +4,7 @@ Every class subclasses :class:`ZoomError`, which carries ``status`` (HTTP status
 ``code`` (Zoom's error code, or the OAuth ``error`` string at the token endpoint), ``message``
 (Zoom's message, redacted) and ``operation`` (our name of the call, e.g. ``"add_registrant"``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -62,9 +63,9 @@ class ZoomScopeError(ZoomError):
 
     def __init__(self, message: str = "", *, missing_scopes: list[str] | None = None, **kwargs):
         super().__init__(message, **kwargs)
-        self.missing_scopes = missing_scopes if missing_scopes is not None else (
-            parse_missing_scopes(message)
-        )
+        if missing_scopes is None:
+            missing_scopes = parse_missing_scopes(message)
+        self.missing_scopes = missing_scopes
 
 
 class ZoomNotFound(ZoomError):
@@ -142,7 +143,7 @@ class ZoomUnavailable(ZoomError):
         self.request_sent = request_sent
 
 
-# --- reading Zoom's answers -------------------------------------------------------------------
+# --- reading Zoom's answers -----------------------------------------------------------------
 
 _SCOPES_IN_MESSAGE = re.compile(r"scopes?\s*:?\s*\[([^\]]*)\]", re.IGNORECASE)
 _NO_WEBINAR_LICENCE = re.compile(r"webinar (plan|licen[cs]e|add-on)", re.IGNORECASE)
@@ -272,6 +273,4 @@ def unavailable_from_exception(exc: Exception, operation: str) -> ZoomUnavailabl
     surely_unsent = "ConnectTimeout" in type(exc).__name__ or (
         "NewConnectionError" in text or "Failed to establish a new connection" in text
     )
-    return ZoomUnavailable(
-        type(exc).__name__, operation=operation, request_sent=not surely_unsent
-    )
+    return ZoomUnavailable(type(exc).__name__, operation=operation, request_sent=not surely_unsent)

@@ -7,17 +7,18 @@ where ``interval = period / (limit * rate_scale * (1 - safety_margin))``. Calls 
 evenly spaced, so any sliding window of one period sees at most ``limit`` calls (the margin
 absorbs network jitter) while the throughput stays at ``1 - safety_margin`` of the plan rate.
 """
+
 from __future__ import annotations
 
 import hashlib
 import threading
 import time
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """Zoom's rate-limit label of an API operation."""
 
     LIGHT = "light"

@@ -4,6 +4,7 @@ Zoom's join/start links and personal meeting links let anyone who holds them int
 as that person (or as the host), and tokens and client secrets open the whole account. Anything
 we log or put into an exception passes through :func:`redact` first.
 """
+
 import re
 
 REDACTED = "[redacted]"

@@ -6,6 +6,7 @@ timeout)`` works). It is renewed a few minutes before it expires, and only by on
 time: whoever wins ``add(lock_key)`` fetches, the others keep using the still-valid token or
 wait for the new one to appear.
 """
+
 from __future__ import annotations
 
 import base64
@@ -209,8 +210,9 @@ class TokenProvider:
                 self.oauth_url, data=form, headers=headers, timeout=self.timeout
             )
         except requests.RequestException as exc:
-            logger.warning("zoom call operation=fetch_token method=POST failed: %s",
-                           type(exc).__name__)
+            logger.warning(
+                "zoom call operation=fetch_token method=POST failed: %s", type(exc).__name__
+            )
             raise unavailable_from_exception(exc, "fetch_token") from None
         self.fetch_count += 1
         if self.on_response is not None:
@@ -225,8 +227,11 @@ class TokenProvider:
         body = error_body(response)
         value = body.get("access_token")
         if not value:
-            raise ZoomAuthError("token response without access_token", operation="fetch_token",
-                                status=response.status_code)
+            raise ZoomAuthError(
+                "token response without access_token",
+                operation="fetch_token",
+                status=response.status_code,
+            )
         return AccessToken(
             value=value,
             expires_at=self.clock() + float(body.get("expires_in") or 3600),
@@ -236,10 +241,15 @@ class TokenProvider:
 
     def _token_error(self, response: requests.Response) -> ZoomError:
         body = error_body(response)
-        message = redact(body.get("reason") or body.get("error") or response.reason or "",
-                         secrets=(self._client_secret,))
-        common = {"status": response.status_code, "code": body.get("error"),
-                  "operation": "fetch_token"}
+        message = redact(
+            body.get("reason") or body.get("error") or response.reason or "",
+            secrets=(self._client_secret,),
+        )
+        common = {
+            "status": response.status_code,
+            "code": body.get("error"),
+            "operation": "fetch_token",
+        }
         if response.status_code >= 500 or response.status_code == 429:
             return ZoomUnavailable(message, **common)
         return ZoomAuthError(message, **common)

@@ -4,6 +4,7 @@ Zoom signs ``"v0:{timestamp}:{raw body}"`` with HMAC-SHA256 keyed by the app's s
 token and sends ``x-zm-signature: v0=<hex>`` with ``x-zm-request-timestamp: <seconds>``.
 The same secret answers the ``endpoint.url_validation`` challenge. Pure Python, no Django.
 """
+
 import hashlib
 import hmac
 import json

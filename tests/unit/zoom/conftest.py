@@ -1,4 +1,5 @@
 """Fixtures for the Zoom client unit tests: a fake clock, canned token answers, a client."""
+
 from __future__ import annotations
 
 import random

@@ -1,10 +1,13 @@
 """Rate limiters: even spacing under the plan rate, in one process and shared through Redis."""
+
 import os
 import threading
 import time
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zoom_xblock.zoom import (
     PLAN_BUSINESS,
@@ -89,7 +92,8 @@ def test_in_process_limiter_is_thread_safe():
     assert sorted(round(w / interval) for w in waits) == list(range(400))
 
 
-# --- Redis, shared by every worker -------------------------------------------------------------
+# --- Redis, shared by every worker ----------------------------------------------------------
+
 
 @pytest.fixture
 def redis_client():
@@ -163,3 +167,22 @@ def test_redis_keys_expire_and_respect_the_prefix(redis_client):
     assert 0 < client.pttl(key) <= 1200
     assert limiter.acquire("acct", Category.HEAVY) > 0.09
     assert limiter.acquire("other", Category.HEAVY) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    gaps=st.lists(st.floats(min_value=0, max_value=0.2), min_size=1, max_size=120),
+    rate_scale=st.sampled_from([0.5, 1.0, 3.0, 10.0]),
+    category=st.sampled_from([Category.LIGHT, Category.MEDIUM, Category.HEAVY]),
+)
+def test_no_window_ever_exceeds_the_plan_rate(gaps, rate_scale, category):
+    """Whatever the callers' timing, a sliding window never sees more than the scaled rate."""
+    clock = FakeClock(0.0)
+    limiter = InProcessRateLimiter(rate_scale=rate_scale, sleep=clock.sleep, clock=clock)
+    limit, period = PLAN_RATES["pro"][category]
+    times = []
+    for gap in gaps:
+        clock.now += gap
+        limiter.acquire("acct", category)
+        times.append(clock())
+    assert max_in_window(times, period / rate_scale) <= limit

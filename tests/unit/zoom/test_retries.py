@@ -1,4 +1,5 @@
 """Retries: backoff with jitter for 5xx/timeouts/429, Retry-After, never a daily quota."""
+
 import pytest
 import requests
 import responses
@@ -14,8 +15,10 @@ from .conftest import API, api_calls
 
 MEETING_URL = f"{API}/meetings/42"
 MEETING = {"id": 42, "topic": "Office hours"}
-PER_SECOND = {"code": 429, "message": "You have reached the maximum per-second rate limit "
-                                      "for this API. Try again later."}
+PER_SECOND = {
+    "code": 429,
+    "message": "You have reached the maximum per-second rate limit for this API. Try again later.",
+}
 
 
 def test_backoff_on_5xx_then_success(client, mocked, clock):
@@ -46,9 +49,14 @@ def test_backoff_is_capped(make_client, token_endpoint, mocked, clock):
     assert max(clock.sleeps) <= 4.0
 
 
-@pytest.mark.parametrize("failure", [requests.ConnectTimeout("connect"),
-                                     requests.ReadTimeout("read"),
-                                     requests.ConnectionError("reset")])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.ConnectTimeout("connect"),
+        requests.ReadTimeout("read"),
+        requests.ConnectionError("reset"),
+    ],
+)
 def test_timeouts_and_connection_errors_are_retried(client, mocked, failure):
     mocked.add(responses.GET, MEETING_URL, body=failure)
     mocked.add(responses.GET, MEETING_URL, json=MEETING)
@@ -62,8 +70,13 @@ def test_every_request_has_the_configured_timeout(make_client, token_endpoint, m
 
 
 def test_per_second_429_honours_retry_after_seconds(client, mocked, clock):
-    mocked.add(responses.GET, MEETING_URL, status=429, json=PER_SECOND,
-               headers={"Retry-After": "3", "X-RateLimit-Type": "QPS"})
+    mocked.add(
+        responses.GET,
+        MEETING_URL,
+        status=429,
+        json=PER_SECOND,
+        headers={"Retry-After": "3", "X-RateLimit-Type": "QPS"},
+    )
     mocked.add(responses.GET, MEETING_URL, json=MEETING)
     assert client.get("meeting", 42) == MEETING
     assert clock.sleeps == [3.0]
@@ -71,8 +84,13 @@ def test_per_second_429_honours_retry_after_seconds(client, mocked, clock):
 
 def test_per_second_429_honours_retry_after_as_a_date(client, mocked, clock):
     clock.now = 1_717_070_400.0  # 2024-05-30T12:00:00Z
-    mocked.add(responses.GET, MEETING_URL, status=429, json=PER_SECOND,
-               headers={"Retry-After": "2024-05-30T12:00:02Z"})
+    mocked.add(
+        responses.GET,
+        MEETING_URL,
+        status=429,
+        json=PER_SECOND,
+        headers={"Retry-After": "2024-05-30T12:00:02Z"},
+    )
     mocked.add(responses.GET, MEETING_URL, json=MEETING)
     assert client.get("meeting", 42) == MEETING
     assert clock.sleeps == [2.0]
@@ -85,10 +103,12 @@ def test_per_second_429_without_retry_after_backs_off(client, mocked, clock):
     assert len(clock.sleeps) == 1 and 0 < clock.sleeps[0] <= 0.5
 
 
-def test_retry_after_longer_than_the_maximum_wait_is_raised(make_client, token_endpoint,
-                                                            mocked, clock):
-    mocked.add(responses.GET, MEETING_URL, status=429, json=PER_SECOND,
-               headers={"Retry-After": "120"})
+def test_retry_after_longer_than_the_maximum_wait_is_raised(
+    make_client, token_endpoint, mocked, clock
+):
+    mocked.add(
+        responses.GET, MEETING_URL, status=429, json=PER_SECOND, headers={"Retry-After": "120"}
+    )
     with pytest.raises(ZoomRateLimited) as caught:
         make_client(max_retry_wait=60).get("meeting", 42)
     assert caught.value.retry_after == 120
@@ -96,10 +116,17 @@ def test_retry_after_longer_than_the_maximum_wait_is_raised(make_client, token_e
 
 
 def test_daily_quota_is_never_retried(client, mocked, clock):
-    mocked.add(responses.PATCH, MEETING_URL, status=429, json={
-        "code": 429, "message": "You have exceeded the daily rate limit (100) of Meeting "
-                                "Create/Update API requests permitted for this particular user.",
-    }, headers={"X-RateLimit-Type": "Daily-limit", "Retry-After": "2024-05-31T00:00:00Z"})
+    mocked.add(
+        responses.PATCH,
+        MEETING_URL,
+        status=429,
+        json={
+            "code": 429,
+            "message": "You have exceeded the daily rate limit (100) of Meeting "
+            "Create/Update API requests permitted for this particular user.",
+        },
+        headers={"X-RateLimit-Type": "Daily-limit", "Retry-After": "2024-05-31T00:00:00Z"},
+    )
     with pytest.raises(ZoomQuotaExceeded):
         client.update("meeting", 42, {"topic": "New"})
     assert len(api_calls(mocked)) == 1

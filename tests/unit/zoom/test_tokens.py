@@ -1,4 +1,5 @@
 """Server-to-Server OAuth: the token request, the shared cache, renewal and single flight."""
+
 import base64
 from urllib.parse import parse_qs
 
@@ -36,7 +37,8 @@ def test_token_request_is_a_form_post_with_basic_auth(client, mocked):
     assert request.url == OAUTH_URL  # nothing in the query string
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert parse_qs(request.body) == {
-        "grant_type": ["account_credentials"], "account_id": [ACCOUNT_ID],
+        "grant_type": ["account_credentials"],
+        "account_id": [ACCOUNT_ID],
     }
     expected = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
     assert request.headers["Authorization"] == f"Basic {expected}"
@@ -93,13 +95,18 @@ def test_token_is_renewed_a_few_minutes_before_expiry(client, mocked, clock):
 def test_401_code_124_renews_once_and_retries_once(make_client, mocked):
     mocked.add(responses.POST, OAUTH_URL, json=token_body("old-token-aaaa"))
     mocked.add(responses.POST, OAUTH_URL, json=token_body("new-token-bbbb"))
-    mocked.add(responses.GET, f"{API}/users/u1", status=401,
-               json={"code": 124, "message": "Invalid access token."})
+    mocked.add(
+        responses.GET,
+        f"{API}/users/u1",
+        status=401,
+        json={"code": 124, "message": "Invalid access token."},
+    )
     mocked.add(responses.GET, f"{API}/users/u1", json=USER)
     assert make_client().get_user("u1").id == "u1"
     calls = api_calls(mocked)
     assert [c.request.headers["Authorization"] for c in calls] == [
-        "Bearer old-token-aaaa", "Bearer new-token-bbbb",
+        "Bearer old-token-aaaa",
+        "Bearer new-token-bbbb",
     ]
     assert len(token_calls(mocked)) == 2
 
@@ -107,8 +114,12 @@ def test_401_code_124_renews_once_and_retries_once(make_client, mocked):
 def test_a_second_401_is_an_error_not_a_loop(make_client, mocked):
     mocked.add(responses.POST, OAUTH_URL, json=token_body("old-token-aaaa"))
     mocked.add(responses.POST, OAUTH_URL, json=token_body("new-token-bbbb"))
-    mocked.add(responses.GET, f"{API}/users/u1", status=401,
-               json={"code": 124, "message": "Invalid access token."})
+    mocked.add(
+        responses.GET,
+        f"{API}/users/u1",
+        status=401,
+        json={"code": 124, "message": "Invalid access token."},
+    )
     with pytest.raises(ZoomAuthError) as caught:
         make_client().get_user("u1")
     assert caught.value.code == 124
@@ -139,8 +150,11 @@ def test_single_flight_waits_for_the_process_holding_the_lock(make_client, mocke
 
     def other_process_finishes(seconds):
         clock.sleep(seconds)
-        shared.set(other.tokens.cache_key,
-                   {"value": "theirs-1234", "expires_at": clock() + 3600, "scopes": []}, 3600)
+        shared.set(
+            other.tokens.cache_key,
+            {"value": "theirs-1234", "expires_at": clock() + 3600, "scopes": []},
+            3600,
+        )
 
     client.tokens.sleep = other_process_finishes
     assert client.tokens.get().value == "theirs-1234"
@@ -155,8 +169,12 @@ def test_single_flight_fetches_itself_when_the_lock_holder_died(client, mocked, 
 
 
 def test_bad_credentials_raise_auth_error(make_client, mocked):
-    mocked.add(responses.POST, OAUTH_URL, status=400,
-               json={"reason": "Invalid client_id or client_secret", "error": "invalid_client"})
+    mocked.add(
+        responses.POST,
+        OAUTH_URL,
+        status=400,
+        json={"reason": "Invalid client_id or client_secret", "error": "invalid_client"},
+    )
     with pytest.raises(ZoomAuthError) as caught:
         make_client().get_user("u1")
     assert caught.value.code == "invalid_client"

@@ -1,4 +1,5 @@
 """Webhook envelope parsing: ids normalised to str, a stable dedupe key."""
+
 import json
 
 import pytest
@@ -10,10 +11,15 @@ def envelope(object_id, event_ts=1_700_000_000_123, **extra):
     return {
         "event": "meeting.participant_joined",
         "event_ts": event_ts,
-        "payload": {"account_id": "acc", "object": {
-            "id": object_id, "uuid": "abc==", **extra,
-            "participant": {"user_id": "16778240", "registrant_id": "r1"},
-        }},
+        "payload": {
+            "account_id": "acc",
+            "object": {
+                "id": object_id,
+                "uuid": "abc==",
+                **extra,
+                "participant": {"user_id": "16778240", "registrant_id": "r1"},
+            },
+        },
     }
 
 

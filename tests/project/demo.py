@@ -1,0 +1,137 @@
+"""`make demo`: the workbench with the block, the plugin's URLs, Celery and the Zoom sandbox.
+
+Starts, in this order, the local Zoom sandbox (http://127.0.0.1:8010), a Celery worker with its
+beat (the periodic sweep), and Django's server (http://127.0.0.1:8000), after migrating and
+seeding the demo course. Ctrl-C stops everything. Redis is used when it runs on this machine;
+otherwise kombu's filesystem transport, so a fresh machine needs no server at all.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ("127.0.0.1", 8000)
+SANDBOX = ("127.0.0.1", 8010)
+SANDBOX_URL = f"http://{SANDBOX[0]}:{SANDBOX[1]}"
+WEBHOOK_SECRET = "sandbox-webhook-secret"
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _wait(host: str, port: int, name: str, process: subprocess.Popen, seconds: int = 60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _listening(host, port):
+            return
+        if process.poll() is not None:
+            sys.exit(f"{name} stopped (exit {process.returncode}); see var/{name}.log")
+        time.sleep(0.3)
+    sys.exit(f"{name} did not start on {host}:{port} within {seconds} s")
+
+
+def environment() -> dict:
+    """The variables every demo process shares: sandbox credentials, broker, database."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "tests.project.settings",
+        "ZOOM_XBLOCK_DEMO": "1",
+        "ZOOM_XBLOCK_SQLITE": "demo.sqlite3",
+        "ZOOM_ACCOUNT_ID": os.environ.get("ZOOM_ACCOUNT_ID", "sandbox-account"),
+        "ZOOM_CLIENT_ID": os.environ.get("ZOOM_CLIENT_ID", "sandbox-client"),
+        "ZOOM_CLIENT_SECRET": os.environ.get("ZOOM_CLIENT_SECRET", "sandbox-secret"),
+        "ZOOM_WEBHOOK_SECRET_TOKEN": os.environ.get("ZOOM_WEBHOOK_SECRET_TOKEN", WEBHOOK_SECRET),
+        "ZOOM_OAUTH_URL": os.environ.get("ZOOM_OAUTH_URL", f"{SANDBOX_URL}/oauth/token"),
+        "ZOOM_SYNC_DEBOUNCE_SECONDS": "2",
+        "ZOOM_SWEEP_INTERVAL_MINUTES": "1",
+    }
+    if _listening("127.0.0.1", 6379):
+        env.setdefault("ZOOM_XBLOCK_BROKER_URL", "redis://127.0.0.1:6379/5")
+        env.setdefault("ZOOM_XBLOCK_CACHE_URL", "redis://127.0.0.1:6379/6")
+    else:
+        env.setdefault("ZOOM_XBLOCK_BROKER_URL", "filesystem://")
+    return env
+
+
+def main() -> None:
+    """Run the demo until Ctrl-C."""
+    env = environment()
+    var = ROOT / "var"
+    var.mkdir(exist_ok=True)
+    for host, port in (WEB, SANDBOX):
+        if _listening(host, port):
+            sys.exit(f"{host}:{port} is already in use: stop what runs there first.")
+    python = sys.executable
+    manage = [python, "-m", "tests.manage"]
+    subprocess.run([*manage, "migrate", "--run-syncdb", "-v0"], cwd=ROOT, env=env, check=True)
+
+    processes = []
+
+    def start(name, command):
+        log = open(var / f"{name}.log", "wb")  # noqa: SIM115  (closed with the process)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        processes.append((name, process))
+        return process
+
+    def stop(*_args):
+        for _name, process in reversed(processes):
+            if process.poll() is None:
+                process.terminate()
+        for _name, process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    sandbox = start("sandbox", [python, "-m", "zoom_xblock.sandbox", "--host", SANDBOX[0],
+                                "--port", str(SANDBOX[1]),
+                                "--webhook-base", f"http://{WEB[0]}:{WEB[1]}/zoom/webhook/"])
+    _wait(*SANDBOX, "sandbox", sandbox)
+    subprocess.run([*manage, "demo_seed"], cwd=ROOT, env=env, check=True)
+    start("celery", [python, "-m", "celery", "-A", "tests.project", "worker", "--beat",
+                     "-l", "INFO", "-c", "2", "-s", str(var / "celerybeat-schedule")])
+    web = start("web", [*manage, "runserver", "--noreload", f"{WEB[0]}:{WEB[1]}"])
+    _wait(*WEB, "web", web)
+    print(GUIDE.format(web=f"http://{WEB[0]}:{WEB[1]}", sandbox=SANDBOX_URL,
+                       broker=env["ZOOM_XBLOCK_BROKER_URL"]), flush=True)
+    while True:
+        for name, process in processes:
+            if process.poll() is not None:
+                print(f"{name} stopped (exit {process.returncode}); see var/{name}.log")
+                stop()
+        time.sleep(1)
+
+
+GUIDE = """
+zoom-xblock demo is running.
+
+  Workbench      {web}/            (scenarios, and "Log in as" for each demo person)
+  Zoom sandbox   {sandbox}/_sandbox/state   (what the plugin created in "Zoom")
+  Celery broker  {broker}
+  Logs           var/web.log, var/celery.log, var/sandbox.log
+
+Scenarios (open one, then switch between Learner view, Author view and Studio editor):
+  - A meeting:                 scheduled in the sandbox; learners get their own Join link.
+  - A webinar:                 hosted by host@example.com (webinar licence); staff are panelists.
+  - With a prerequisite:       grace has not passed "Week 1" yet and sees "See requirements".
+  - A full session:            capacity 2 with three learners: the third is on the waitlist.
+
+People: author (course instructor, host@example.com), ada, grace, alan (enrolled learners),
+linus (not enrolled). Press Ctrl-C to stop everything.
+"""
+
+if __name__ == "__main__":
+    main()
