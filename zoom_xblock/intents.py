@@ -76,7 +76,12 @@ def copy_session(source_usage_key: str, usage_key: str, course_key: str | None =
     copy = ZoomSession.objects.create(
         usage_key=usage_key, course_key=course_key or source.course_key, **values
     )
-    transaction.on_commit(lambda: _send("zoom_xblock.tasks.apply_session", copy.id))
+    transaction.on_commit(lambda: queue_apply(copy.id))
+
+
+def queue_apply(session_id: int) -> None:
+    """Queue the creation or update of the session's meeting in Zoom."""
+    _send("zoom_xblock.tasks.apply_session", session_id)
 
 
 def nudge_course(course_key: str, trigger: str) -> None:

@@ -22,3 +22,63 @@ def start_utc(start_local: str, zone: str) -> datetime | None:
     if naive.tzinfo is not None:
         return naive.astimezone(UTC)
     return naive.replace(tzinfo=tzinfo).astimezone(UTC)
+
+
+DESIRED_FIELDS = (
+    "kind", "title", "agenda", "start", "duration_minutes", "timezone", "host_email",
+    "alternative_hosts", "capacity", "join_window_minutes", "prerequisite",
+    "completion_threshold_percent", "weight", "zoom_emails", "auto_recording",
+)
+# A change to one of these must reach Zoom (the others only matter to the plugin).
+ZOOM_FIELDS = (
+    "title", "agenda", "start", "duration_minutes", "timezone", "alternative_hosts",
+    "zoom_emails", "auto_recording", "host_email",
+)
+
+
+class KindChangeRefused(Exception):
+    """A meeting cannot become a webinar (or the reverse) once Zoom has it."""
+
+
+def save_desired(usage_key: str, course_key: str, values: dict) -> ZoomSession:
+    """Record what the author asked for; after commit a task creates or updates it in Zoom.
+
+    ``values`` holds the :data:`DESIRED_FIELDS` (already validated). The Zoom meeting is created
+    on the first save and updated (never recreated) on later ones, only when a field Zoom knows
+    about changed. Raises :class:`KindChangeRefused` if the kind would change after creation.
+    """
+    from django.db import transaction  # pylint: disable=import-outside-toplevel
+
+    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
+
+    with transaction.atomic():
+        session = ZoomSession.objects.select_for_update().filter(usage_key=usage_key).first()
+        if session is None:
+            session = ZoomSession(usage_key=usage_key, course_key=course_key)
+            changed_for_zoom = True
+        else:
+            if session.zoom_id and values.get("kind", session.kind) != session.kind:
+                raise KindChangeRefused(session.kind)
+            changed_for_zoom = any(
+                name in values and getattr(session, name) != values[name] for name in ZOOM_FIELDS
+            ) or session.status in (ZoomSession.Status.FAILED, ZoomSession.Status.DRAFT,
+                                    ZoomSession.Status.DELETED, ZoomSession.Status.DELETED_IN_ZOOM)
+        for name in DESIRED_FIELDS:
+            if name in values:
+                setattr(session, name, values[name])
+        if changed_for_zoom:
+            if session.pk:
+                session.desired_version += 1
+            if session.status in (ZoomSession.Status.DELETED, ZoomSession.Status.DELETED_IN_ZOOM):
+                session.zoom_id, session.zoom_uuid = None, ""
+            session.status = (ZoomSession.Status.UPDATING if session.zoom_id
+                              else ZoomSession.Status.CREATING)
+            session.last_error = session.last_error_code = ""
+        session.save()
+        # Capacity, prerequisite or dates may change who should be registered.
+        session.sync_requested_at = session.sync_requested_at or session.modified
+        ZoomSession.objects.filter(id=session.id).update(sync_requested_at=session.sync_requested_at)
+        if changed_for_zoom:
+            session_id = session.id
+            transaction.on_commit(lambda: intents.queue_apply(session_id))
+    return session

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -36,6 +37,8 @@ from .models import WEBINARS
 from .state import SandboxState
 from .stats import SandboxStats
 from .webhooks import WebhookSender
+
+log = logging.getLogger(__name__)
 
 PAGE_ROUTES = (
     ("GET", "/", lambda sandbox, request: pages.page(
@@ -174,6 +177,9 @@ class SandboxApp:
             response = json_response(status, body)
         except ZoomError as error:
             response = json_response(error.status, error.body(), error.headers)
+        except Exception:  # a sandbox bug: answer like Zoom's 5xx, keep serving
+            log.exception("Sandbox error in %s", op.label_for(kind))
+            response = json_response(500, {"code": 500, "message": "Internal Error."})
         hold = self.faults.hold_seconds()
         if hold:
             self.stats.record_fault("timeout")

@@ -43,6 +43,7 @@ from .webhooks import WebhookSender
 
 PAGE_TOKEN_LIFETIME = 15 * 60
 START_URL_LIFETIME = 2 * 60 * 60
+MAX_REMEMBERED_TOKENS = 10_000  # above this, expired page and start tokens are forgotten
 STATUS_ACTIONS = {"approve": APPROVED, "deny": DENIED, "cancel": CANCELLED}
 STATUS_EVENTS = {APPROVED: "approved", DENIED: "denied", CANCELLED: "cancelled"}
 
@@ -229,7 +230,11 @@ class SandboxState:
         """A fresh host link, valid for two hours of sandbox time."""
         token = secrets.token_urlsafe(24)
         with self.lock:
-            self._start_tokens[token] = (meeting.id, self.clock.now() + START_URL_LIFETIME)
+            now = self.clock.now()
+            if len(self._start_tokens) > MAX_REMEMBERED_TOKENS:
+                self._start_tokens = {key: entry for key, entry in self._start_tokens.items()
+                                      if entry[1] > now}
+            self._start_tokens[token] = (meeting.id, now + START_URL_LIFETIME)
         return f"{self.base_url}/s/{meeting.id}?zak={token}"
 
     def meeting_for_start_token(self, token: str) -> Meeting | None:
@@ -404,6 +409,9 @@ class SandboxState:
                 offset = entry[1]
             chunk = items[offset:offset + page_size]
             token = ""
+            if len(self._page_tokens) > MAX_REMEMBERED_TOKENS:
+                self._page_tokens = {key: entry for key, entry in self._page_tokens.items()
+                                     if entry[2] + PAGE_TOKEN_LIFETIME >= now}
             if offset + page_size < len(items):
                 token = secrets.token_urlsafe(24)
                 self._page_tokens[token] = (listing, offset + page_size, now)

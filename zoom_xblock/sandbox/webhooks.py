@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import heapq
 import hmac
 import json
 import queue
@@ -68,6 +69,11 @@ class WebhookSender:
         self._lock = threading.Condition()
         self._workers = [threading.Thread(target=self._work, name=f"sandbox-webhooks-{n}",
                                           daemon=True) for n in range(workers)]
+        self._retries: list[tuple[float, int, Delivery]] = []
+        self._retry_lock = threading.Condition()
+        self._stopping = False
+        self._workers.append(threading.Thread(target=self._run_retries,
+                                              name="sandbox-webhook-retries", daemon=True))
         self._started = False
         # A direct opener: proxies configured in the environment must not see our webhooks.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -123,26 +129,35 @@ class WebhookSender:
         return True
 
     def clear(self) -> None:
-        """Forget recorded deliveries, events still queued and any pending drop count."""
+        """Forget recorded deliveries, events not sent yet and any pending drop count."""
         with self._lock:
+            forgotten = []
             while True:
                 try:
-                    queued = self._queue.get_nowait()
+                    forgotten.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-                if queued is _STOP:
+            for item in forgotten:
+                if item is _STOP:
                     self._queue.put(_STOP)
-                    break
-                queued.done = True
-                self._pending -= 1
+            with self._retry_lock:
+                forgotten += [entry[2] for entry in self._retries]
+                self._retries.clear()
+            for item in forgotten:
+                if item is not _STOP and not item.done:
+                    item.done = True
+                    self._pending -= 1
             self._lock.notify_all()
             self._deliveries = [item for item in self._deliveries if not item.done]
             self._drop_remaining = 0
 
     def stop(self) -> None:
-        """Ask the worker threads to finish (queued events are still sent first)."""
+        """Ask the threads to finish (events already queued are still sent first)."""
         if self._started:
-            for _ in self._workers:
+            with self._retry_lock:
+                self._stopping = True
+                self._retry_lock.notify_all()
+            for _ in self._workers[:-1]:
                 self._queue.put(_STOP)
 
     def validate_endpoints(self) -> dict[str, dict[str, Any]]:
@@ -170,22 +185,48 @@ class WebhookSender:
             delivery = self._queue.get()
             if delivery is _STOP:
                 return
-            self._deliver(delivery)
-            with self._lock:
-                delivery.done = True
-                self._pending -= 1
-                self._lock.notify_all()
+            if delivery.done:  # forgotten by clear()
+                continue
+            if self._attempt(delivery):
+                with self._lock:
+                    if not delivery.done:
+                        delivery.done = True
+                        self._pending -= 1
+                    self._lock.notify_all()
+            else:
+                self._schedule_retry(delivery)
 
-    def _deliver(self, delivery: Delivery) -> None:
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(self.retry_delay * 2 ** (attempt - 1))
-            status, _, error = self._post(delivery.url, delivery.payload)
-            delivery.attempts = attempt + 1
-            delivery.status, delivery.error = status, error
-            if status is not None and 200 <= status < 300:
-                delivery.ok = True
-                return
+    def _attempt(self, delivery: Delivery) -> bool:
+        """Post once; True when the delivery is finished (accepted, or out of retries)."""
+        status, _, error = self._post(delivery.url, delivery.payload)
+        delivery.attempts += 1
+        delivery.status, delivery.error = status, error
+        delivery.ok = status is not None and 200 <= status < 300
+        return delivery.ok or delivery.attempts > self.retries
+
+    def _schedule_retry(self, delivery: Delivery) -> None:
+        # Waiting happens in the retry thread, so an unreachable plugin never holds a
+        # worker: the other events keep flowing.
+        due = time.monotonic() + self.retry_delay * 2 ** (delivery.attempts - 1)
+        with self._retry_lock:
+            heapq.heappush(self._retries, (due, delivery.id, delivery))
+            self._retry_lock.notify_all()
+
+    def _run_retries(self) -> None:
+        while True:
+            with self._retry_lock:
+                while not self._stopping:
+                    if self._retries:
+                        wait = self._retries[0][0] - time.monotonic()
+                        if wait <= 0:
+                            break
+                        self._retry_lock.wait(wait)
+                    else:
+                        self._retry_lock.wait()
+                if self._stopping:
+                    return
+                _, _, delivery = heapq.heappop(self._retries)
+            self._queue.put(delivery)
 
     def _post(self, url: str, payload: dict[str, Any]) -> tuple[int | None, bytes, str]:
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
