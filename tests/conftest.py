@@ -50,3 +50,35 @@ def _zoom_settings(request, monkeypatch):
         settings = request.getfixturevalue("settings")
         settings.ZOOM_XBLOCK = {"SYNC_DEBOUNCE_SECONDS": 0}
     yield
+
+
+@pytest.fixture(scope="session")
+def _sandbox_server():
+    """One local Zoom for the session (webhooks off unless a test points them somewhere)."""
+    from zoom_xblock.sandbox import start_sandbox
+
+    handle = start_sandbox(port=0, quiet=True, webhook_base="", time_scale=50)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def zoom_sandbox(_sandbox_server, request):
+    """The sandbox, reset, with the plugin's settings pointing at it (Django tests)."""
+    import requests
+
+    requests.post(f"{_sandbox_server.url}/_sandbox/reset", timeout=5).raise_for_status()
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.core.cache import cache
+
+        from tests.utils import SANDBOX_CREDENTIALS
+
+        cache.clear()  # no token from another sandbox run
+        settings = request.getfixturevalue("settings")
+        settings.ZOOM_XBLOCK = {
+            **SANDBOX_CREDENTIALS,
+            "OAUTH_URL": f"{_sandbox_server.url}/oauth/token",
+            "SYNC_DEBOUNCE_SECONDS": 0,
+            "RATE_SCALE": 50,
+        }
+    return _sandbox_server

@@ -1,11 +1,256 @@
-"""Meeting and webinar lifecycle in Zoom: create, update, delete (see issue: authoring)."""
+"""The meeting or webinar in Zoom follows the session the author recorded.
+
+:func:`apply_session` creates the meeting on the first save and updates the same one afterwards
+(an edit never deletes and recreates, so links stay stable); :func:`delete_session` deletes it
+when the block is deleted. Both run in a Celery task, under a per-session lock, and are
+idempotent: the session's ``desired_version`` / ``synced_version`` pair says whether Zoom is
+behind. Zoom's 100-per-day create/update quota per host defers the work to the reset time.
+"""
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+
+from zoom_xblock import notifications, platform
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.locks import exclusive
+from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
+from zoom_xblock.zoom import (
+    ZoomError,
+    ZoomHostError,
+    ZoomNotFound,
+    ZoomQuotaExceeded,
+    ZoomRateLimited,
+    ZoomUnavailable,
+    ZoomValidationError,
+)
+from zoom_xblock.zoom_api import NotConfigured, get_client
+
+log = logging.getLogger(__name__)
+
+APPROVAL_AUTOMATIC = 0
+REGISTRATION_ONCE = 1  # attendees register once and can attend (one occurrence anyway)
+RETRY_AFTER_UNAVAILABLE = timedelta(minutes=2)
+
+
+class RetryLater(Exception):
+    """Zoom could not be reached; the task should run again at ``when``."""
+
+    def __init__(self, when: datetime):
+        super().__init__(when.isoformat())
+        self.when = when
+
+
+def zoom_payload(session: ZoomSession) -> dict:
+    """The body Zoom gets for the session (create and update use the same one)."""
+    settings = {
+        "approval_type": APPROVAL_AUTOMATIC,
+        "registration_type": REGISTRATION_ONCE,
+        "registrants_email_notification": session.zoom_emails,
+        "registrants_confirmation_email": session.zoom_emails,
+        "alternative_hosts": ";".join(session.alternative_hosts or []),
+        "auto_recording": session.auto_recording or "none",
+    }
+    if session.kind == ZoomSession.Kind.MEETING:
+        settings["meeting_authentication"] = False
+    payload = {
+        "topic": session.title[:200],
+        "agenda": session.agenda[:2000],
+        "duration": session.duration_minutes,
+        "timezone": session.timezone,
+        "settings": settings,
+    }
+    if session.start:
+        payload["start_time"] = session.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return payload
+
+
+def host_error_message(error: ZoomHostError) -> str:
+    """What the author reads when Zoom refuses the organizer."""
+    messages = {
+        "user_not_found": _("The organizer is not a user of the connected Zoom account."),
+        "not_in_account": _("The organizer is not a user of the connected Zoom account."),
+        "not_licensed": _("The organizer needs a licensed (paid) Zoom user to host."),
+        "no_webinar_licence": _("The organizer has no Zoom webinar licence."),
+    }
+    return messages.get(getattr(error, "reason", ""), _("Zoom refused the organizer."))
+
+
+def _fail(session: ZoomSession, message: str, code: str = "") -> dict:
+    session.status = ZoomSession.Status.FAILED
+    session.last_error, session.last_error_code = message, str(code)
+    session.save(update_fields=["status", "last_error", "last_error_code", "modified"])
+    return {"status": session.status, "error": message}
+
+
+def _defer(session: ZoomSession, error: ZoomQuotaExceeded) -> dict:
+    resets_at = error.resets_at or _next_utc_midnight()
+    session.status = ZoomSession.Status.DEFERRED
+    session.deferred_until = resets_at
+    session.last_error = _("Zoom's daily limit of meeting changes for this organizer was "
+                           "reached; the change will be applied after {when} UTC.").format(
+        when=resets_at.strftime("%Y-%m-%d %H:%M"))
+    session.last_error_code = "quota"
+    session.save(update_fields=["status", "deferred_until", "last_error", "last_error_code",
+                                "modified"])
+    SessionAlert.objects.get_or_create(
+        session=session, kind=SessionAlert.Kind.QUOTA, resolved_at=None,
+        defaults={"message": session.last_error},
+    )
+    return {"status": session.status, "deferred_until": resets_at.isoformat()}
+
+
+def _next_utc_midnight() -> datetime:
+    now = timezone.now().astimezone(UTC)
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def apply_session(session_id: int) -> dict:
-    """Create or update the session's meeting in Zoom."""
-    raise NotImplementedError("meeting lifecycle is not implemented yet")
+    """Bring Zoom in line with the session's desired settings (create or update)."""
+    with exclusive(f"apply:{session_id}", wait=30) as acquired:
+        if not acquired:
+            return {"skipped": "locked"}
+        session = ZoomSession.objects.filter(id=session_id).first()
+        if session is None or session.status in (ZoomSession.Status.DELETING,
+                                                  ZoomSession.Status.DELETED):
+            return {"skipped": "gone"}
+        if session.deferred_until and session.deferred_until > timezone.now():
+            return {"skipped": "deferred", "until": session.deferred_until.isoformat()}
+        if session.zoom_id and session.synced_version >= session.desired_version:
+            return {"status": session.status, "unchanged": True}
+        return _apply(session)
+
+
+def _apply(session: ZoomSession) -> dict:
+    version = session.desired_version
+    payload = zoom_payload(session)
+    previous = dict(session.applied_settings or {})
+    try:
+        client = get_client()
+        if session.zoom_id is None:
+            created = client.create(session.kind, session.host_email, payload)
+            session.zoom_id = int(created["id"])
+            session.zoom_uuid = str(created.get("uuid") or "")
+            session.registration_url = created.get("registration_url") or ""
+        else:
+            if previous.get("host") and previous["host"] != session.host_email:
+                payload["schedule_for"] = session.host_email
+            client.update(session.kind, session.zoom_id, payload)
+    except NotConfigured as error:
+        return _fail(session, str(error), "not_configured")
+    except ZoomQuotaExceeded as error:
+        if error.quota == "registrant":
+            raise
+        return _defer(session, error)
+    except ZoomHostError as error:
+        return _fail(session, host_error_message(error), error.code)
+    except ZoomNotFound:
+        session.status = ZoomSession.Status.DELETED_IN_ZOOM
+        session.save(update_fields=["status", "modified"])
+        SessionAlert.objects.create(
+            session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
+            message=_("The meeting was deleted in Zoom. Save the component again in Studio "
+                      "to create a new one."))
+        return {"status": session.status}
+    except ZoomValidationError as error:
+        fields = "; ".join(f"{e.field}: {e.message}" for e in error.field_errors)
+        return _fail(session, _("Zoom refused the session: {details}").format(
+            details=fields or error.message), error.code)
+    except (ZoomUnavailable, ZoomRateLimited) as error:
+        session.last_error = _("Zoom could not be reached; trying again shortly.")
+        session.last_error_code = str(error.code or error.status or "unavailable")
+        session.save(update_fields=["last_error", "last_error_code", "modified"])
+        raise RetryLater(timezone.now() + RETRY_AFTER_UNAVAILABLE) from error
+    except ZoomError as error:
+        return _fail(session, error.message or _("Zoom refused the request."), error.code)
+
+    applied = {**payload, "host": session.host_email}
+    session.applied_settings = applied
+    session.synced_version = version
+    session.status = ZoomSession.Status.SCHEDULED
+    session.deferred_until = None
+    session.last_error = session.last_error_code = ""
+    session.save()
+    SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.QUOTA,
+                                resolved_at=None).update(resolved_at=timezone.now())
+    notifications.organizer_changes(session, previous, applied)
+    if session.kind == ZoomSession.Kind.WEBINAR:
+        sync_panelists(session)
+    if ZoomSession.objects.filter(id=session.id, desired_version__gt=version).exists():
+        return apply_session(session.id)  # edited again while Zoom was answering
+    return {"status": session.status, "zoom_id": session.zoom_id}
+
+
+def sync_panelists(session: ZoomSession) -> dict:
+    """Make the webinar's panelists the course's instructors (added and removed)."""
+    instructors = {user.email.lower(): user for user in platform.course_instructors(
+        session.course_key) if user.email and user.email.lower() != session.host_email.lower()}
+    rows = {row.email.lower(): row for row in Panelist.objects.filter(session=session)}
+    for email, user in instructors.items():
+        row = rows.get(email)
+        if row is None:
+            rows[email] = Panelist.objects.create(session=session, user_id=user.id, email=email,
+                                                  name=user.full_name or user.username)
+        elif not row.wanted:
+            row.wanted, row.synced = True, False
+            row.save(update_fields=["wanted", "synced"])
+    for email, row in rows.items():
+        if email not in instructors and row.wanted:
+            row.wanted, row.synced = False, False
+            row.save(update_fields=["wanted", "synced"])
+    client = get_client()
+    to_add = [row for row in rows.values() if row.wanted and not row.synced]
+    if to_add:
+        client.add_panelists(session.zoom_id, [{"name": r.name or r.email, "email": r.email}
+                                               for r in to_add])
+    to_remove = [row for row in rows.values() if not row.wanted and not row.synced]
+    if to_remove:
+        ids = {p.get("email", "").lower(): p.get("id") for p in client.list_panelists(
+            session.zoom_id)}
+        for row in to_remove:
+            if ids.get(row.email):
+                client.remove_panelist(session.zoom_id, ids[row.email])
+    # Ids come from Zoom's list so that a later removal finds them.
+    if to_add:
+        ids = {p.get("email", "").lower(): p.get("id") for p in client.list_panelists(
+            session.zoom_id)}
+        for row in to_add:
+            row.panelist_id = str(ids.get(row.email) or "")
+    for row in to_add + to_remove:
+        row.synced = True
+        row.save(update_fields=["synced", "panelist_id"])
+    return {"added": len(to_add), "removed": len(to_remove)}
 
 
 def delete_session(usage_key: str) -> dict:
-    """Delete the session's meeting in Zoom."""
-    raise NotImplementedError("meeting lifecycle is not implemented yet")
+    """Delete the meeting of a deleted block (gone already in Zoom counts as done)."""
+    session = ZoomSession.objects.filter(usage_key=usage_key).first()
+    if session is None:
+        return {"skipped": "unknown"}
+    with exclusive(f"apply:{session.id}", wait=30):
+        if session.zoom_id is not None:
+            try:
+                get_client().delete(session.kind, session.zoom_id, notify=session.zoom_emails)
+            except ZoomNotFound:
+                pass
+            except (ZoomUnavailable, ZoomRateLimited) as error:
+                raise RetryLater(timezone.now() + RETRY_AFTER_UNAVAILABLE) from error
+        session.status = ZoomSession.Status.DELETED
+        session.save(update_fields=["status", "modified"])
+        Registration.objects.filter(session=session).exclude(
+            state=Registration.State.CANCELLED).update(
+            state=Registration.State.CANCELLED, wanted=False, cancelled_at=timezone.now())
+    return {"status": session.status}
+
+
+def retry_deferred() -> int:
+    """Queue every session whose quota deferral has passed (run by the sweep)."""
+    from zoom_xblock.intents import queue_apply  # pylint: disable=import-outside-toplevel
+
+    due = list(ZoomSession.objects.filter(
+        status=ZoomSession.Status.DEFERRED, deferred_until__lte=timezone.now()
+    ).values_list("id", flat=True))
+    ZoomSession.objects.filter(id__in=due).update(deferred_until=None)
+    for session_id in due:
+        queue_apply(session_id)
+    return len(due)

@@ -62,6 +62,9 @@ class ZoomSession(models.Model):
     zoom_uuid = models.CharField(max_length=128, blank=True, default="")
     registration_url = models.CharField(max_length=512, blank=True, default="")
     synced_version = models.PositiveIntegerField(default=0)
+    applied_settings = models.JSONField(
+        default=dict, blank=True, help_text="What the plugin last sent to Zoom (drift, e-mails)"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     live_status = models.CharField(
         max_length=16, choices=LiveStatus.choices, default=LiveStatus.NOT_STARTED

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from zoom_xblock import platform
 from zoom_xblock.conf import get_config
-from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync
+from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Registration, SyncRun, ZoomSession
 
@@ -87,4 +87,20 @@ def sweep() -> dict:
     ZoomSession.objects.filter(id__in=starting).update(pre_start_synced_at=now)
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
-    return {"queued": len(pending | starting)}
+    return {"queued": len(pending | starting), "applied": requeue_unapplied(now)}
+
+
+def requeue_unapplied(now) -> int:
+    """Queue Zoom create/update work that a lost task or a passed quota deferral left behind."""
+    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
+
+    stale = now - timedelta(minutes=5)
+    behind = list(
+        ZoomSession.objects.filter(
+            status__in=(ZoomSession.Status.CREATING, ZoomSession.Status.UPDATING),
+            modified__lte=stale,
+        ).values_list("id", flat=True)
+    )
+    for session_id in behind:
+        queue_apply(session_id)
+    return len(behind) + lifecycle.retry_deferred()

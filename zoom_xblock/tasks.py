@@ -6,7 +6,7 @@ idempotent: running one twice, or after a lost message, changes nothing more.
 """
 from celery import shared_task
 
-from zoom_xblock import sync
+from zoom_xblock import lifecycle, sync
 
 RETRY = {"acks_late": True, "reject_on_worker_lost": True}
 
@@ -29,20 +29,22 @@ def sweep() -> dict:
     return sync.sweep()
 
 
-@shared_task(name="zoom_xblock.tasks.apply_session", **RETRY)
-def apply_session(session_id: int) -> dict:
+@shared_task(name="zoom_xblock.tasks.apply_session", bind=True, max_retries=None, **RETRY)
+def apply_session(self, session_id: int) -> dict:
     """Create or update the session's meeting or webinar in Zoom."""
-    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
+    try:
+        return lifecycle.apply_session(session_id)
+    except lifecycle.RetryLater as later:
+        raise self.retry(eta=later.when) from later
 
-    return lifecycle.apply_session(session_id)
 
-
-@shared_task(name="zoom_xblock.tasks.delete_session", **RETRY)
-def delete_session(usage_key: str) -> dict:
+@shared_task(name="zoom_xblock.tasks.delete_session", bind=True, max_retries=None, **RETRY)
+def delete_session(self, usage_key: str) -> dict:
     """Delete the session's meeting or webinar in Zoom (the block was deleted)."""
-    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
-
-    return lifecycle.delete_session(usage_key)
+    try:
+        return lifecycle.delete_session(usage_key)
+    except lifecycle.RetryLater as later:
+        raise self.retry(eta=later.when) from later
 
 
 @shared_task(name="zoom_xblock.tasks.apply_webhook", **RETRY)

@@ -1,5 +1,6 @@
 """Join pages and the signed webhooks the sandbox sends back to the plugin."""
 import re
+import socket
 
 import requests
 
@@ -189,3 +190,23 @@ def test_general_link_and_guest_join(zoom, receiver):
     assert requests.get(registered["join_url"], timeout=5).status_code == 403
     assert requests.get(f"{zoom.url}/j/{registered['id']}?tk=forged", timeout=5
                         ).status_code == 404
+
+
+def test_an_unreachable_plugin_gets_retries_without_blocking_others():
+    from zoom_xblock.sandbox.webhooks import WebhookSender
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    sender = WebhookSender(dead, SECRET, retries=2, retry_delay=0.05)
+    try:
+        for number in range(20):
+            sender.send({"event": "meeting.started", "event_ts": number,
+                         "payload": {"object": {}}})
+        assert sender.wait_idle(3)
+        deliveries = sender.deliveries()
+        assert len(deliveries) == 20
+        assert all(d["attempts"] == 3 and not d["ok"] and d["status"] is None
+                   for d in deliveries)
+    finally:
+        sender.stop()

@@ -146,7 +146,9 @@ class ZoomUnavailable(ZoomError):
 # --- reading Zoom's answers -----------------------------------------------------------------
 
 _SCOPES_IN_MESSAGE = re.compile(r"scopes?\s*:?\s*\[([^\]]*)\]", re.IGNORECASE)
-_NO_WEBINAR_LICENCE = re.compile(r"webinar (plan|licen[cs]e|add-on)", re.IGNORECASE)
+_NO_WEBINAR_LICENCE = re.compile(
+    r"webinar (plan|licen[cs]e|add-on)|plan for webinar|enable webinar", re.IGNORECASE
+)
 _NOT_LICENSED = re.compile(
     r"paid user|licen[cs]ed user|basic user|not licen[cs]ed|upgrade", re.IGNORECASE
 )

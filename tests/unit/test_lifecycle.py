@@ -1,0 +1,165 @@
+"""The meeting or webinar in Zoom follows the author's session: created once, updated in place,
+deleted with the block, never shared by a copy; Zoom's daily limit defers, never loses."""
+from datetime import UTC, datetime
+
+import pytest
+import requests
+from django.core import mail
+
+from tests.utils import COURSE, make_user
+from zoom_xblock import intents, lifecycle, sessions, sync
+from zoom_xblock.models import Panelist, SessionAlert, ZoomSession
+
+pytestmark = pytest.mark.django_db
+
+USAGE = "block-v1:Demo+Zoom+2026+type@zoom+block@life"
+VALUES = {
+    "kind": "meeting", "title": "Office hours", "agenda": "Questions",
+    "start": datetime(2030, 1, 15, 14, 0, tzinfo=UTC), "duration_minutes": 45,
+    "timezone": "Europe/Paris", "host_email": "host@example.com",
+    "alternative_hosts": ["host2@example.com"], "capacity": None, "zoom_emails": False,
+    "auto_recording": "cloud",
+}
+
+
+def _zoom_state(sandbox, kind="meetings"):
+    return requests.get(f"{sandbox.url}/_sandbox/state", timeout=5).json()[kind]
+
+
+def _save(capture, usage=USAGE, **changes):
+    with capture(execute=True):
+        return sessions.save_desired(usage, COURSE, {**VALUES, **changes})
+
+
+def test_first_save_creates_the_meeting_with_the_authors_settings(
+        zoom_sandbox, django_capture_on_commit_callbacks):
+    session = _save(django_capture_on_commit_callbacks)
+    session.refresh_from_db()
+    assert session.status == "scheduled" and session.zoom_id
+    (meeting,) = _zoom_state(zoom_sandbox)
+    assert meeting["id"] == session.zoom_id
+    assert (meeting["topic"], meeting["start_time"], meeting["timezone"], meeting["duration"]) == (
+        "Office hours", "2030-01-15T14:00:00Z", "Europe/Paris", 45)
+    assert meeting["host_email"] == "host@example.com"
+    settings = meeting["settings"]
+    assert settings["approval_type"] == 0  # registration required, approved automatically
+    assert settings["registrants_email_notification"] is False
+    assert settings["alternative_hosts"] == "host2@example.com"
+    assert settings["auto_recording"] == "cloud"
+
+
+def test_an_edit_updates_the_same_meeting_and_keeps_its_links(
+        zoom_sandbox, django_capture_on_commit_callbacks):
+    first = _save(django_capture_on_commit_callbacks)
+    first.refresh_from_db()
+    link = first.registration_url
+    _save(django_capture_on_commit_callbacks, title="Office hours (moved)", duration_minutes=90,
+          start=datetime(2030, 1, 16, 9, 30, tzinfo=UTC), timezone="America/New_York")
+    (meeting,) = _zoom_state(zoom_sandbox)
+    assert meeting["id"] == first.zoom_id
+    assert (meeting["topic"], meeting["duration"], meeting["start_time"], meeting["timezone"]) == (
+        "Office hours (moved)", 90, "2030-01-16T09:30:00Z", "America/New_York")
+    again = ZoomSession.objects.get(usage_key=USAGE)
+    assert again.registration_url == link and again.status == "scheduled"
+
+
+def test_a_change_zoom_does_not_know_about_makes_no_zoom_call(
+        zoom_sandbox, django_capture_on_commit_callbacks):
+    _save(django_capture_on_commit_callbacks)
+    requests.post(f"{zoom_sandbox.url}/_sandbox/stats/reset", timeout=5)
+    _save(django_capture_on_commit_callbacks, capacity=30, join_window_minutes=5)
+    calls = requests.get(f"{zoom_sandbox.url}/_sandbox/stats", timeout=5).json()["calls"]
+    assert not any(op.startswith(("PATCH", "POST /users")) for op in calls), calls
+
+
+def test_the_organizer_is_told_when_assigned_and_when_the_session_changes(
+        zoom_sandbox, django_capture_on_commit_callbacks):
+    _save(django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [["host@example.com"]]
+    assert "organizer" in mail.outbox[0].subject and "Office hours" in mail.outbox[0].body
+    _save(django_capture_on_commit_callbacks, title="Office hours II")
+    assert len(mail.outbox) == 2
+    assert "has changed" in mail.outbox[1].subject and "Title" in mail.outbox[1].body
+    _save(django_capture_on_commit_callbacks, title="Office hours II", capacity=5)
+    assert len(mail.outbox) == 2  # nothing the organizer cares about changed
+    _save(django_capture_on_commit_callbacks, host_email="host2@example.com")
+    assert mail.outbox[-1].to == ["host2@example.com"]
+
+
+def test_a_webinar_gets_the_course_instructors_as_panelists(
+        zoom_sandbox, django_capture_on_commit_callbacks):
+    make_user("prof", email="prof@example.com", course_role="instructor")
+    make_user("ta", email="ta@example.com", course_role="staff")
+    session = _save(django_capture_on_commit_callbacks, kind="webinar")
+    session.refresh_from_db()
+    assert session.status == "scheduled"
+    (webinar,) = _zoom_state(zoom_sandbox, "webinars")
+    assert [p["email"] for p in webinar["panelists"]] == ["prof@example.com"]
+    assert Panelist.objects.get(session=session).synced
+    # A removed instructor is removed from the panel at the next apply.
+    from zoom_xblock.standalone.models import CourseRole
+
+    CourseRole.objects.filter(user__username="prof").delete()
+    lifecycle.sync_panelists(ZoomSession.objects.get(id=session.id))
+    (webinar,) = _zoom_state(zoom_sandbox, "webinars")
+    assert webinar["panelists"] == []
+
+
+@pytest.mark.parametrize(("host", "kind", "message"), [
+    ("nobody@example.com", "meeting", "not a user of the connected Zoom account"),
+    ("nowebinar@example.com", "webinar", "no Zoom webinar licence"),
+])
+def test_zoom_refusing_the_organizer_fails_with_the_reason(
+        zoom_sandbox, django_capture_on_commit_callbacks, host, kind, message):
+    session = _save(django_capture_on_commit_callbacks, host_email=host, kind=kind)
+    session.refresh_from_db()
+    assert session.status == "failed"
+    assert message in session.last_error
+    assert _zoom_state(zoom_sandbox, kind + "s") == []
+
+
+def test_deleting_the_block_deletes_the_meeting(zoom_sandbox, django_capture_on_commit_callbacks):
+    session = _save(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        intents.request_session_deletion(USAGE)
+    session.refresh_from_db()
+    assert session.status == "deleted"
+    assert all(m["deleted"] for m in _zoom_state(zoom_sandbox))
+
+
+def test_a_duplicated_block_gets_its_own_meeting(zoom_sandbox, django_capture_on_commit_callbacks):
+    original = _save(django_capture_on_commit_callbacks)
+    copy_key = USAGE + "-copy"
+    with django_capture_on_commit_callbacks(execute=True):
+        intents.copy_session(USAGE, copy_key)
+    original.refresh_from_db()
+    copy = ZoomSession.objects.get(usage_key=copy_key)
+    assert copy.status == "scheduled" and copy.zoom_id and copy.zoom_id != original.zoom_id
+    assert len(_zoom_state(zoom_sandbox)) == 2
+
+
+def test_the_daily_host_limit_defers_the_change_until_the_reset(
+        zoom_sandbox, django_capture_on_commit_callbacks):
+    session = _save(django_capture_on_commit_callbacks)
+    for number in range(99):  # 1 create + 99 updates: the host's 100 for today
+        _save(django_capture_on_commit_callbacks, title=f"Office hours {number}")
+    _save(django_capture_on_commit_callbacks, title="One too many")
+    session.refresh_from_db()
+    assert session.status == "deferred"
+    today = requests.get(f"{zoom_sandbox.url}/_sandbox/clock", timeout=5).json()
+    assert session.deferred_until.hour == 0 and session.deferred_until.minute == 0
+    assert "will be applied after" in session.last_error
+    assert SessionAlert.objects.filter(session=session, kind="quota", resolved_at=None).exists()
+    calls = requests.get(f"{zoom_sandbox.url}/_sandbox/stats", timeout=5).json()["calls"]
+    patches = sum(n for op, n in calls.items() if op.startswith("PATCH"))
+    assert patches == 100  # the refused one was not retried blindly
+    assert today
+    # After midnight UTC (in the sandbox) the sweep applies it.
+    requests.post(f"{zoom_sandbox.url}/_sandbox/clock/advance", json={"days": 1}, timeout=5)
+    ZoomSession.objects.filter(id=session.id).update(deferred_until=datetime(2000, 1, 1, tzinfo=UTC))
+    with django_capture_on_commit_callbacks(execute=True):
+        sync.sweep()
+    session.refresh_from_db()
+    assert session.status == "scheduled"
+    assert _zoom_state(zoom_sandbox)[0]["topic"] == "One too many"
+    assert not SessionAlert.objects.filter(session=session, kind="quota", resolved_at=None).exists()
