@@ -41,7 +41,7 @@ def handler(request, usage_id, handler_slug, suffix=""):
 
 def index(request):
     """The list of demo scenarios and who can log in."""
-    scenarios = sorted(get_scenarios().items())
+    scenarios = sorted(item for item in get_scenarios().items() if item[0].startswith("zoom."))
     users = get_user_model().objects.order_by("id")[:20]
     return render(request, "zoom_workbench/index.html", {"scenarios": scenarios, "users": users})
 
