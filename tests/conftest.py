@@ -49,6 +49,7 @@ def _zoom_settings(request, monkeypatch):
     if request.config.pluginmanager.hasplugin("django"):
         settings = request.getfixturevalue("settings")
         settings.ZOOM_XBLOCK = {"SYNC_DEBOUNCE_SECONDS": 0}
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
 
 

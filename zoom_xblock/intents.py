@@ -84,6 +84,11 @@ def queue_apply(session_id: int) -> None:
     _send("zoom_xblock.tasks.apply_session", session_id)
 
 
+def schedule_sync(session_id: int, trigger: str, countdown: int) -> None:
+    """Queue a sync of the session in ``countdown`` seconds (retries after Zoom's limits)."""
+    _send("zoom_xblock.tasks.sync_session", session_id, trigger, countdown=countdown)
+
+
 def nudge_course(course_key: str, trigger: str) -> None:
     """Queue the course's fan-out task, at most once per debounce window."""
     delay = get_config().sync_debounce_seconds

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from zoom_xblock import notifications, platform
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
 from zoom_xblock.zoom import (
@@ -174,6 +175,8 @@ def _apply(session: ZoomSession) -> dict:
     SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.QUOTA,
                                 resolved_at=None).update(resolved_at=timezone.now())
     notifications.organizer_changes(session, previous, applied)
+    if not previous:
+        nudge_sync([session.id], "scheduled")  # learners enrolled before Zoom had the meeting
     if session.kind == ZoomSession.Kind.WEBINAR:
         sync_panelists(session)
     if ZoomSession.objects.filter(id=session.id, desired_version__gt=version).exists():

@@ -172,6 +172,27 @@ def prerequisite_status(user_id: int, course_key: str, prerequisite: dict) -> Pr
     return backend().prerequisite_status(user_id, course_key, prerequisite)
 
 
+def prerequisite_statuses(user_ids, course_key: str, prerequisite: dict
+                          ) -> dict[int, PrerequisiteStatus]:
+    """:func:`prerequisite_status` for many learners at once (one query where possible)."""
+    user_ids = list(user_ids)
+    if not prerequisite or not prerequisite.get("usage_key"):
+        return {user_id: PrerequisiteStatus(met=True) for user_id in user_ids}
+    many = getattr(backend(), "prerequisite_statuses", None)
+    if many is not None:
+        return many(user_ids, course_key, prerequisite)
+    return {user_id: backend().prerequisite_status(user_id, course_key, prerequisite)
+            for user_id in user_ids}
+
+
+def can_access_block(user_ids, usage_key: str, course_key: str) -> set[int]:
+    """The learners among ``user_ids`` whom the platform lets see the block (access rules such
+    as cohorts, enrollment tracks or release dates)."""
+    user_ids = list(user_ids)
+    check = getattr(backend(), "can_access_block", None)
+    return set(user_ids) if check is None else check(user_ids, usage_key, course_key)
+
+
 def subsections(course_key: str) -> list[dict]:
     """Subsections an author can choose as a prerequisite: ``[{usage_key, display_name}]``."""
     return backend().subsections(course_key)
@@ -284,6 +305,17 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         name = prerequisite.get("display_name") or str(subsection)
         return PrerequisiteStatus(met=False, unmet=[_requirement(name, url, min_score, score,
                                                                  min_completion, done)])
+
+    @classmethod
+    def can_access_block(cls, user_ids, usage_key, course_key):
+        from lms.djangoapps.courseware.access import has_access
+        from opaque_keys.edx.keys import UsageKey
+        from xmodule.modulestore.django import modulestore
+
+        block = modulestore().get_item(UsageKey.from_string(usage_key))
+        users = cls._user_model().objects.filter(id__in=list(user_ids))
+        key = cls._course_key(course_key)
+        return {user.id for user in users if has_access(user, "load", block, key)}
 
     @classmethod
     def subsections(cls, course_key):

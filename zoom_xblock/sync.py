@@ -1,63 +1,392 @@
-"""Participant sync: make a session's registrations match who should be there.
+"""Participant sync: every eligible learner registered in Zoom, nobody else, nothing lost.
 
-Desired state comes from the platform (active enrollments); actual state is the
-``Registration`` rows. This module records the difference durably; applying it to Zoom
-(batched adds, cancels, waitlist, quotas) is done by :func:`sync_session` under a per-session
-lock, so that running it any number of times, from any trigger, changes nothing more.
+Desired state: learners with an active enrollment who meet the block's requirements, up to the
+capacity (beyond it a first-come waitlist). Actual state: the ``Registration`` rows (and, on a
+full reconciliation, Zoom's own registrant list). A sync pass, under a per-session lock, applies
+the difference: cancels first (freeing seats), re-approves returning learners, adds the rest in
+batches of 30. Every step is saved as it lands, so a pass that dies half-way loses nothing and
+repeating a pass changes nothing more. Zoom's per-registrant limit (3 requests a day) and daily
+quotas defer work to the reset time instead of hammering.
 """
 import logging
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import platform
+from zoom_xblock import eligibility, platform
 from zoom_xblock.conf import get_config
-from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply, schedule_sync
 from zoom_xblock.locks import exclusive
-from zoom_xblock.models import Registration, SyncRun, ZoomSession
+from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
+from zoom_xblock.zoom import (
+    ZoomCapacityFull,
+    ZoomError,
+    ZoomQuotaExceeded,
+    ZoomRateLimited,
+    ZoomUnavailable,
+    ZoomValidationError,
+)
+from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 
+BATCH = 30
+MAX_ATTEMPTS = 5
+REGISTRANT_DAILY_LIMIT = 3
+State = Registration.State
+SYNCABLE = (ZoomSession.Status.SCHEDULED, ZoomSession.Status.UPDATING,
+            ZoomSession.Status.DEFERRED)
+
+
+class Interrupted(Exception):
+    """Zoom stopped answering for the whole session (down, throttled, daily quota)."""
+
+    def __init__(self, message: str, retry_at: datetime, outcome: str = SyncRun.Outcome.FAILED):
+        super().__init__(message)
+        self.retry_at, self.outcome = retry_at, outcome
+
+
+# --- Desired state ------------------------------------------------------------------------------
 
 def record_desired_state(session: ZoomSession) -> dict:
-    """Create pending rows for new learners and mark those who left as no longer wanted."""
+    """Bring the rows in line with enrollments, eligibility and capacity (no Zoom call)."""
     learners = platform.enrolled_learners(session.course_key)
-    by_id = {learner.id: learner for learner in learners}
-    existing = {r.user_id: r for r in Registration.objects.filter(session=session)}
-    new_rows = [
-        Registration(session=session, user_id=learner.id, email=learner.email,
-                     first_name=learner.first_name, last_name=learner.last_name)
-        for learner in learners if learner.id not in existing
-    ]
-    Registration.objects.bulk_create(new_rows, ignore_conflicts=True)
-    gone = [r.id for uid, r in existing.items() if uid not in by_id and r.wanted]
-    back = [r.id for uid, r in existing.items() if uid in by_id and not r.wanted]
-    Registration.objects.filter(id__in=gone).update(wanted=False, modified=timezone.now())
-    Registration.objects.filter(id__in=back).update(wanted=True, modified=timezone.now())
-    return {"new": len(new_rows), "left": len(gone), "returned": len(back)}
+    answers = eligibility.for_learners(session, [learner.id for learner in learners])
+    rows = {row.user_id: row for row in Registration.objects.filter(session=session)}
+    now = timezone.now()
+    created, changed = [], []
+    for learner in learners:
+        answer = answers[learner.id]
+        row = rows.get(learner.id)
+        if row is None:
+            row = Registration(session=session, user_id=learner.id, created=now)
+            created.append(row)
+            rows[learner.id] = row
+        elif _learner_changed(row, learner, answer):
+            changed.append(row)
+        if row.email and row.email != learner.email and row.state == State.FAILED:
+            row.state, row.attempts, row.last_error = State.PENDING, 0, ""  # a fixed e-mail
+        row.email, row.first_name = learner.email, learner.first_name
+        row.last_name = learner.last_name
+        row.wanted = answer.eligible
+        row.eligible, row.eligibility_reason = answer.eligible, answer.reason
+        row.eligibility_checked_at = now
+    enrolled = {learner.id for learner in learners}
+    for user_id, row in rows.items():
+        if user_id not in enrolled and (row.wanted or row.eligible):
+            row.wanted, row.eligible = False, False
+            row.eligibility_reason = eligibility.NOT_ENROLLED
+            changed.append(row)
+    for row in rows.values():
+        if not row.wanted and row.state in (State.PENDING, State.WAITLISTED):
+            row.state = State.CANCELLED  # never reached Zoom: nothing to cancel there
+            changed.append(row)
+    _mark_unusable_emails(rows.values(), changed)
+    _allocate_seats(session, rows.values(), changed, now)
+    fields = ["email", "first_name", "last_name", "wanted", "eligible", "eligibility_reason",
+              "eligibility_checked_at", "state", "waitlisted_at", "last_error", "attempts",
+              "modified"]
+    for row in changed:
+        row.modified = now
+    with transaction.atomic():
+        Registration.objects.bulk_create(created, batch_size=500, ignore_conflicts=True)
+        Registration.objects.bulk_update(
+            [row for row in {id(r): r for r in changed}.values() if row.pk], fields,
+            batch_size=500)
+    return {"learners": len(learners), "new": len(created), "changed": len(changed)}
 
 
-def sync_session(session_id: int, trigger: str = "manual") -> dict:
+def _learner_changed(row, learner, answer) -> bool:
+    return (row.email != learner.email or row.first_name != learner.first_name
+            or row.last_name != learner.last_name or row.wanted != answer.eligible
+            or row.eligibility_reason != answer.reason)
+
+
+def _mark_unusable_emails(rows, changed) -> None:
+    """Invalid or shared e-mail addresses cannot be registered: fail them with the reason."""
+    seen = {}
+    for row in sorted(rows, key=lambda r: (r.created or timezone.now(), r.user_id)):
+        if not row.wanted or row.state in (State.REGISTERED, State.CANCELLED):
+            continue
+        problem = ""
+        try:
+            validate_email(row.email)
+        except ValidationError:
+            problem = _("The learner's e-mail address is not valid: Zoom needs a real address.")
+        key = row.email.strip().lower()
+        if not problem and key in seen and seen[key] != row.user_id:
+            problem = _("Another learner has the same e-mail address; Zoom registers each "
+                        "address once.")
+        seen.setdefault(key, row.user_id)
+        if problem and (row.state != State.FAILED or row.last_error != problem):
+            row.state, row.last_error = State.FAILED, problem
+            changed.append(row)
+
+
+def _allocate_seats(session, rows, changed, now) -> None:
+    """Registered learners keep their seats; the others fill the rest first-come; the rest wait."""
+    wanted = [r for r in rows if r.wanted and r.state != State.FAILED]
+    holders = [r for r in wanted if r.state == State.REGISTERED]
+    queue = sorted((r for r in wanted if r.state != State.REGISTERED),
+                   key=lambda r: (r.waitlisted_at or r.created or now, r.user_id))
+    free = len(queue) if session.capacity is None else max(0, session.capacity - len(holders))
+    for row in queue[:free]:
+        if row.state == State.WAITLISTED:
+            row.state = State.PENDING  # promoted: a seat freed up
+            changed.append(row)
+    for row in queue[free:]:
+        if row.state != State.WAITLISTED:
+            row.state, row.waitlisted_at = State.WAITLISTED, row.waitlisted_at or now
+            changed.append(row)
+
+
+# --- Applying the difference to Zoom -------------------------------------------------------------
+
+def _today() -> date:
+    return timezone.now().astimezone(UTC).date()
+
+
+def _next_midnight() -> datetime:
+    now = timezone.now().astimezone(UTC)
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _spend_budget(rows: list[Registration]) -> list[Registration]:
+    """Rows that may still make a Zoom request today (3 per registrant); defer the others."""
+    today, allowed, deferred = _today(), [], []
+    for row in rows:
+        if row.zoom_requests_day != today:
+            row.zoom_requests_day, row.zoom_requests_today = today, 0
+        if row.zoom_requests_today >= REGISTRANT_DAILY_LIMIT:
+            row.next_attempt_at = _next_midnight()
+            row.last_error = _("Zoom's limit of 3 changes a day for this learner was reached; "
+                               "retrying after midnight UTC.")
+            deferred.append(row)
+            continue
+        row.zoom_requests_today += 1
+        allowed.append(row)
+    Registration.objects.bulk_update(deferred, ["zoom_requests_day", "zoom_requests_today",
+                                                "next_attempt_at", "last_error"])
+    return allowed
+
+
+def _due(rows):
+    now = timezone.now()
+    return [r for r in rows if r.next_attempt_at is None or r.next_attempt_at <= now]
+
+
+def _session_error(error: ZoomError) -> Interrupted:
+    if isinstance(error, ZoomQuotaExceeded):
+        return Interrupted(_("Zoom's daily limit was reached; the sync continues after {when} "
+                             "UTC.").format(when=error.resets_at.strftime("%Y-%m-%d %H:%M")),
+                           error.resets_at, SyncRun.Outcome.DEFERRED)
+    wait = getattr(error, "retry_after", None) or 60
+    return Interrupted(_("Zoom could not be reached; the sync will try again shortly."),
+                       timezone.now() + timedelta(seconds=wait))
+
+
+SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", "attempts",
+         "last_error", "next_attempt_at", "zoom_requests_day", "zoom_requests_today", "modified"]
+
+
+def _cancel(client, session, run, rows) -> None:
+    for start in range(0, len(rows), BATCH):
+        chunk = _spend_budget(rows[start:start + BATCH])
+        if not chunk:
+            continue
+        try:
+            client.set_registrant_status(session.kind, session.zoom_id, "cancel",
+                                         [{"id": r.registrant_id, "email": r.email} for r in chunk])
+        except (ZoomUnavailable, ZoomRateLimited, ZoomQuotaExceeded) as error:
+            raise _session_error(error) from error
+        now = timezone.now()
+        for row in chunk:
+            row.state, row.cancelled_at, row.modified, row.last_error = (
+                State.CANCELLED, now, now, "")
+        Registration.objects.bulk_update(chunk, SAVED)
+        _progress(run, cancelled=len(chunk), calls=1)
+
+
+def _approve(client, session, run, rows) -> None:
+    for start in range(0, len(rows), BATCH):
+        chunk = _spend_budget(rows[start:start + BATCH])
+        if not chunk:
+            continue
+        try:
+            client.set_registrant_status(session.kind, session.zoom_id, "approve",
+                                         [{"id": r.registrant_id, "email": r.email} for r in chunk])
+        except (ZoomUnavailable, ZoomRateLimited, ZoomQuotaExceeded) as error:
+            raise _session_error(error) from error
+        now = timezone.now()
+        for row in chunk:
+            row.state, row.registered_at, row.modified, row.last_error = (
+                State.REGISTERED, now, now, "")
+        Registration.objects.bulk_update(chunk, SAVED)
+        _progress(run, added=len(chunk), calls=1)
+
+
+def _add(client, session, run, rows) -> None:
+    for start in range(0, len(rows), BATCH):
+        chunk = _spend_budget(rows[start:start + BATCH])
+        if not chunk:
+            continue
+        results = client.add_registrants(
+            session.kind, session.zoom_id,
+            [{"email": r.email, "first_name": r.first_name or r.email.split("@")[0],
+              "last_name": r.last_name} for r in chunk],
+            auto_approve=True, send_email=session.zoom_emails)
+        now = timezone.now()
+        stop = None
+        for row, result in zip(chunk, results, strict=True):
+            row.modified = now
+            if result.ok:
+                row.state, row.registrant_id, row.join_url = (
+                    State.REGISTERED, result.registrant_id or "", result.join_url or "")
+                row.registered_at, row.attempts, row.last_error, row.next_attempt_at = (
+                    now, 0, "", None)
+            else:
+                stop = _registrant_failed(row, result.error) or stop
+        Registration.objects.bulk_update(chunk, SAVED)
+        _progress(run, added=sum(1 for r in results if r.ok),
+                  failed=sum(1 for r in chunk if r.state == State.FAILED), calls=1)
+        if stop is not None:
+            raise stop
+
+
+def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | None:
+    """Record one person's failure; returns an interruption when the whole session must wait."""
+    if isinstance(error, (ZoomUnavailable, ZoomRateLimited)) or (
+            isinstance(error, ZoomQuotaExceeded) and error.quota != "registrant"):
+        row.zoom_requests_today = max(0, row.zoom_requests_today - 1)
+        return _session_error(error)
+    if isinstance(error, ZoomQuotaExceeded):
+        row.next_attempt_at, row.last_error = error.resets_at, str(error.message)[:255]
+    elif isinstance(error, ZoomCapacityFull):
+        row.state, row.waitlisted_at = State.WAITLISTED, row.waitlisted_at or timezone.now()
+    elif isinstance(error, ZoomValidationError):
+        row.state = State.FAILED
+        row.last_error = _("Zoom refused this learner: {reason}").format(
+            reason=error.message)[:255]
+    else:
+        row.attempts += 1
+        row.last_error = str(error.message or error)[:255]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.state = State.FAILED
+        else:
+            row.next_attempt_at = timezone.now() + timedelta(minutes=2 ** row.attempts)
+    return None
+
+
+def _progress(run: SyncRun, *, added=0, cancelled=0, failed=0, calls=0) -> None:
+    run.added += added
+    run.cancelled += cancelled
+    run.failed += failed
+    run.zoom_calls += calls
+    run.done = run.added + run.cancelled + run.failed
+    run.save(update_fields=["added", "cancelled", "failed", "zoom_calls", "done"])
+
+
+def reconcile(client, session: ZoomSession) -> dict:
+    """Compare with Zoom's own registrant list; report differences, re-register the missing."""
+    in_zoom = {r.get("email", "").lower(): r for r in client.iter_registrants(
+        session.kind, session.zoom_id, status="approved")}
+    ours = Registration.objects.filter(session=session)
+    missing = [row for row in ours if row.state == State.REGISTERED and row.wanted
+               and row.email.lower() not in in_zoom]
+    extra = [email for email in in_zoom
+             if not any(row.email.lower() == email and row.state == State.REGISTERED
+                        for row in ours)]
+    for row in missing:  # cancelled or removed in Zoom: Open edX stays the source of truth
+        row.state, row.modified = State.PENDING, timezone.now()
+    Registration.objects.bulk_update(missing, ["state", "modified"])
+    if missing or extra:
+        SessionAlert.objects.create(
+            session=session, kind=SessionAlert.Kind.RECONCILIATION,
+            message=_("Zoom's registrant list differed from the course: {missing} registration(s) "
+                      "were missing in Zoom and are being restored; {extra} registrant(s) were "
+                      "added in Zoom directly.").format(missing=len(missing), extra=len(extra)),
+            details={"missing": [r.email for r in missing][:200], "extra": extra[:200]},
+        )
+    return {"missing": len(missing), "extra": len(extra)}
+
+
+# --- One pass ----------------------------------------------------------------------------------
+
+def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -> dict:
     """One sync pass over a session (skipped if another worker holds the session's lock)."""
-    with exclusive(f"sync:{session_id}") as acquired:
+    with exclusive(f"sync:{session_id}", timeout=1800) as acquired:
         if not acquired:
             return {"skipped": "locked"}
         session = ZoomSession.objects.filter(id=session_id).first()
         if session is None or session.status not in ACTIVE_STATUSES:
             return {"skipped": "inactive"}
         started = timezone.now()
-        run = SyncRun.objects.create(session=session, trigger=trigger)
-        with transaction.atomic():
-            counts = record_desired_state(session)
-        run.outcome, run.finished_at = SyncRun.Outcome.OK, timezone.now()
-        run.total = Registration.objects.filter(session=session, wanted=True).count()
-        run.save(update_fields=["outcome", "finished_at", "total"])
-        ZoomSession.objects.filter(id=session.id, sync_requested_at__lte=started).update(
-            sync_requested_at=None, last_synced_at=timezone.now()
-        )
-        return counts
+        run = SyncRun.objects.create(session=session, trigger=trigger, full=full)
+        desired = record_desired_state(session)
+        if not session.zoom_id or session.status not in SYNCABLE or (
+                session.live_status == ZoomSession.LiveStatus.ENDED):
+            return _finish(session, run, started, desired,
+                           message=_("Waiting for the meeting to exist in Zoom."))
+        try:
+            client = get_client()
+            if full:
+                desired["reconciled"] = reconcile(client, session)
+            _apply_difference(client, session, run)
+        except NotConfigured as error:
+            return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
+                           message=str(error))
+        except Interrupted as stop:
+            _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
+            _retry_at(session, stop.retry_at)
+            return {**desired, "interrupted": str(stop)}
+        return _finish(session, run, started, desired)
 
+
+def _apply_difference(client, session, run) -> None:
+    rows = list(Registration.objects.filter(session=session).exclude(state=State.FAILED))
+    to_cancel = _due([r for r in rows if not r.wanted and r.state == State.REGISTERED])
+    seats = [r for r in rows if r.wanted and r.state in (State.PENDING, State.CANCELLED)]
+    returning = _due([r for r in seats if r.state == State.CANCELLED and r.registrant_id])
+    to_add = _due([r for r in seats if r not in returning])
+    run.total = len(to_cancel) + len(returning) + len(to_add)
+    run.waitlisted = sum(1 for r in rows if r.state == State.WAITLISTED)
+    run.save(update_fields=["total", "waitlisted"])
+    _cancel(client, session, run, to_cancel)
+    _approve(client, session, run, returning)
+    _add(client, session, run, to_add)
+
+
+def _finish(session, run, started, desired, outcome=None, message="") -> dict:
+    run.outcome = outcome or (SyncRun.Outcome.PARTIAL if run.failed else SyncRun.Outcome.OK)
+    run.message, run.finished_at = message, timezone.now()
+    run.save(update_fields=["outcome", "message", "finished_at"])
+    ZoomSession.objects.filter(id=session.id, sync_requested_at__lte=started).update(
+        sync_requested_at=None, last_synced_at=run.finished_at)
+    if ZoomSession.objects.filter(id=session.id, sync_requested_at__gt=started).exists():
+        nudge_sync([session.id], "follow-up")  # something changed while this pass ran
+    waiting = Registration.objects.filter(session=session, wanted=True,
+                                          next_attempt_at__gt=timezone.now()).order_by(
+        "next_attempt_at").values_list("next_attempt_at", flat=True).first()
+    if waiting:
+        _retry_at(session, waiting)
+    return {**desired, "outcome": run.outcome, "added": run.added, "cancelled": run.cancelled,
+            "failed": run.failed, "zoom_calls": run.zoom_calls}
+
+
+def _retry_at(session: ZoomSession, when: datetime) -> None:
+    """Leave durable intent so that the sweep (or a scheduled task) picks the session up."""
+    ZoomSession.objects.filter(id=session.id, sync_requested_at__isnull=True).update(
+        sync_requested_at=when)
+    delay = max(1, int((when - timezone.now()).total_seconds()))
+    if delay < 6 * 3600:  # later than that, the periodic sweep is soon enough
+        schedule_sync(session.id, "retry", delay)
+
+
+# --- Fan-out and sweep -------------------------------------------------------------------------
 
 def fan_out_course(course_key: str, trigger: str) -> dict:
     """Queue one sync for each of the course's sessions that has recorded intent."""
@@ -70,13 +399,13 @@ def fan_out_course(course_key: str, trigger: str) -> dict:
 
 
 def sweep() -> dict:
-    """Queue a sync for every session with recorded intent, or starting within the pre-start
-    window and not yet synced for it."""
+    """Queue a sync for every session with due intent, or starting within the pre-start window
+    and not yet synced for it; re-queue Zoom work that a lost task left behind."""
     config = get_config()
     now = timezone.now()
     soon = now + timedelta(minutes=config.pre_start_sync_minutes)
     pending = set(
-        ZoomSession.objects.filter(status__in=ACTIVE_STATUSES, sync_requested_at__isnull=False)
+        ZoomSession.objects.filter(status__in=ACTIVE_STATUSES, sync_requested_at__lte=now)
         .values_list("id", flat=True)
     )
     starting = set(

@@ -327,12 +327,17 @@ class SandboxState:
 
     def set_registrant_status(self, meeting: Meeting, registrants: list[Registrant],
                               action: str, *, operator: str | None = None) -> list[Registrant]:
-        """Approve, deny or cancel; returns the registrants whose status changed."""
+        """Approve, deny or cancel; returns the registrants whose status changed.
+
+        A cancelled registrant can be approved again (and keeps its personal link); denying
+        or cancelling a cancelled one changes nothing.
+        """
         new_status = STATUS_ACTIONS[action]
         changed = []
         with self.lock:
             for registrant in registrants:
-                if registrant.status in (new_status, CANCELLED):
+                if registrant.status == new_status or (
+                        registrant.status == CANCELLED and new_status != APPROVED):
                     continue
                 registrant.status = new_status
                 changed.append(registrant)

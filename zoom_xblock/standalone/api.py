@@ -79,27 +79,39 @@ def subsections(course_key):
     return [{"usage_key": row.usage_key, "display_name": row.display_name} for row in rows]
 
 
-def prerequisite_status(user_id, course_key, prerequisite):
-    """Compare the learner's progress in the referenced subsection with the minimums."""
+def prerequisite_statuses(user_ids, course_key, prerequisite):
+    """Compare each learner's progress in the referenced subsection with the minimums."""
     usage_key = prerequisite["usage_key"]
-    progress = SubsectionProgress.objects.filter(user_id=user_id, usage_key=usage_key).first()
-    score = progress.score_percent if progress else 0.0
-    done = progress.completion_percent if progress else 0.0
+    progress = {row.user_id: row for row in SubsectionProgress.objects.filter(
+        user_id__in=list(user_ids), usage_key=usage_key)}
+    subsection = Subsection.objects.filter(usage_key=usage_key).first()
+    name = subsection.display_name if subsection else usage_key
     min_score = float(prerequisite.get("min_score") or 0)
     min_completion = float(prerequisite.get("min_completion") or 0)
-    if score >= min_score and done >= min_completion:
-        return PrerequisiteStatus(met=True)
-    subsection = Subsection.objects.filter(usage_key=usage_key).first()
-    details = []
-    if score < min_score:
-        details.append(_("Score at least {minimum}% (now {current}%).").format(
-            minimum=round(min_score), current=round(score)))
-    if done < min_completion:
-        details.append(_("Complete at least {minimum}% (now {current}%).").format(
-            minimum=round(min_completion), current=round(done)))
-    name = subsection.display_name if subsection else usage_key
-    url = f"/demo/subsection/{usage_key}"
-    return PrerequisiteStatus(met=False, unmet=[Requirement(name, url, " ".join(details))])
+    answers = {}
+    for user_id in user_ids:
+        row = progress.get(user_id)
+        score = row.score_percent if row else 0.0
+        done = row.completion_percent if row else 0.0
+        if score >= min_score and done >= min_completion:
+            answers[user_id] = PrerequisiteStatus(met=True)
+            continue
+        details = []
+        if score < min_score:
+            details.append(_("Score at least {minimum}% (now {current}%).").format(
+                minimum=round(min_score), current=round(score)))
+        if done < min_completion:
+            details.append(_("Complete at least {minimum}% (now {current}%).").format(
+                minimum=round(min_completion), current=round(done)))
+        url = f"/demo/subsection/{usage_key}"
+        answers[user_id] = PrerequisiteStatus(
+            met=False, unmet=[Requirement(name, url, " ".join(details))])
+    return answers
+
+
+def prerequisite_status(user_id, course_key, prerequisite):
+    """One learner's :func:`prerequisite_statuses`."""
+    return prerequisite_statuses([user_id], course_key, prerequisite)[user_id]
 
 
 def publish_completion(user_id, usage_key, completion):
