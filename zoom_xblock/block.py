@@ -1,21 +1,26 @@
 """The ``zoom`` XBlock: what an author edits in Studio and what a learner sees in the LMS.
 
 The block is thin: it keeps the author's settings in its fields, asks :mod:`zoom_xblock.sessions`
-for the run-time state (the plugin's own models) and renders templates. It never calls Zoom.
+for the run-time state (the plugin's own models) and renders templates. It never calls Zoom
+itself: the Studio editor's validation and organizer check live in :mod:`zoom_xblock.authoring`.
 """
+import hashlib
 import json
 
 from web_fragments.fragment import Fragment
+from webob import Response
 from xblock.core import XBlock
+from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Float, Integer, List, Scope, String
 
 from zoom_xblock import platform
 from zoom_xblock.conf import get_config
+from zoom_xblock.i18n import gettext
 from zoom_xblock.i18n import gettext_noop as _
 from zoom_xblock.resources import read_static, render_template
 
 
-@XBlock.wants("user", "i18n", "settings", "completion")
+@XBlock.wants("user", "i18n", "settings", "completion", "studio_user_permissions")
 class ZoomXBlock(XBlock):
     """A Zoom meeting or webinar in a unit: join it, see what it needs, get credit for it."""
 
@@ -118,8 +123,132 @@ class ZoomXBlock(XBlock):
         return self._fragment("zoom_xblock/student_view.html", self._context("student"))
 
     def author_view(self, context=None):  # pylint: disable=unused-argument
-        """What an author sees in Studio's unit page."""
-        return self._fragment("zoom_xblock/student_view.html", self._context("author"))
+        """What an author sees in Studio's unit page: the details and the session's state."""
+        from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+
+        view_context = self._context("author")
+        view_context["state"] = authoring.session_state(view_context["session"])
+        view_context["can_retry"] = self._is_author()
+        fragment = Fragment(render_template("zoom_xblock/student_view.html", view_context))
+        fragment.add_css(read_static("css/zoom.css"))
+        fragment.add_css(read_static("css/studio.css"))
+        fragment.add_javascript(read_static("js/zoom.js"))
+        fragment.add_javascript(read_static("js/studio.js"))
+        fragment.initialize_js("ZoomXBlockAuthorView", {"view": "author"})
+        return fragment
+
+    # --- Studio editor ----------------------------------------------------------------------
+
+    def studio_view(self, context=None):  # pylint: disable=unused-argument
+        """The editor in Studio's modal (and at the workbench's ``/studio_view/``)."""
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+
+        usage_key = platform.usage_key_for(self)
+        session = sessions.session_for(usage_key)
+        editor = self._editor_context(session)
+        values = authoring.initial_values(self, platform.current_user(self).email)
+        # Ids unique on the page (label for=, aria-describedby), whatever the usage key holds.
+        key_hash = hashlib.sha1(usage_key.encode(), usedforsecurity=False).hexdigest()
+        html = render_template("zoom_xblock/studio_view.html", {
+            **authoring.editor_template_context(values, editor, session),
+            "uid": "zoom-" + key_hash[:10],
+            "zone_from_browser": not type(self).timezone.is_set_on(self),
+        })
+        fragment = Fragment(html)
+        fragment.add_css(read_static("css/studio.css"))
+        fragment.add_javascript(read_static("js/studio.js"))
+        fragment.initialize_js("ZoomXBlockStudio", {"kind_locked": bool(editor.locked_kind)})
+        return fragment
+
+    @XBlock.json_handler
+    def studio_submit(self, data, suffix=""):  # pylint: disable=unused-argument
+        """Validate and save the editor's form; see :mod:`zoom_xblock.authoring`.
+
+        In: the form's fields (``authoring.FORM_FIELDS``; absent ones keep their value).
+        Out: ``{"result": "success", "warnings": [...], "state": {...}}``, or HTTP 400 with
+        ``{"result": "error", "errors": {field: message}, "message": summary}`` (nothing saved).
+        """
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+
+        self._require_author()
+        if not isinstance(data, dict):
+            raise JsonHandlerError(400, gettext("The editor sent an unreadable form."))
+        usage_key, course_key = platform.usage_key_for(self), platform.course_key_for(self)
+        editor = self._editor_context(sessions.session_for(usage_key))
+        initial = authoring.initial_values(self, platform.current_user(self).email)
+        submission = authoring.validate(data, initial, editor)
+        if not submission.is_valid:
+            return self._invalid(submission.errors)
+        try:
+            session = sessions.save_desired(usage_key, course_key,
+                                            authoring.desired_values(submission, editor))
+        except sessions.KindChangeRefused:
+            return self._invalid({"kind": authoring.kind_locked_message()})
+        for name, value in submission.fields.items():
+            setattr(self, name, value)
+        return {"result": "success", "warnings": submission.warnings,
+                "state": authoring.session_state(session)}
+
+    @XBlock.json_handler
+    def retry_zoom(self, data, suffix=""):  # pylint: disable=unused-argument
+        """Ask again for the meeting's creation or update in Zoom, after a failure.
+
+        In: ``{}``. Out: ``{"result": "success", "state": {...}}``; 409 when there is no
+        session yet (save the editor first).
+        """
+        from zoom_xblock import authoring, intents, sessions  # pylint: disable=import-outside-toplevel
+
+        self._require_author()
+        usage_key = platform.usage_key_for(self)
+        session = sessions.session_for(usage_key)
+        if session is None:
+            raise JsonHandlerError(409, gettext(
+                "This session has not been saved yet: open the editor and save it first."))
+        if session.status == session.Status.FAILED:
+            values = {name: getattr(session, name) for name in sessions.DESIRED_FIELDS}
+            session = sessions.save_desired(usage_key, session.course_key, values)
+        else:
+            intents.queue_apply(session.id)
+        return {"result": "success", "state": authoring.session_state(session)}
+
+    def _editor_context(self, session):
+        from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+
+        return authoring.EditorContext(
+            display_name=self.display_name,
+            webinars_enabled=get_config().webinars_enabled,
+            subsections=platform.subsections(platform.course_key_for(self)),
+            locked_kind=session.kind if authoring.is_kind_locked(session) else None,
+        )
+
+    def _is_author(self) -> bool:
+        """Studio (author mode, or the Studio write permission) or course staff."""
+        if getattr(self.runtime, "is_author_mode", False):
+            return True
+        permissions = self.runtime.service(self, "studio_user_permissions")
+        course_key = getattr(self.scope_ids.usage_id, "course_key", None)
+        if permissions is not None and course_key is not None and permissions.can_write(
+                course_key):
+            return True
+        return platform.is_course_staff(platform.current_user(self),
+                                        platform.course_key_for(self))
+
+    def _require_author(self) -> None:
+        if not self._is_author():
+            raise JsonHandlerError(403, gettext("Only the course's staff can edit this session."))
+
+    @staticmethod
+    def _invalid(errors: dict) -> Response:
+        """HTTP 400 with one message per invalid field, and a summary."""
+        from zoom_xblock.i18n import ngettext  # pylint: disable=import-outside-toplevel
+
+        message = ngettext("Nothing was saved: correct the field marked below.",
+                           "Nothing was saved: correct the {count} fields marked below.",
+                           len(errors)).format(count=len(errors))
+        body = {"result": "error", "errors": {k: str(v) for k, v in errors.items()},
+                "message": message}
+        return Response(json.dumps(body), status=400, content_type="application/json",
+                        charset="utf-8")
 
     # --- Resources --------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ DEFAULTS = {
     "HTTP_TIMEOUT_SECONDS": ("ZOOM_HTTP_TIMEOUT_SECONDS", 10.0),
     "REDIS_URL": ("ZOOM_REDIS_URL", ""),
     "CELERY_QUEUE": ("ZOOM_CELERY_QUEUE", ""),
+    "LOCK_TIMEOUT_SECONDS": ("ZOOM_LOCK_TIMEOUT_SECONDS", 60),
 }
 
 
@@ -80,6 +81,7 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     http_timeout_seconds: float
     redis_url: str
     celery_queue: str
+    lock_timeout_seconds: int
 
     @property
     def missing_credentials(self) -> list[str]:

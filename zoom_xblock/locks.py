@@ -1,8 +1,9 @@
 """Per-session locks so that two workers never sync the same session at once.
 
 With Redis configured (``ZOOM_XBLOCK["REDIS_URL"]``, or the Celery broker when it is Redis)
-the lock is redis-py's own ``Lock`` (token-checked release, expiry so a killed worker cannot
-hold it forever). Without Redis (the quick default tier) an in-process lock is used.
+the lock is redis-py's own ``Lock``: token-checked release, and a short expiry that the holder
+extends as it makes progress, so a killed worker cannot keep a session locked for long.
+Without Redis (the quick default tier) an in-process lock is used.
 """
 import contextlib
 import functools
@@ -38,15 +39,35 @@ def redis_client():
     return _redis_client(url) if url else None
 
 
+class Held:
+    """A held lock; ``keep_alive()`` pushes its expiry back while long work goes on."""
+
+    def __init__(self, acquired: bool, lock=None):
+        self.acquired = acquired
+        self._lock = lock
+
+    def __bool__(self):
+        return self.acquired
+
+    def keep_alive(self) -> None:
+        """Reset the lock's expiry (a no-op for in-process locks)."""
+        if self.acquired and self._lock is not None:
+            with contextlib.suppress(Exception):
+                self._lock.reacquire()
+
+
 @contextlib.contextmanager
-def exclusive(name: str, timeout: int = 600, wait: float = 0):
-    """Hold the lock ``name`` while the block runs; yields False if another holder has it."""
+def exclusive(name: str, timeout: int | None = None, wait: float = 0):
+    """Hold the lock ``name`` while the block runs; yields a falsy :class:`Held` if another
+    holder has it. ``timeout`` is how long a silent holder keeps it (default: the setting
+    ``LOCK_TIMEOUT_SECONDS``)."""
     client = redis_client()
     if client is not None:
-        lock = client.lock(f"zoom_xblock:lock:{name}", timeout=timeout, blocking_timeout=wait)
+        expiry = timeout or get_config().lock_timeout_seconds
+        lock = client.lock(f"zoom_xblock:lock:{name}", timeout=expiry, blocking_timeout=wait)
         acquired = lock.acquire(blocking=wait > 0)
         try:
-            yield acquired
+            yield Held(acquired, lock)
         finally:
             if acquired:
                 with contextlib.suppress(Exception):
@@ -56,7 +77,7 @@ def exclusive(name: str, timeout: int = 600, wait: float = 0):
         local = _local_locks.setdefault(name, threading.Lock())
     acquired = local.acquire(timeout=wait) if wait > 0 else local.acquire(blocking=False)
     try:
-        yield acquired
+        yield Held(acquired)
     finally:
         if acquired:
             local.release()

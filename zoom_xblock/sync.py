@@ -193,7 +193,7 @@ SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", 
          "last_error", "next_attempt_at", "zoom_requests_day", "zoom_requests_today", "modified"]
 
 
-def _cancel(client, session, run, rows) -> None:
+def _cancel(client, session, progress, rows) -> None:
     for start in range(0, len(rows), BATCH):
         chunk = _spend_budget(rows[start:start + BATCH])
         if not chunk:
@@ -208,10 +208,10 @@ def _cancel(client, session, run, rows) -> None:
             row.state, row.cancelled_at, row.modified, row.last_error = (
                 State.CANCELLED, now, now, "")
         Registration.objects.bulk_update(chunk, SAVED)
-        _progress(run, cancelled=len(chunk), calls=1)
+        progress.record(cancelled=len(chunk), calls=1)
 
 
-def _approve(client, session, run, rows) -> None:
+def _approve(client, session, progress, rows) -> None:
     for start in range(0, len(rows), BATCH):
         chunk = _spend_budget(rows[start:start + BATCH])
         if not chunk:
@@ -226,10 +226,10 @@ def _approve(client, session, run, rows) -> None:
             row.state, row.registered_at, row.modified, row.last_error = (
                 State.REGISTERED, now, now, "")
         Registration.objects.bulk_update(chunk, SAVED)
-        _progress(run, added=len(chunk), calls=1)
+        progress.record(added=len(chunk), calls=1)
 
 
-def _add(client, session, run, rows) -> None:
+def _add(client, session, progress, rows) -> None:
     for start in range(0, len(rows), BATCH):
         chunk = _spend_budget(rows[start:start + BATCH])
         if not chunk:
@@ -251,7 +251,7 @@ def _add(client, session, run, rows) -> None:
             else:
                 stop = _registrant_failed(row, result.error) or stop
         Registration.objects.bulk_update(chunk, SAVED)
-        _progress(run, added=sum(1 for r in results if r.ok),
+        progress.record(added=sum(1 for r in results if r.ok),
                   failed=sum(1 for r in chunk if r.state == State.FAILED), calls=1)
         if stop is not None:
             raise stop
@@ -281,13 +281,22 @@ def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | Non
     return None
 
 
-def _progress(run: SyncRun, *, added=0, cancelled=0, failed=0, calls=0) -> None:
-    run.added += added
-    run.cancelled += cancelled
-    run.failed += failed
-    run.zoom_calls += calls
-    run.done = run.added + run.cancelled + run.failed
-    run.save(update_fields=["added", "cancelled", "failed", "zoom_calls", "done"])
+class Progress:
+    """The running pass: counts saved on its SyncRun as each batch lands (staff watch them)."""
+
+    def __init__(self, run: SyncRun, keep_alive=lambda: None):
+        self.run, self._keep_alive = run, keep_alive
+
+    def record(self, *, added=0, cancelled=0, failed=0, calls=0) -> None:
+        """Add a batch's outcome, save it, and tell the session lock we are still working."""
+        run = self.run
+        run.added += added
+        run.cancelled += cancelled
+        run.failed += failed
+        run.zoom_calls += calls
+        run.done = run.added + run.cancelled + run.failed
+        run.save(update_fields=["added", "cancelled", "failed", "zoom_calls", "done"])
+        self._keep_alive()
 
 
 def reconcile(client, session: ZoomSession) -> dict:
@@ -318,8 +327,8 @@ def reconcile(client, session: ZoomSession) -> dict:
 
 def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -> dict:
     """One sync pass over a session (skipped if another worker holds the session's lock)."""
-    with exclusive(f"sync:{session_id}", timeout=1800) as acquired:
-        if not acquired:
+    with exclusive(f"sync:{session_id}") as held:
+        if not held:
             return {"skipped": "locked"}
         session = ZoomSession.objects.filter(id=session_id).first()
         if session is None or session.status not in ACTIVE_STATUSES:
@@ -335,7 +344,7 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
             client = get_client()
             if full:
                 desired["reconciled"] = reconcile(client, session)
-            _apply_difference(client, session, run)
+            _apply_difference(client, session, run, held.keep_alive)
         except NotConfigured as error:
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
                            message=str(error))
@@ -346,7 +355,7 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
         return _finish(session, run, started, desired)
 
 
-def _apply_difference(client, session, run) -> None:
+def _apply_difference(client, session, run, keep_alive=lambda: None) -> None:
     rows = list(Registration.objects.filter(session=session).exclude(state=State.FAILED))
     to_cancel = _due([r for r in rows if not r.wanted and r.state == State.REGISTERED])
     seats = [r for r in rows if r.wanted and r.state in (State.PENDING, State.CANCELLED)]
@@ -355,9 +364,10 @@ def _apply_difference(client, session, run) -> None:
     run.total = len(to_cancel) + len(returning) + len(to_add)
     run.waitlisted = sum(1 for r in rows if r.state == State.WAITLISTED)
     run.save(update_fields=["total", "waitlisted"])
-    _cancel(client, session, run, to_cancel)
-    _approve(client, session, run, returning)
-    _add(client, session, run, to_add)
+    progress = Progress(run, keep_alive)
+    _cancel(client, session, progress, to_cancel)
+    _approve(client, session, progress, returning)
+    _add(client, session, progress, to_add)
 
 
 def _finish(session, run, started, desired, outcome=None, message="") -> dict:

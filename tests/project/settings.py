@@ -89,6 +89,9 @@ if SERVICES:
     }
     CELERY_BROKER_URL = REDIS_URL + "2"
     CELERY_TASK_ALWAYS_EAGER = False
+    # How long before a task a killed worker had taken is handed to another worker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("ZOOM_XBLOCK_VISIBILITY_TIMEOUT", "3600"))}
 else:
     DATABASES = {
         "default": {

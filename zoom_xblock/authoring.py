@@ -1,0 +1,558 @@
+"""The Studio editor's logic: the form's initial values, validation, and the organizer check.
+
+What the author typed arrives as strings (a JSON object keyed by the form's field names, see
+:data:`FORM_FIELDS`). :func:`validate` turns it into block field values plus one translated
+message per invalid field, and, when everything else is valid and Zoom is configured, asks Zoom
+whether the organizer can host. Nothing here writes anything: the block writes its fields and
+:func:`zoom_xblock.sessions.save_desired` records the session, only for a valid submission.
+"""
+import functools
+import math
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from zoom_xblock import zoom_api
+from zoom_xblock.conf import get_config
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.models import ZoomSession
+from zoom_xblock.sessions import start_utc
+from zoom_xblock.zoom import (
+    HOST_NO_WEBINAR_LICENCE,
+    HOST_NOT_FOUND,
+    HOST_NOT_IN_ACCOUNT,
+    HOST_NOT_LICENSED,
+    ZoomError,
+    ZoomHostError,
+)
+
+# Zoom's own limits (meeting/webinar topic and agenda, registrants) and the plugin's ranges.
+MAX_DISPLAY_NAME = 255
+MAX_TITLE = 200
+MAX_AGENDA = 2000
+MAX_EMAIL = 254
+DURATION_RANGE = (1, 1440)
+CAPACITY_RANGE = (1, 4999)
+JOIN_WINDOW_RANGE = (0, 1440)
+PERCENT_RANGE = (0, 100)
+MAX_ALTERNATIVE_HOSTS = 50
+KINDS = ("meeting", "webinar")
+RECORDINGS = ("none", "cloud")
+# The organizer check runs while the author waits: keep it short and retry once at most.
+ORGANIZER_CHECK_TIMEOUT = 4.0
+ORGANIZER_CHECK_ATTEMPTS = 2
+
+# The form's field names, in display order. Most are the block's own field names; the start
+# comes as a date and a time, and the alternative hosts as one text (comma or line separated).
+FORM_FIELDS = (
+    "display_name", "kind", "title", "agenda", "start_date", "start_time", "timezone",
+    "duration_minutes", "host_email", "alternative_hosts", "capacity", "join_window_minutes",
+    "prerequisite_usage_key", "prerequisite_min_score", "prerequisite_min_completion",
+    "completion_threshold", "weight", "zoom_emails", "auto_recording",
+)
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{2}:\d{2}$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_HOST_SEPARATORS = re.compile(r"[\s,;]+")
+_HIDDEN_ZONE_PREFIXES = ("Etc/", "SystemV/", "posix/", "right/", "US/", "Canada/", "Mexico/",
+                         "Brazil/", "Chile/")
+_TRUE = ("1", "true", "on", "yes")
+_FALSE = ("", "0", "false", "off", "no")
+
+
+@dataclass(frozen=True)
+class EditorContext:
+    """What validation needs besides the form: the course's choices and the session's state."""
+
+    display_name: str
+    webinars_enabled: bool
+    subsections: list[dict] = field(default_factory=list)
+    # The kind Zoom already has (set once the meeting exists: it can no longer change).
+    locked_kind: str | None = None
+
+    def subsection(self, usage_key: str) -> dict | None:
+        """The subsection of the course with this usage key, or None."""
+        return next((s for s in self.subsections if s["usage_key"] == usage_key), None)
+
+
+@dataclass
+class Submission:
+    """The outcome of :func:`validate`."""
+
+    fields: dict = field(default_factory=dict)  # block field name -> cleaned value
+    errors: dict = field(default_factory=dict)  # form field name -> translated message
+    warnings: list = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        """True when every field is valid (warnings do not count)."""
+        return not self.errors
+
+
+# --- Choices and initial values ------------------------------------------------------------------
+
+@functools.cache
+def all_timezones() -> frozenset[str]:
+    """Every IANA time zone name this Python knows (what the server accepts)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+@functools.cache
+def timezone_choices() -> tuple[str, ...]:
+    """The zones offered in the editor: region/city names plus UTC, without legacy aliases."""
+    shown = (name for name in all_timezones()
+             if "/" in name and not name.startswith(_HIDDEN_ZONE_PREFIXES))
+    return ("UTC", *sorted(shown))
+
+
+def kind_locked_message() -> str:
+    """Why the meeting type can no longer change."""
+    return _("Zoom cannot convert a meeting into a webinar, or a webinar into a meeting, and "
+             "this one already exists in Zoom. To change the type, add a new Zoom component "
+             "and delete this one.")
+
+
+def initial_values(block, author_email: str = "") -> dict:
+    """The form's values for ``block``: its fields as strings, with the editor's defaults.
+
+    The organizer defaults to the author's e-mail, and Zoom's e-mails to the operator's setting
+    while the block has never been saved.
+    """
+    date, _sep, time = (block.start_local or "").partition("T")
+    zoom_emails = block.zoom_emails
+    if not type(block).zoom_emails.is_set_on(block):
+        zoom_emails = get_config().zoom_emails
+    return {
+        "display_name": block.display_name,
+        "kind": block.kind,
+        "title": block.title,
+        "agenda": block.agenda,
+        "start_date": date,
+        "start_time": time[:5],
+        "timezone": block.timezone or "UTC",
+        "duration_minutes": _as_text(block.duration_minutes),
+        "host_email": block.host_email or author_email,
+        "alternative_hosts": "\n".join(block.alternative_hosts or []),
+        "capacity": _as_text(block.capacity),
+        "join_window_minutes": _as_text(block.join_window_minutes),
+        "prerequisite_usage_key": block.prerequisite_usage_key,
+        "prerequisite_min_score": _as_text(block.prerequisite_min_score),
+        "prerequisite_min_completion": _as_text(block.prerequisite_min_completion),
+        "completion_threshold": _as_text(block.completion_threshold),
+        "weight": _as_text(block.weight),
+        "zoom_emails": bool(zoom_emails),
+        "auto_recording": block.auto_recording,
+    }
+
+
+def editor_template_context(values: dict, context: EditorContext,
+                            session: ZoomSession | None) -> dict:
+    """What ``studio_view.html`` needs besides the block's values: choices, limits, state.
+
+    The block's current time zone and prerequisite stay selectable even when they are not
+    among the usual choices (an imported course, a deleted subsection).
+    """
+    zones = list(timezone_choices())
+    if values["timezone"] not in zones:
+        zones.insert(0, values["timezone"])
+    subsections = list(context.subsections)
+    current = values["prerequisite_usage_key"]
+    if current and context.subsection(current) is None:
+        subsections.append({"usage_key": current, "display_name": current, "missing": True})
+    return {
+        "values": values,
+        "timezones": zones,
+        "subsections": subsections,
+        "webinars_enabled": context.webinars_enabled or values["kind"] == "webinar",
+        "kind_locked": bool(context.locked_kind),
+        "kind_locked_message": kind_locked_message(),
+        "state": session_state(session),
+        "limits": {
+            "MAX_TITLE": MAX_TITLE, "MAX_AGENDA": MAX_AGENDA, "DURATION_RANGE": DURATION_RANGE,
+            "CAPACITY_RANGE": CAPACITY_RANGE, "JOIN_WINDOW_RANGE": JOIN_WINDOW_RANGE,
+            "MAX_ALTERNATIVE_HOSTS": MAX_ALTERNATIVE_HOSTS,
+        },
+    }
+
+
+def _as_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- Validation ----------------------------------------------------------------------------------
+
+def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
+             check_organizer: bool = True) -> Submission:
+    """Clean and check a submission; ``initial`` fills the form fields ``data`` leaves out.
+
+    The organizer is checked against Zoom only when every other field is valid and Zoom is
+    configured (``check_organizer=False`` skips it).
+    """
+    form = {**initial, **{name: data[name] for name in FORM_FIELDS if name in data}}
+    submission = Submission()
+    for clean in _CLEANERS:
+        clean(form, context, submission)
+    if submission.is_valid and check_organizer and get_config().is_configured:
+        errors, warnings = organizer_problems(submission.fields["host_email"],
+                                              submission.fields["kind"])
+        submission.errors.update(errors)
+        submission.warnings.extend(warnings)
+    return submission
+
+
+def _text(form: Mapping, name: str) -> str:
+    value = form.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return str(value).strip()
+
+
+def _integer(form: Mapping, name: str, bounds: tuple[int, int], *, blank=None):
+    """(value, ok): an integer within ``bounds``; ``blank`` is the value of an empty field."""
+    value = form.get(name)
+    if isinstance(value, bool):
+        return None, False
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else str(value)
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return blank, blank is not None
+        if not _INTEGER.match(value):
+            return None, False
+        value = int(value)
+    if value is None:
+        return blank, blank is not None
+    if not isinstance(value, int):
+        return None, False
+    return value, bounds[0] <= value <= bounds[1]
+
+
+def _clean_display_name(form, context, submission):
+    value = _text(form, "display_name")
+    if not value:
+        submission.errors["display_name"] = _("Enter a display name.")
+    elif len(value) > MAX_DISPLAY_NAME:
+        submission.errors["display_name"] = _(
+            "The display name can have at most {maximum} characters.").format(
+            maximum=MAX_DISPLAY_NAME)
+    submission.fields["display_name"] = value
+
+
+def _clean_kind(form, context, submission):
+    value = _text(form, "kind")
+    if value not in KINDS:
+        submission.errors["kind"] = _("Choose a meeting or a webinar.")
+    elif context.locked_kind and value != context.locked_kind:
+        submission.errors["kind"] = kind_locked_message()
+    elif value == "webinar" and not context.webinars_enabled and context.locked_kind != value:
+        submission.errors["kind"] = _("Webinars are not enabled on this platform: choose a "
+                                      "meeting, or ask your platform operator to enable them.")
+    submission.fields["kind"] = value
+
+
+def _clean_title(form, context, submission):
+    value = _text(form, "title")
+    effective = value or _text(form, "display_name") or context.display_name
+    if len(value) > MAX_TITLE:
+        submission.errors["title"] = _(
+            "The title can have at most {maximum} characters (Zoom's limit).").format(
+            maximum=MAX_TITLE)
+    elif len(effective) > MAX_TITLE:
+        submission.errors["title"] = _(
+            "Enter a title of at most {maximum} characters: the display name is too long to "
+            "serve as the title in Zoom.").format(maximum=MAX_TITLE)
+    submission.fields["title"] = value
+
+
+def _clean_agenda(form, context, submission):
+    value = _text(form, "agenda")
+    if len(value) > MAX_AGENDA:
+        submission.errors["agenda"] = _(
+            "The description can have at most {maximum} characters (Zoom's limit); it has "
+            "{length}.").format(maximum=MAX_AGENDA, length=len(value))
+    submission.fields["agenda"] = value
+
+
+def _clean_start(form, context, submission):
+    date, time = _text(form, "start_date"), _text(form, "start_time")
+    if not date:
+        submission.errors["start_date"] = _("Enter the start date.")
+    elif not _DATE.match(date) or start_utc(f"{date}T00:00", "UTC") is None:
+        submission.errors["start_date"] = _(
+            "Enter the start date as a valid date in the form YYYY-MM-DD.")
+    time = time[:5]
+    if not time:
+        submission.errors["start_time"] = _("Enter the start time.")
+    elif not _TIME.match(time) or start_utc(f"2000-01-01T{time}", "UTC") is None:
+        submission.errors["start_time"] = _(
+            "Enter the start time as a valid 24-hour time in the form HH:MM.")
+    submission.fields["start_local"] = f"{date}T{time}"
+
+
+def _clean_timezone(form, context, submission):
+    value = _text(form, "timezone")
+    if value not in all_timezones():
+        submission.errors["timezone"] = _(
+            "Choose a time zone from the list (an IANA name such as Europe/Paris).")
+    submission.fields["timezone"] = value
+
+
+def _clean_duration(form, context, submission):
+    value, ok = _integer(form, "duration_minutes", DURATION_RANGE)
+    if not ok:
+        submission.errors["duration_minutes"] = _(
+            "Enter a duration in whole minutes, from {minimum} to {maximum}.").format(
+            minimum=DURATION_RANGE[0], maximum=DURATION_RANGE[1])
+    submission.fields["duration_minutes"] = value
+
+
+def _email_error(value: str) -> str | None:
+    if len(value) > MAX_EMAIL:
+        return _("“{value}” is too long for an e-mail address.").format(value=value[:40] + "…")
+    try:
+        validate_email(value)
+    except ValidationError:
+        return _("“{value}” is not a valid e-mail address.").format(value=value)
+    return None
+
+
+def _clean_host_email(form, context, submission):
+    value = _text(form, "host_email")
+    if not value:
+        submission.errors["host_email"] = _(
+            "Enter the e-mail address of the organizer, the Zoom user who hosts.")
+    else:
+        error = _email_error(value)
+        if error:
+            submission.errors["host_email"] = error
+    submission.fields["host_email"] = value
+
+
+def _clean_alternative_hosts(form, context, submission):
+    hosts, seen = [], set()
+    for email in _HOST_SEPARATORS.split(_text(form, "alternative_hosts")):
+        if email and email.lower() not in seen:
+            seen.add(email.lower())
+            hosts.append(email)
+    submission.fields["alternative_hosts"] = hosts
+    organizer = submission.fields.get("host_email", "").lower()
+    for email in hosts:
+        error = _email_error(email)
+        if error:
+            submission.errors["alternative_hosts"] = error
+            return
+        if email.lower() == organizer:
+            submission.errors["alternative_hosts"] = _(
+                "The organizer ({email}) cannot also be an alternative host.").format(email=email)
+            return
+    if len(hosts) > MAX_ALTERNATIVE_HOSTS:
+        submission.errors["alternative_hosts"] = _(
+            "Enter at most {maximum} alternative hosts (there are {count}).").format(
+            maximum=MAX_ALTERNATIVE_HOSTS, count=len(hosts))
+
+
+def _clean_capacity(form, context, submission):
+    value, ok = _integer(form, "capacity", CAPACITY_RANGE, blank=None)
+    if not ok and _text(form, "capacity"):
+        submission.errors["capacity"] = _(
+            "Leave the capacity blank for no limit, or enter a whole number from {minimum} to "
+            "{maximum} (Zoom's registrant limit).").format(
+            minimum=CAPACITY_RANGE[0], maximum=CAPACITY_RANGE[1])
+    submission.fields["capacity"] = value if ok else None
+
+
+def _clean_join_window(form, context, submission):
+    value, ok = _integer(form, "join_window_minutes", JOIN_WINDOW_RANGE)
+    if not ok:
+        submission.errors["join_window_minutes"] = _(
+            "Enter how many minutes before the start Join opens, from {minimum} to "
+            "{maximum}.").format(minimum=JOIN_WINDOW_RANGE[0], maximum=JOIN_WINDOW_RANGE[1])
+    submission.fields["join_window_minutes"] = value
+
+
+def _percentage(form, submission, name: str) -> int:
+    value, ok = _integer(form, name, PERCENT_RANGE, blank=0)
+    if not ok:
+        submission.errors[name] = _("Enter a whole percentage from 0 to 100.")
+    submission.fields[name] = value if ok else None
+    return value if ok else None
+
+
+def _clean_prerequisite(form, context, submission):
+    usage_key = _text(form, "prerequisite_usage_key")
+    submission.fields["prerequisite_usage_key"] = usage_key
+    min_score = _percentage(form, submission, "prerequisite_min_score")
+    min_completion = _percentage(form, submission, "prerequisite_min_completion")
+    if not usage_key:
+        return
+    if context.subsection(usage_key) is None:
+        submission.errors["prerequisite_usage_key"] = _(
+            "Choose a subsection of this course, or none: the one selected no longer exists.")
+    elif min_score == 0 and min_completion == 0:
+        # Both minimums at 0 would make a prerequisite every learner always meets.
+        submission.errors["prerequisite_min_score"] = _(
+            "Set a minimum score or a minimum completion (or both) above 0 for the "
+            "prerequisite, or choose no prerequisite.")
+
+
+def _clean_completion_threshold(form, context, submission):
+    _percentage(form, submission, "completion_threshold")
+
+
+def _clean_weight(form, context, submission):
+    raw = form.get("weight")
+    text = _text(form, "weight")
+    value = None
+    if text:
+        try:
+            value = float(raw) if isinstance(raw, int | float) else float(text)
+        except ValueError:
+            value = math.nan
+        if isinstance(raw, bool) or not math.isfinite(value) or value < 0:
+            submission.errors["weight"] = _(
+                "Leave the weight blank for no score, or enter a number of 0 or more.")
+            value = None
+    submission.fields["weight"] = value
+
+
+def _clean_zoom_emails(form, context, submission):
+    raw = form.get("zoom_emails")
+    text = str(raw).strip().lower() if raw is not None else ""
+    if isinstance(raw, bool):
+        value = raw
+    elif text in _TRUE or text in _FALSE:
+        value = text in _TRUE
+    else:
+        submission.errors["zoom_emails"] = _("Choose whether Zoom sends its own e-mails.")
+        value = False
+    submission.fields["zoom_emails"] = value
+
+
+def _clean_auto_recording(form, context, submission):
+    value = _text(form, "auto_recording")
+    if value not in RECORDINGS:
+        submission.errors["auto_recording"] = _("Choose no recording or cloud recording.")
+    submission.fields["auto_recording"] = value
+
+
+_CLEANERS = (
+    _clean_display_name, _clean_kind, _clean_title, _clean_agenda, _clean_start,
+    _clean_timezone, _clean_duration, _clean_host_email, _clean_alternative_hosts,
+    _clean_capacity, _clean_join_window, _clean_prerequisite, _clean_completion_threshold,
+    _clean_weight, _clean_zoom_emails, _clean_auto_recording,
+)
+
+
+# --- The organizer in Zoom -----------------------------------------------------------------------
+
+def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
+    """(errors, warnings) about ``email`` hosting a ``kind`` in the configured Zoom account.
+
+    A host Zoom refuses gives an error on ``host_email``; a Zoom that cannot answer now gives a
+    warning only: the lifecycle task checks the host again when it creates the meeting.
+    """
+    webinar = kind == "webinar"
+    try:
+        client = zoom_api.get_client(timeout=ORGANIZER_CHECK_TIMEOUT,
+                                     max_attempts=ORGANIZER_CHECK_ATTEMPTS)
+        user = client.get_user(email, check_webinar=webinar)
+    except ZoomHostError as error:
+        return {"host_email": host_error_message(error.reason, email)}, []
+    except (ZoomError, zoom_api.NotConfigured):
+        return {}, [organizer_unverified_message()]
+    if not user.is_licensed:
+        return {"host_email": host_error_message(HOST_NOT_LICENSED, email)}, []
+    if webinar and user.has_webinar is False:
+        return {"host_email": host_error_message(HOST_NO_WEBINAR_LICENCE, email)}, []
+    return {}, []
+
+
+def organizer_unverified_message() -> str:
+    """The warning when Zoom could not be asked about the organizer."""
+    return _("Could not verify the organizer in Zoom now; it will be checked when the meeting "
+             "is created.")
+
+
+def host_error_message(reason: str, email: str) -> str:
+    """The message shown next to the organizer field for a ``ZoomHostError`` reason."""
+    messages = {
+        HOST_NOT_FOUND: _("Zoom has no user {email} in this organization's Zoom account. Ask "
+                          "your Zoom administrator to add them, or choose another organizer."),
+        HOST_NOT_IN_ACCOUNT: _("{email} uses Zoom, but not in this organization's Zoom account. "
+                               "Ask your Zoom administrator to invite them, or choose another "
+                               "organizer."),
+        HOST_NOT_LICENSED: _("{email} has a Basic (free) Zoom user. Meetings with registration "
+                             "need a licensed organizer: ask your Zoom administrator for a "
+                             "licence, or choose another organizer."),
+        HOST_NO_WEBINAR_LICENCE: _("{email} has no Zoom Webinar licence. Ask your Zoom "
+                                   "administrator to assign one, choose another organizer, or "
+                                   "make this a meeting."),
+    }
+    return messages.get(reason, messages[HOST_NOT_FOUND]).format(email=email)
+
+
+# --- What the session records ------------------------------------------------------------------
+
+def desired_values(submission: Submission, context: EditorContext) -> dict:
+    """The :data:`zoom_xblock.sessions.DESIRED_FIELDS` of a valid submission."""
+    values = submission.fields
+    prerequisite = {}
+    subsection = context.subsection(values["prerequisite_usage_key"])
+    if subsection is not None:
+        prerequisite = {
+            "usage_key": subsection["usage_key"],
+            "display_name": subsection["display_name"],
+            "min_score": values["prerequisite_min_score"],
+            "min_completion": values["prerequisite_min_completion"],
+        }
+    return {
+        "kind": values["kind"],
+        "title": values["title"] or values["display_name"],
+        "agenda": values["agenda"],
+        "start": start_utc(values["start_local"], values["timezone"]),
+        "duration_minutes": values["duration_minutes"],
+        "timezone": values["timezone"],
+        "host_email": values["host_email"],
+        "alternative_hosts": list(values["alternative_hosts"]),
+        "capacity": values["capacity"],
+        "join_window_minutes": values["join_window_minutes"],
+        "prerequisite": prerequisite,
+        "completion_threshold_percent": values["completion_threshold"],
+        "weight": values["weight"],
+        "zoom_emails": values["zoom_emails"],
+        "auto_recording": values["auto_recording"],
+    }
+
+
+def session_state(session: ZoomSession | None) -> dict:
+    """What the editor and the author view show about the session (never a secret)."""
+    if session is None:
+        return {"status": None, "status_display": _("Not scheduled in Zoom yet"),
+                "zoom_id": None, "registration_url": "", "deferred_until": None,
+                "last_error": "", "kind_locked": False}
+    return {
+        "status": session.status,
+        "status_display": str(session.get_status_display()),
+        "zoom_id": session.zoom_id,
+        "registration_url": session.registration_url,
+        "deferred_until": session.deferred_until.isoformat() if session.deferred_until else None,
+        "last_error": session.last_error,
+        "kind_locked": is_kind_locked(session),
+    }
+
+
+def is_kind_locked(session: ZoomSession | None) -> bool:
+    """True once Zoom has the meeting: its type can no longer change."""
+    return session is not None and session.zoom_id is not None
