@@ -126,6 +126,9 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 
 ZOOM_XBLOCK = {}
+# E-mails (to organizers) are written to var/mail/ instead of being sent.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 
 # Plugin settings last, as the LMS applies them after its own (edx-django-utils).
 add_plugins(__name__, PROJECT, "common")
