@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import eligibility, platform
+from zoom_xblock import eligibility, lifecycle, platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply, schedule_sync
@@ -373,6 +373,8 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
             if full:
                 desired["reconciled"] = reconcile(client, session)
             _apply_difference(client, session, run, held.keep_alive)
+            if session.kind == ZoomSession.Kind.WEBINAR:
+                lifecycle.sync_panelists(session)  # course staff roles change without a signal
         except NotConfigured as error:
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
                            message=str(error))
@@ -459,8 +461,6 @@ def sweep() -> dict:
 
 def requeue_unapplied(now) -> int:
     """Queue Zoom create/update work that a lost task or a passed quota deferral left behind."""
-    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
-
     stale = now - timedelta(minutes=5)
     behind = list(
         ZoomSession.objects.filter(

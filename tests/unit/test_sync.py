@@ -194,3 +194,11 @@ def test_learners_enrolled_before_the_meeting_exists_are_registered_once_it_does
     made.refresh_from_db()
     assert Registration.objects.get(session=made, user_id=ada.id).state == "registered"
     assert ZoomSession.objects.get(id=made.id).sync_requested_at is None
+
+
+def test_a_webinars_panel_follows_the_course_instructors_on_each_pass(zoom_sandbox, session):
+    webinar = session(kind="webinar")
+    make_user("prof", email="prof@example.com", course_role="instructor")
+    sync.sync_session(webinar.id, "test")
+    state = requests.get(f"{zoom_sandbox.url}/_sandbox/state", timeout=5).json()
+    assert [p["email"] for p in state["webinars"][0]["panelists"]] == ["prof@example.com"]
