@@ -16,17 +16,21 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import eligibility, lifecycle, platform
+from zoom_xblock import eligibility, health, lifecycle, platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply, schedule_sync
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.zoom import (
+    ZoomAuthError,
     ZoomCapacityFull,
     ZoomError,
+    ZoomMeetingOver,
+    ZoomNotFound,
     ZoomQuotaExceeded,
     ZoomRateLimited,
+    ZoomScopeError,
     ZoomUnavailable,
     ZoomValidationError,
 )
@@ -39,6 +43,10 @@ ZOOM_MAX_REGISTRANTS = 4999  # Zoom refuses more registrants per meeting or webi
 MAX_ATTEMPTS = 5
 REGISTRANT_DAILY_LIMIT = 3
 State = Registration.State
+# Errors about the meeting, the account or Zoom itself: the pass stops and retries later,
+# and no learner is blamed for them.
+SESSION_WIDE = (ZoomUnavailable, ZoomRateLimited, ZoomAuthError, ZoomScopeError, ZoomNotFound,
+                ZoomMeetingOver)
 SYNCABLE = (ZoomSession.Status.SCHEDULED, ZoomSession.Status.UPDATING,
             ZoomSession.Status.DEFERRED)
 
@@ -204,13 +212,25 @@ def _due(rows):
 
 
 def _session_error(error: ZoomError) -> Interrupted:
+    """Why the whole pass stops, for staff, and when to try again."""
+    now = timezone.now()
     if isinstance(error, ZoomQuotaExceeded):
         return Interrupted(_("Zoom's daily limit was reached; the sync continues after {when} "
                              "UTC.").format(when=error.resets_at.strftime("%Y-%m-%d %H:%M")),
                            error.resets_at, SyncRun.Outcome.DEFERRED)
+    if isinstance(error, ZoomScopeError):
+        return Interrupted(_("The Zoom app lacks scopes: {scopes}. Add them in the Zoom App "
+                             "Marketplace.").format(scopes=", ".join(error.missing_scopes)),
+                           now + timedelta(hours=1))
+    if isinstance(error, ZoomAuthError):
+        return Interrupted(_("Zoom refused the plugin's credentials; run manage.py zoom_check."),
+                           now + timedelta(minutes=1))
+    if isinstance(error, (ZoomNotFound, ZoomMeetingOver)):
+        return Interrupted(_("The meeting no longer accepts registrants in Zoom (deleted or "
+                             "over)."), now + timedelta(hours=6))
     wait = getattr(error, "retry_after", None) or 60
     return Interrupted(_("Zoom could not be reached; the sync will try again shortly."),
-                       timezone.now() + timedelta(seconds=wait))
+                       now + timedelta(seconds=wait))
 
 
 SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", "attempts",
@@ -225,7 +245,7 @@ def _cancel(client, session, progress, rows) -> None:
         try:
             client.set_registrant_status(session.kind, session.zoom_id, "cancel",
                                          [{"id": r.registrant_id, "email": r.email} for r in chunk])
-        except (ZoomUnavailable, ZoomRateLimited, ZoomQuotaExceeded) as error:
+        except ZoomError as error:  # a status change concerns the whole session
             raise _session_error(error) from error
         now = timezone.now()
         for row in chunk:
@@ -243,7 +263,7 @@ def _approve(client, session, progress, rows) -> None:
         try:
             client.set_registrant_status(session.kind, session.zoom_id, "approve",
                                          [{"id": r.registrant_id, "email": r.email} for r in chunk])
-        except (ZoomUnavailable, ZoomRateLimited, ZoomQuotaExceeded) as error:
+        except ZoomError as error:  # a status change concerns the whole session
             raise _session_error(error) from error
         now = timezone.now()
         for row in chunk:
@@ -283,7 +303,7 @@ def _add(client, session, progress, rows) -> None:
 
 def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | None:
     """Record one person's failure; returns an interruption when the whole session must wait."""
-    if isinstance(error, (ZoomUnavailable, ZoomRateLimited)) or (
+    if isinstance(error, SESSION_WIDE) or (
             isinstance(error, ZoomQuotaExceeded) and error.quota != "registrant"):
         row.zoom_requests_today = max(0, row.zoom_requests_today - 1)
         return _session_error(error)
@@ -456,6 +476,7 @@ def sweep() -> dict:
     ZoomSession.objects.filter(id__in=starting).update(pre_start_synced_at=now)
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
+    health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
     return {"queued": len(pending | starting), "applied": requeue_unapplied(now)}
 
 

@@ -23,6 +23,12 @@ def test_error_ratio_is_a_ratio(zoom):
     assert 5 < sum(status >= 500 for status in statuses) < 55
 
 
+def test_fail_next_fails_exactly_that_many_calls(zoom):
+    zoom.post("/_sandbox/faults", json={"fail_next": 2})
+    statuses = [zoom.get("/users/host@example.com").status_code for _ in range(4)]
+    assert statuses == [503, 503, 200, 200]
+
+
 def test_latency_is_added(zoom):
     zoom.post("/_sandbox/faults", json={"latency_ms": 150})
     started = time.monotonic()

@@ -17,6 +17,7 @@ class FaultSettings:
     latency_ms: float = 0.0
     timeout_ratio: float = 0.0
     timeout_seconds: float = 30.0
+    fail_next: float = 0  # the next N API calls answer 503, whatever the ratio
 
 
 class Faults:
@@ -54,6 +55,9 @@ class Faults:
     def server_error(self) -> int | None:
         """A 5xx status to answer instead of the real one, or None."""
         with self._lock:
+            if self.settings.fail_next >= 1:
+                self.settings.fail_next -= 1
+                return 503
             if self.settings.error_ratio and self._random.random() < self.settings.error_ratio:
                 return self._random.choice(SERVER_ERRORS)
         return None

@@ -1,0 +1,370 @@
+"""Is the integration healthy? The operator's check (``manage.py zoom_check``) and the banner.
+
+:func:`run_check` asks Zoom (a token, its scopes, every organizer in use) and the plugin itself
+(the webhook secret, a signed URL-validation challenge through the webhook view, the last
+periodic sweep), and stores what it found in Django's cache. The block's banner for staff and
+authors (:func:`banner_problems`) only reads that cache and the settings: rendering a block
+never calls Zoom. The check runs from the command (cron) and from the ``check_health`` task.
+
+A problem is stored as a code and its parameters, and worded when shown, so that the banner
+speaks the viewer's language whatever language the check ran in.
+"""
+import json
+import logging
+import secrets
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from zoom_xblock.conf import get_config
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.models import ZoomSession
+
+log = logging.getLogger(__name__)
+
+CHECK_KEY = "zoom_xblock:health:check"
+SWEEP_KEY = "zoom_xblock:health:last_sweep"
+KEEP_SECONDS = 30 * 24 * 3600  # long enough; a missing sweep mark reads as "never ran"
+WEBHOOK_ENDPOINTS = ("meeting", "webinar")
+# Problems whose state the banner reads live (settings, cache) rather than from the last check.
+LIVE_CODES = ("credentials", "webhook_secret", "sweep")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong: a ``code`` and the ``params`` its message needs."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """What is wrong, in the current language."""
+        return _describe(self)[0]
+
+    @property
+    def fix(self) -> str:
+        """How to fix it, in the current language."""
+        return _describe(self)[1]
+
+    @property
+    def line(self) -> str:
+        """The message and its fix on one line (the command prints one per problem)."""
+        return f"{self.message} {_('Fix:')} {self.fix}" if self.fix else self.message
+
+    def as_dict(self) -> dict:
+        """JSON-safe form, for the cache."""
+        return asdict(self)
+
+
+@dataclass
+class CheckReport:
+    """What :func:`run_check` found: the problems, and what was fine (for the command)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    checked_at: datetime = field(default_factory=timezone.now)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is wrong."""
+        return not self.problems
+
+
+def _minutes(value: float) -> int:
+    return max(0, round(value))
+
+
+def _describe(problem: Problem) -> tuple[str, str]:
+    """(message, fix) for a problem."""
+    from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+
+    params = problem.params
+    code = problem.code
+    if code == "credentials":
+        return (_("Zoom credentials are missing: {names}.").format(
+                    names=", ".join(params.get("missing", []))),
+                _("Set them in the ZOOM_XBLOCK setting or the ZOOM_* environment variables "
+                  "(see docs/settings.md)."))
+    if code == "token":
+        return (_("Zoom refused the app's credentials: {error}").format(
+                    error=params.get("error", "")),
+                _("Check ACCOUNT_ID, CLIENT_ID and CLIENT_SECRET against the Server-to-Server "
+                  "OAuth app in Zoom's App Marketplace, and that the app is activated."))
+    if code == "unreachable":
+        return (_("Zoom could not be reached: {error}").format(error=params.get("error", "")),
+                _("Check that the server can reach zoom.us and api.zoom.us, then run "
+                  "zoom_check again."))
+    if code == "scopes":
+        missing = params.get("missing", [])
+        return (_("The Zoom app lacks {count} of the {required} scopes the integration needs: "
+                  "{scopes}.").format(count=len(missing), required=params.get("required", 0),
+                                      scopes=", ".join(missing)),
+                _("Add them to the app in Zoom's App Marketplace (Scopes), then activate the "
+                  "app again (see docs/zoom-app.md)."))
+    if code == "webhook_secret":
+        return (_("The webhook secret token is not set: Zoom's events (attendance, changes "
+                  "made in Zoom, recordings) are refused."),
+                _("Copy the Secret Token of the app's Event Subscriptions into "
+                  "ZOOM_XBLOCK['WEBHOOK_SECRET_TOKEN'] (or ZOOM_WEBHOOK_SECRET_TOKEN)."))
+    if code == "webhook_endpoint":
+        return (_("The webhook endpoint {path} failed a signed URL-validation challenge: "
+                  "{detail}").format(path=params.get("path", ""),
+                                     detail=params.get("detail", "")),
+                _("Check that the plugin's URLs are installed in the LMS (run this command in "
+                  "the LMS) and that the secret token is the app's."))
+    if code == "organizer":
+        sessions = params.get("sessions", 1)
+        return (authoring.host_error_message(params.get("reason", ""), params.get("email", ""))
+                + " " + _("({count} session(s) use this organizer.)").format(count=sessions),
+                "")
+    if code == "sweep":
+        interval = params.get("interval", 15)
+        fix = _("Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
+                "Kubernetes CronJob: Tutor runs no Celery beat); see docs/tutor.md.").format(
+                    interval=interval)
+        if not params.get("last"):
+            return _("The periodic sweep has never run: lost updates are not caught up."), fix
+        return (_("The periodic sweep last ran {minutes} minutes ago (expected every {interval} "
+                  "minutes): lost updates are not caught up.").format(
+                      minutes=params.get("minutes", 0), interval=interval), fix)
+    return code, ""
+
+
+# --- The sweep's heartbeat --------------------------------------------------------------------
+
+def record_sweep(now: datetime | None = None) -> None:
+    """Remember that the periodic sweep ran (called at the end of ``sync.sweep()``)."""
+    cache.set(SWEEP_KEY, (now or timezone.now()).isoformat(), KEEP_SECONDS)
+
+
+def last_sweep() -> datetime | None:
+    """When the periodic sweep last ran, if it did (and the cache still remembers)."""
+    value = cache.get(SWEEP_KEY)
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def stale_after(interval_minutes: int) -> timedelta:
+    """How long without a sweep is a problem: two missed runs, at least 10 minutes' slack."""
+    return timedelta(minutes=max(2 * interval_minutes, interval_minutes + 10))
+
+
+def sweep_problem(now: datetime | None = None) -> Problem | None:
+    """A problem when the sweep has not run within :func:`stale_after` (a cache read only)."""
+    now = now or timezone.now()
+    interval = get_config().sweep_interval_minutes
+    last = last_sweep()
+    if last is not None and now - last <= stale_after(interval):
+        return None
+    minutes = _minutes((now - last).total_seconds() / 60) if last else None
+    return Problem("sweep", {"last": last.isoformat() if last else "", "minutes": minutes,
+                             "interval": interval})
+
+
+# --- Cheap checks (settings only) -------------------------------------------------------------
+
+def settings_problems() -> list[Problem]:
+    """What is wrong in the settings alone: no call to anything."""
+    config = get_config()
+    problems = []
+    if config.missing_credentials:
+        problems.append(Problem("credentials", {"missing": config.missing_credentials}))
+    if not config.webhook_secret_token:
+        problems.append(Problem("webhook_secret"))
+    return problems
+
+
+# --- The full check ---------------------------------------------------------------------------
+
+def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = True
+              ) -> CheckReport:
+    """Check everything the integration needs; store the result for the banner.
+
+    ``client`` defaults to the configured Zoom client. Zoom is asked for a token (its scopes)
+    and for each organizer of a session in use; nothing is changed anywhere.
+    """
+    from zoom_xblock import zoom  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.zoom_api import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
+
+    report = CheckReport()
+    config = get_config()
+    report.problems.extend(settings_problems())
+    if config.is_configured:
+        try:
+            client = client or get_client()
+            granted = client.granted_scopes()
+        except NotConfigured:  # pragma: no cover - is_configured said otherwise
+            granted = None
+        except zoom.ZoomAuthError as error:
+            report.problems.append(Problem("token", {"error": _short(error)}))
+            granted = None
+        except zoom.ZoomError as error:
+            report.problems.append(Problem("unreachable", {"error": _short(error)}))
+            granted = None
+        if granted is not None:
+            report.passed.append(_("Zoom gave a token ({count} scopes granted).").format(
+                count=len(granted)))
+            missing = zoom.missing_scopes(granted)
+            if missing:
+                report.problems.append(Problem("scopes", {
+                    "missing": missing, "required": len(zoom.REQUIRED_SCOPES)}))
+            else:
+                report.passed.append(_("All {count} scopes the integration needs are "
+                                       "granted.").format(count=len(zoom.REQUIRED_SCOPES)))
+            _check_organizers(client, report)
+    if config.webhook_secret_token:
+        report.passed.append(_("The webhook secret token is set."))
+        if self_check_webhooks:
+            _check_webhook_endpoints(config.webhook_secret_token, report)
+    problem = sweep_problem()
+    if problem is None:
+        report.passed.append(_("The periodic sweep ran at {moment} UTC.").format(
+            moment=last_sweep().astimezone(UTC).strftime("%Y-%m-%d %H:%M")))
+    else:
+        report.problems.append(problem)
+    if store:
+        store_report(report)
+    return report
+
+
+def _short(error) -> str:
+    text = str(getattr(error, "message", "") or error)
+    return text[:300]
+
+
+def organizers_in_use() -> dict[str, dict]:
+    """Distinct organizers of sessions not deleted and not over: e-mail -> kinds, sessions."""
+    from zoom_xblock.intents import ACTIVE_STATUSES  # pylint: disable=import-outside-toplevel
+
+    rows = (ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
+            .exclude(live_status=ZoomSession.LiveStatus.ENDED).exclude(host_email="")
+            .values_list("host_email", "kind"))
+    organizers: dict[str, dict] = defaultdict(lambda: {"webinar": False, "sessions": 0,
+                                                       "email": ""})
+    for email, kind in rows:
+        entry = organizers[email.strip().lower()]
+        entry["email"] = entry["email"] or email.strip()
+        entry["sessions"] += 1
+        entry["webinar"] = entry["webinar"] or kind == ZoomSession.Kind.WEBINAR
+    return dict(organizers)
+
+
+def _check_organizers(client, report: CheckReport) -> None:
+    from zoom_xblock import zoom  # pylint: disable=import-outside-toplevel
+
+    organizers = organizers_in_use()
+    bad = 0
+    for entry in organizers.values():
+        email = entry["email"]
+        reason = None
+        try:
+            user = client.get_user(email, check_webinar=entry["webinar"])
+        except zoom.ZoomHostError as error:
+            reason = error.reason
+        except zoom.ZoomNotFound:
+            reason = zoom.HOST_NOT_FOUND
+        except zoom.ZoomError as error:
+            report.problems.append(Problem("unreachable", {"error": _short(error)}))
+            return
+        else:
+            if not user.is_licensed:
+                reason = zoom.HOST_NOT_LICENSED
+            elif entry["webinar"] and user.has_webinar is False:
+                reason = zoom.HOST_NO_WEBINAR_LICENCE
+        if reason:
+            bad += 1
+            report.problems.append(Problem("organizer", {
+                "email": email, "reason": reason, "sessions": entry["sessions"]}))
+    if organizers and not bad:
+        report.passed.append(_("All {count} organizer(s) in use are licensed Zoom users of the "
+                               "account.").format(count=len(organizers)))
+
+
+def _check_webhook_endpoints(secret: str, report: CheckReport) -> None:
+    """Send a signed ``endpoint.url_validation`` to each webhook view, as Zoom would."""
+    from django.test import RequestFactory  # pylint: disable=import-outside-toplevel
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse  # pylint: disable=import-outside-toplevel
+
+    from zoom_xblock.zoom import webhooks  # pylint: disable=import-outside-toplevel
+
+    for endpoint in WEBHOOK_ENDPOINTS:
+        try:
+            path = reverse(f"zoom_xblock:webhook_{endpoint}")
+            match = resolve(path)
+        except (NoReverseMatch, Resolver404):
+            report.problems.append(Problem("webhook_endpoint", {
+                "path": f"/zoom/webhook/{endpoint}",
+                "detail": _("the URL is not installed in this process")}))
+            continue
+        plain = secrets.token_urlsafe(16)
+        body = json.dumps({"event": webhooks.URL_VALIDATION_EVENT,
+                           "payload": {"plainToken": plain},
+                           "event_ts": int(time.time() * 1000)}).encode()
+        headers = webhooks.signature_headers(secret, body)
+        request = RequestFactory().post(path, data=body, content_type="application/json",
+                                        headers={k: v for k, v in headers.items()
+                                                 if k != "Content-Type"})
+        try:
+            response = match.func(request, *match.args, **match.kwargs)
+            answer = json.loads(response.content or b"{}")
+        except Exception as error:  # pylint: disable=broad-except
+            log.exception("Webhook self-check of %s failed", path)
+            report.problems.append(Problem("webhook_endpoint", {
+                "path": path, "detail": f"{type(error).__name__}: {_short(error)}"}))
+            continue
+        if response.status_code == 200 and answer == webhooks.url_validation_response(
+                secret, plain):
+            report.passed.append(_("{path} answers Zoom's signed URL validation.").format(
+                path=path))
+        else:
+            report.problems.append(Problem("webhook_endpoint", {
+                "path": path, "detail": f"HTTP {response.status_code}"}))
+
+
+# --- The cached result and the banner -----------------------------------------------------------
+
+def store_report(report: CheckReport) -> None:
+    """Keep the check's result for the banner (Django's cache, shared by all processes)."""
+    cache.set(CHECK_KEY, {"checked_at": report.checked_at.isoformat(),
+                          "problems": [p.as_dict() for p in report.problems]}, KEEP_SECONDS)
+
+
+def cached_problems() -> list[Problem]:
+    """The problems the last stored check found (none if it never ran)."""
+    stored = cache.get(CHECK_KEY) or {}
+    problems = []
+    for item in stored.get("problems", []):
+        if isinstance(item, dict) and isinstance(item.get("code"), str):
+            problems.append(Problem(item["code"], dict(item.get("params") or {})))
+    return problems
+
+
+def banner_problems(host_email: str = "") -> list[Problem]:
+    """What staff and authors should see on a block: cheap, never calls Zoom.
+
+    The settings and the sweep's heartbeat are read now; Zoom's side (token, scopes, webhook
+    endpoints, organizers) comes from the last stored check, organizers only for this block's
+    own organizer. Missing credentials are left out: the block has its own banner for those.
+    """
+    config = get_config()
+    if not config.is_configured:
+        return []
+    problems = [p for p in settings_problems() if p.code != "credentials"]
+    problem = sweep_problem()
+    if problem is not None:
+        problems.append(problem)
+    host = host_email.strip().lower()
+    for problem in cached_problems():
+        if problem.code in LIVE_CODES:
+            continue
+        if problem.code == "organizer" and problem.params.get("email", "").lower() != host:
+            continue
+        problems.append(problem)
+    return problems
