@@ -303,7 +303,7 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         url = reverse("jump_to", kwargs={"course_id": str(subsection.course_key),
                                          "location": str(subsection)})
         name = prerequisite.get("display_name") or str(subsection)
-        return PrerequisiteStatus(met=False, unmet=[_requirement(name, url, min_score, score,
+        return PrerequisiteStatus(met=False, unmet=[unmet_requirement(name, url, min_score, score,
                                                                  min_completion, done)])
 
     @classmethod
@@ -348,7 +348,7 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         )
 
 
-def _requirement(name, url, min_score, score, min_completion, done) -> Requirement:
+def unmet_requirement(name, url, min_score, score, min_completion, done) -> Requirement:
     """An unmet prerequisite with a detail the learner can act on."""
     from django.utils.translation import gettext as _  # pylint: disable=import-outside-toplevel
 

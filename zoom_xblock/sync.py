@@ -237,40 +237,29 @@ SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", 
          "last_error", "next_attempt_at", "zoom_requests_day", "zoom_requests_today", "modified"]
 
 
-def _cancel(client, session, progress, rows) -> None:
+def _set_status(client, session, progress, rows, action: str) -> None:
+    """Cancel registrants, or approve returning ones again (they keep their personal link)."""
     for start in range(0, len(rows), BATCH):
         chunk = _spend_budget(rows[start:start + BATCH])
         if not chunk:
             continue
         try:
-            client.set_registrant_status(session.kind, session.zoom_id, "cancel",
+            client.set_registrant_status(session.kind, session.zoom_id, action,
                                          [{"id": r.registrant_id, "email": r.email} for r in chunk])
         except ZoomError as error:  # a status change concerns the whole session
             raise _session_error(error) from error
         now = timezone.now()
         for row in chunk:
-            row.state, row.cancelled_at, row.modified, row.last_error = (
-                State.CANCELLED, now, now, "")
+            row.modified, row.last_error = now, ""
+            if action == "cancel":
+                row.state, row.cancelled_at = State.CANCELLED, now
+            else:
+                row.state, row.registered_at = State.REGISTERED, now
         save_rows(chunk, SAVED)
-        progress.record(cancelled=len(chunk), calls=1)
-
-
-def _approve(client, session, progress, rows) -> None:
-    for start in range(0, len(rows), BATCH):
-        chunk = _spend_budget(rows[start:start + BATCH])
-        if not chunk:
-            continue
-        try:
-            client.set_registrant_status(session.kind, session.zoom_id, "approve",
-                                         [{"id": r.registrant_id, "email": r.email} for r in chunk])
-        except ZoomError as error:  # a status change concerns the whole session
-            raise _session_error(error) from error
-        now = timezone.now()
-        for row in chunk:
-            row.state, row.registered_at, row.modified, row.last_error = (
-                State.REGISTERED, now, now, "")
-        save_rows(chunk, SAVED)
-        progress.record(added=len(chunk), calls=1)
+        if action == "cancel":
+            progress.record(cancelled=len(chunk), calls=1)
+        else:
+            progress.record(added=len(chunk), calls=1)
 
 
 def _add(client, session, progress, rows) -> None:
@@ -415,8 +404,8 @@ def _apply_difference(client, session, run, keep_alive=lambda: None) -> None:
     run.waitlisted = sum(1 for r in rows if r.state == State.WAITLISTED)
     run.save(update_fields=["total", "waitlisted"])
     progress = Progress(run, keep_alive)
-    _cancel(client, session, progress, to_cancel)
-    _approve(client, session, progress, returning)
+    _set_status(client, session, progress, to_cancel, "cancel")
+    _set_status(client, session, progress, returning, "approve")
     _add(client, session, progress, to_add)
 
 

@@ -7,54 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from zoom_xblock.zoom.client import REQUIRED_SCOPES
+
 # Every granular scope the integration needs (zoom-api.md section 6).
-DEFAULT_SCOPES: tuple[str, ...] = (
-    "billing:read:plan_usage:admin",
-    "meeting:read:past_meeting:admin",
-    "meeting:read:meeting:admin",
-    "meeting:read:list_meetings:admin",
-    "meeting:read:registrant:admin",
-    "meeting:read:list_registrants:admin",
-    "meeting:read:participant:admin",
-    "meeting:write:registrant:admin",
-    "meeting:update:status:admin",
-    "meeting:update:registrant_status:admin",
-    "meeting:update:meeting:admin",
-    "meeting:delete:meeting:admin",
-    "meeting:write:meeting:admin",
-    "meeting:write:invite_links:admin",
-    "meeting:delete:registrant:admin",
-    "meeting:write:batch_registrants:admin",
-    "report:read:list_meeting_participants:admin",
-    "report:read:list_webinar_participants:admin",
-    "user:read:settings:admin",
-    "user:read:user:admin",
-    "user:read:email:admin",
-    "user:read:list_assistants:admin",
-    "user:update:settings:admin",
-    "user:write:user:admin",
-    "user:delete:assistant:admin",
-    "user:write:assistant:admin",
-    "user:update:user:admin",
-    "webinar:read:list_webinars:admin",
-    "webinar:read:list_panelists:admin",
-    "webinar:read:webinar:admin",
-    "webinar:read:list_past_participants:admin",
-    "webinar:read:participant:admin",
-    "webinar:read:registrant:admin",
-    "webinar:read:list_registrants:admin",
-    "webinar:write:batch_registrants:admin",
-    "webinar:delete:registrant:admin",
-    "webinar:update:status:admin",
-    "webinar:update:webinar:admin",
-    "webinar:write:invite_links:admin",
-    "webinar:delete:webinar:admin",
-    "webinar:write:panelist:admin",
-    "webinar:write:webinar:admin",
-    "webinar:delete:panelist:admin",
-    "webinar:update:registrant_status:admin",
-    "webinar:write:registrant:admin",
-)
+DEFAULT_SCOPES: tuple[str, ...] = tuple(REQUIRED_SCOPES)
 
 DEFAULT_SEED_USERS: tuple[dict[str, Any], ...] = (
     {"email": "host@example.com", "first_name": "Grace", "last_name": "Hopper",

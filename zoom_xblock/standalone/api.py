@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.translation import gettext as _
 from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import (
     CourseData,
@@ -17,7 +16,7 @@ from openedx_events.learning.signals import (
     COURSE_UNENROLLMENT_COMPLETED,
 )
 
-from zoom_xblock.platform import PlatformUser, PrerequisiteStatus, Requirement
+from zoom_xblock.platform import PlatformUser, PrerequisiteStatus, unmet_requirement
 from zoom_xblock.standalone.models import (
     BlockCompletion,
     BlockScore,
@@ -96,16 +95,9 @@ def prerequisite_statuses(user_ids, course_key, prerequisite):
         if score >= min_score and done >= min_completion:
             answers[user_id] = PrerequisiteStatus(met=True)
             continue
-        details = []
-        if score < min_score:
-            details.append(_("Score at least {minimum}% (now {current}%).").format(
-                minimum=round(min_score), current=round(score)))
-        if done < min_completion:
-            details.append(_("Complete at least {minimum}% (now {current}%).").format(
-                minimum=round(min_completion), current=round(done)))
         url = f"/demo/subsection/{usage_key}"
-        answers[user_id] = PrerequisiteStatus(
-            met=False, unmet=[Requirement(name, url, " ".join(details))])
+        answers[user_id] = PrerequisiteStatus(met=False, unmet=[unmet_requirement(
+            name, url, min_score, score, min_completion, done)])
     return answers
 
 
