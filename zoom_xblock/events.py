@@ -1,63 +1,437 @@
-"""Applying stored Zoom webhook events to the plugin's state (run by a Celery task)."""
-import logging
-from datetime import datetime
+"""Applying stored Zoom webhook events to the plugin's state (run by a Celery task).
 
-from django.db import transaction
+The view stores each event once; :func:`apply_event` applies it once, under a lock on the
+event and on its session (so the events of one meeting apply one at a time, whatever order
+they arrive in). :func:`apply_pending` is the safety net the periodic sweep runs for events
+whose task was lost. What each event does:
+
+- ``*.started`` / ``*.ended``: the session's live status and its real start and end; at the
+  end, attendance is settled (completion and scores).
+- ``*.participant_joined`` / ``_left``: attendance intervals (see :mod:`zoom_xblock.attendance`).
+- ``*.updated``: drift, when someone changed in Zoom what the course set: reported, and put
+  back when the policy is "restore".
+- ``*.deleted``: deleted in Zoom (not by the plugin): the session is marked so, staff alerted.
+- ``*.registration_cancelled`` / ``_denied`` in Zoom for a learner the plugin registered:
+  reported to staff, not copied into Open edX.
+- ``recording.completed``: a Recording of the session (without download tokens).
+"""
+import logging
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.core.cache import cache
+from django.db import DatabaseError, OperationalError, transaction
 from django.utils import timezone
 
-from zoom_xblock.models import WebhookEvent, ZoomSession
+from zoom_xblock import attendance
+from zoom_xblock.conf import get_config
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
 
 log = logging.getLogger(__name__)
 
+KINDS = ("meeting", "webinar")
+ACTIONS = ("started", "ended", "participant_joined", "participant_left", "updated", "deleted",
+           "registration_cancelled", "registration_denied")
+RECORDING_COMPLETED = "recording.completed"
+# The events the webhook view stores; anything else is acknowledged and ignored.
+STORED_EVENTS = frozenset(
+    [f"{kind}.{action}" for kind in KINDS for action in ACTIONS] + [RECORDING_COMPLETED])
+PENDING_AFTER = timedelta(minutes=1)
+PENDING_BATCH = 500
+# One apply task serves a burst of events: while one is queued and not started, the events
+# stored meanwhile need no task of their own (the cache is shared by the LMS and workers).
+APPLY_QUEUED_KEY = "zoom_xblock:webhooks:apply-queued"
+APPLY_DEBOUNCE_SECONDS = 2
+DRIFT_POLICY_RESTORE = "restore"
+# The fields of ``lifecycle.zoom_payload`` that someone can change in Zoom.
+DRIFT_FIELDS = ("topic", "agenda", "start_time", "duration", "timezone")
+RECORDING_FILE_FIELDS = ("id", "file_type", "file_extension", "file_size", "recording_type",
+                         "recording_start", "recording_end", "status", "play_url",
+                         "download_url")
+SECRET_QUERY_KEYS = ("access_token", "download_token")
 
-def _parse_time(value):
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _object(event: WebhookEvent) -> dict:
+    return _dict(_dict(_dict(event.payload).get("payload")).get("object"))
+
+
+def _operator(event: WebhookEvent) -> str:
+    operator = _dict(_dict(event.payload).get("payload")).get("operator")
+    return operator[:254] if isinstance(operator, str) else ""
 
 
 def _session_for(event: WebhookEvent) -> ZoomSession | None:
-    if event.zoom_id is None:
-        return None
-    return ZoomSession.objects.filter(zoom_id=event.zoom_id).first()
+    """The event's session, locked for the rest of the transaction (by id, then UUID)."""
+    sessions = ZoomSession.objects.select_for_update()
+    if event.zoom_id is not None:
+        found = sessions.filter(zoom_id=event.zoom_id).order_by("-id").first()
+        if found is not None:
+            return found
+    uuid = _object(event).get("uuid")
+    if isinstance(uuid, str) and uuid:
+        return sessions.filter(zoom_uuid=uuid).order_by("-id").first()
+    return None
 
 
-def _meeting_started(session: ZoomSession, obj: dict) -> None:
-    session.live_status = ZoomSession.LiveStatus.LIVE
-    session.actual_start = _parse_time(obj.get("start_time")) or timezone.now()
+# --- Live status ----------------------------------------------------------------------------
+
+def meeting_started(session: ZoomSession, event: WebhookEvent) -> None:
+    """The meeting runs: live now, with its real start (a late delivery changes no status)."""
+    obj = _object(event)
+    start = attendance.parse_time(obj.get("start_time")) or _event_time(event)
+    if session.actual_start is None or start < session.actual_start:
+        session.actual_start = start
+    if session.actual_end is None or start > session.actual_end:
+        session.live_status = ZoomSession.LiveStatus.LIVE  # first run, or started again
     session.save(update_fields=["live_status", "actual_start", "modified"])
 
 
-def _meeting_ended(session: ZoomSession, obj: dict) -> None:
+def meeting_ended(session: ZoomSession, event: WebhookEvent) -> None:
+    """The meeting is over: its real end, then everyone's attendance is settled."""
+    obj = _object(event)
+    end = attendance.parse_time(obj.get("end_time")) or _event_time(event)
+    if session.actual_start is None:
+        session.actual_start = attendance.parse_time(obj.get("start_time"))
+    if session.actual_end is not None and end > session.actual_end:
+        session.report_fetched_at = None  # a later run: its report is still to be read
+    if session.actual_end is None or end > session.actual_end:
+        session.actual_end = end
     session.live_status = ZoomSession.LiveStatus.ENDED
-    session.actual_start = session.actual_start or _parse_time(obj.get("start_time"))
-    session.actual_end = _parse_time(obj.get("end_time")) or timezone.now()
-    session.save(update_fields=["live_status", "actual_start", "actual_end", "modified"])
+    session.save(update_fields=["live_status", "actual_start", "actual_end",
+                                "report_fetched_at", "modified"])
+    attendance.settle(session, final=True)
 
+
+def _event_time(event: WebhookEvent) -> datetime:
+    if event.event_ts:
+        try:
+            return datetime.fromtimestamp(event.event_ts / 1000, UTC)
+        except (OverflowError, OSError, ValueError):
+            pass
+    return event.received_at or timezone.now()
+
+
+# --- Attendance -----------------------------------------------------------------------------
+
+def participant_joined(session: ZoomSession, event: WebhookEvent) -> None:
+    """Someone joined: an interval opens (matched to a learner, or kept as a walk-in)."""
+    participant = attendance.Participant.from_webhook(_dict(_object(event).get("participant")))
+    interval = attendance.record_join(session, participant)
+    _settle_late(session, interval)
+
+
+def participant_left(session: ZoomSession, event: WebhookEvent) -> None:
+    """Someone left: their interval closes."""
+    participant = attendance.Participant.from_webhook(_dict(_object(event).get("participant")))
+    interval = attendance.record_leave(session, participant)
+    _settle_late(session, interval)
+
+
+def _settle_late(session, interval) -> None:
+    """An event delivered after the end still counts for its learner."""
+    if interval is not None and interval.registration_id is not None:
+        attendance.settle(session, [interval.registration_id], final=False)
+
+
+# --- Drift, deletion and registrants changed in Zoom ----------------------------------------
+
+def meeting_updated(session: ZoomSession, event: WebhookEvent) -> None:
+    """Someone changed in Zoom what the course set: alert staff, and restore by policy.
+
+    An update that carries the plugin's own values (Zoom echoes the plugin's PATCHes too) is
+    not drift. Restoring goes through :func:`lifecycle.apply_session`, like any update: it
+    counts toward the organizer's daily quota and is deferred when that is spent.
+    """
+    if session.status in (ZoomSession.Status.DELETING, ZoomSession.Status.DELETED,
+                          ZoomSession.Status.DELETED_IN_ZOOM):
+        return
+    changes = drift(session, _object(event),
+                    _dict(_dict(_dict(event.payload).get("payload")).get("old_object")))
+    if not changes:
+        return
+    operator = _operator(event) or _("someone")
+    restore = get_config().drift_policy == DRIFT_POLICY_RESTORE
+    if restore:
+        _restore(session)
+    summary = "; ".join(f"{name}: {change['old']!r} → {change['new']!r}"
+                        for name, change in changes.items())
+    message = (_("{operator} changed the session in Zoom ({changes}). The course's settings "
+                 "are being put back.") if restore else
+               _("{operator} changed the session in Zoom ({changes}). The change was kept; "
+                 "save the component in Studio to put the course's settings back."))
+    SessionAlert.objects.create(
+        session=session, kind=SessionAlert.Kind.DRIFT,
+        message=message.format(operator=operator, changes=summary),
+        details={"operator": _operator(event), "changes": changes,
+                 "policy": get_config().drift_policy, "restored": restore,
+                 "event_ts": event.event_ts},
+    )
+
+
+def drift(session: ZoomSession, changed: dict, old: dict) -> dict:
+    """The fields of ``changed`` (a ``*.updated`` object) that differ from what the plugin
+    sent (``applied_settings``) and from what the course wants now: ``{field: {old, new,
+    course}}``. Fields the plugin does not manage are not drift."""
+    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
+
+    applied = dict(session.applied_settings or {})
+    wanted = lifecycle.zoom_payload(session)
+    found = {}
+    for name in DRIFT_FIELDS:
+        if name in changed and name in applied and not _same_as_course(
+                name, changed[name], applied.get(name), wanted.get(name)):
+            found[name] = {"old": old.get(name, applied[name]), "new": changed[name],
+                           "course": applied[name]}
+    applied_settings = _dict(applied.get("settings"))
+    for name, value in _dict(changed.get("settings")).items():
+        if name in applied_settings and not _same_as_course(
+                name, value, applied_settings[name], _dict(wanted.get("settings")).get(name)):
+            found[f"settings.{name}"] = {"old": _dict(old.get("settings")).get(
+                name, applied_settings[name]), "new": value, "course": applied_settings[name]}
+    return found
+
+
+def _same_as_course(name: str, value, applied, wanted) -> bool:
+    return any(_normalised(name, value) == _normalised(name, ours) for ours in (applied, wanted)
+               if ours is not None)
+
+
+def _normalised(name: str, value):
+    if name == "start_time":
+        moment = attendance.parse_time(value)
+        return moment.astimezone(UTC) if moment else value
+    if name == "duration":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+    if name == "alternative_hosts" and isinstance(value, str):
+        return frozenset(part.strip().lower() for part in value.replace(",", ";").split(";")
+                         if part.strip())
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def _restore(session: ZoomSession) -> None:
+    """Queue an update of the meeting with the course's values (lifecycle's own path)."""
+    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
+
+    session.desired_version += 1
+    fields = ["desired_version", "modified"]
+    if session.status == ZoomSession.Status.SCHEDULED:
+        session.status = ZoomSession.Status.UPDATING  # the sweep re-queues it if lost
+        fields.append("status")
+    session.save(update_fields=fields)
+    session_id = session.id
+    transaction.on_commit(lambda: intents.queue_apply(session_id))
+
+
+def meeting_deleted(session: ZoomSession, event: WebhookEvent) -> None:
+    """Deleted in Zoom by someone: mark the session and alert staff (ours: nothing to do)."""
+    if session.status in (ZoomSession.Status.DELETING, ZoomSession.Status.DELETED,
+                          ZoomSession.Status.DELETED_IN_ZOOM):
+        return
+    session.status = ZoomSession.Status.DELETED_IN_ZOOM
+    session.save(update_fields=["status", "modified"])
+    operator = _operator(event)
+    SessionAlert.objects.create(
+        session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
+        message=_("{operator} deleted the meeting in Zoom. Learners can no longer join it; "
+                  "save the component again in Studio to create a new one.").format(
+            operator=operator or _("Someone")),
+        details={"operator": operator, "event_ts": event.event_ts},
+    )
+
+
+def registration_changed(session: ZoomSession, event: WebhookEvent) -> None:
+    """A registration the plugin made was cancelled or denied in Zoom: tell staff.
+
+    Open edX stays the source of truth: the Registration keeps its state, and the next full
+    reconciliation registers the learner again. The plugin's own cancellations (the learner
+    is no longer wanted) are echoes, not news.
+    """
+    registrant = _dict(_object(event).get("registrant"))
+    registrant_id = registrant.get("id") if isinstance(registrant.get("id"), str) else ""
+    email = registrant.get("email") if isinstance(registrant.get("email"), str) else ""
+    registration = attendance.match_registration(session, registrant_id, email)
+    if registration is None or not registration.wanted or registration.state in (
+            Registration.State.CANCELLING, Registration.State.CANCELLED):
+        return
+    action = event.event.rsplit("_", 1)[-1]  # cancelled or denied
+    operator = _operator(event)
+    message = (_("{operator} denied the registration of {email} in Zoom.") if action == "denied"
+               else _("{operator} cancelled the registration of {email} in Zoom."))
+    SessionAlert.objects.create(
+        session=session, kind=SessionAlert.Kind.REGISTRANT_CHANGED_IN_ZOOM,
+        message=message.format(operator=operator or _("Someone"), email=registration.email)
+        + " " + _("The learner is still registered in the course; the next full "
+                  "reconciliation registers them in Zoom again."),
+        details={"action": action, "operator": operator, "user_id": registration.user_id,
+                 "email": registration.email, "registrant_id": registrant_id},
+    )
+
+
+# --- Recordings -----------------------------------------------------------------------------
+
+def recording_completed(session: ZoomSession, event: WebhookEvent) -> None:
+    """A cloud recording is ready: keep its share link and files (no download tokens)."""
+    obj = _object(event)
+    key = obj.get("uuid") if isinstance(obj.get("uuid"), str) and obj.get("uuid") else str(
+        event.zoom_id or "")
+    share_url = obj.get("share_url") if isinstance(obj.get("share_url"), str) else ""
+    files = [_recording_file(item) for item in obj.get("recording_files") or []
+             if isinstance(item, dict)]
+    starts = [t for t in (attendance.parse_time(f.get("recording_start")) for f in files) if t]
+    ends = [t for t in (attendance.parse_time(f.get("recording_end")) for f in files) if t]
+    if starts and ends and max(ends) >= min(starts):
+        duration = round((max(ends) - min(starts)).total_seconds() / 60)
+    else:
+        duration = obj.get("duration") if isinstance(obj.get("duration"), int) else None
+    Recording.objects.update_or_create(
+        session=session, recording_key=key[:128],
+        defaults={
+            "share_url": _without_secrets(share_url)[:1024],
+            "topic": obj.get("topic")[:255] if isinstance(obj.get("topic"), str) else "",
+            "recorded_at": min(starts) if starts else attendance.parse_time(
+                obj.get("start_time")),
+            "duration_minutes": duration if duration is not None and duration >= 0 else None,
+            "files": files,
+        },
+    )
+
+
+def _recording_file(item: dict) -> dict:
+    kept = {name: item[name] for name in RECORDING_FILE_FIELDS if name in item}
+    for name in ("play_url", "download_url"):
+        if isinstance(kept.get(name), str):
+            kept[name] = _without_secrets(kept[name])
+    return kept
+
+
+def _without_secrets(url: str) -> str:
+    """The URL without query parameters that carry an access or download token."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(key, value) for key, value in pairs if key.lower() not in SECRET_QUERY_KEYS]
+    if len(kept) == len(pairs):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+# --- Applying -------------------------------------------------------------------------------
 
 HANDLERS = {
-    "started": _meeting_started,
-    "ended": _meeting_ended,
+    "started": meeting_started,
+    "ended": meeting_ended,
+    "participant_joined": participant_joined,
+    "participant_left": participant_left,
+    "updated": meeting_updated,
+    "deleted": meeting_deleted,
+    "registration_cancelled": registration_changed,
+    "registration_denied": registration_changed,
 }
 
 
+def _handler(name: str):
+    if name == RECORDING_COMPLETED:
+        return recording_completed
+    kind, _sep, action = name.partition(".")
+    return HANDLERS.get(action) if kind in KINDS else None
+
+
 def apply_event(event_id: int) -> str:
-    """Apply one stored event once; returns the event's resulting status."""
-    with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().filter(id=event_id).first()
-        if event is None or event.status != WebhookEvent.Status.RECEIVED:
-            return event.status if event else "missing"
-        action = event.event.split(".", 1)[-1]
-        handler = HANDLERS.get(action)
-        session = _session_for(event)
-        if handler is None or session is None:
-            event.status = WebhookEvent.Status.IGNORED
-        else:
-            handler(session, (event.payload.get("payload") or {}).get("object") or {})
-            event.status = WebhookEvent.Status.APPLIED
-        event.applied_at = timezone.now()
-        event.save(update_fields=["status", "applied_at"])
-        return event.status
+    """Apply one stored event once; returns the event's resulting status.
+
+    A database error that may pass (lock wait, deadlock) leaves the event RECEIVED for the
+    sweep and is raised; any other failure marks it FAILED with the error, so that one bad
+    event is not retried forever.
+    """
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.select_for_update().filter(id=event_id).first()
+            if event is None or event.status != WebhookEvent.Status.RECEIVED:
+                return event.status if event else "missing"
+            handler = _handler(event.event)
+            session = _session_for(event) if handler is not None else None
+            if session is None:
+                event.status = WebhookEvent.Status.IGNORED
+            else:
+                handler(session, event)
+                event.status = WebhookEvent.Status.APPLIED
+            event.applied_at = timezone.now()
+            event.save(update_fields=["status", "applied_at"])
+            return event.status
+    except OperationalError:
+        raise
+    except (DatabaseError, ValueError, TypeError, KeyError, AttributeError) as error:
+        log.exception("Zoom webhook %s could not be applied", event_id)
+        WebhookEvent.objects.filter(id=event_id, status=WebhookEvent.Status.RECEIVED).update(
+            status=WebhookEvent.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
+            applied_at=timezone.now())
+        return WebhookEvent.Status.FAILED
+
+
+def request_apply() -> None:
+    """Called after an event is committed: make sure a task will apply it soon.
+
+    A burst of events (everyone joining at the start of a webinar) queues one task, not one
+    per event: :func:`apply_received` clears the mark *before* reading the stored events, so
+    an event committed earlier is in its batch, and one committed later queues a new task.
+    A task that could not be queued leaves the mark for ``APPLY_DEBOUNCE_SECONDS`` at most;
+    the sweep applies whatever is still waiting after a minute.
+    """
+    if not cache.add(APPLY_QUEUED_KEY, 1, timeout=APPLY_DEBOUNCE_SECONDS):
+        return
+    from zoom_xblock import tasks  # pylint: disable=import-outside-toplevel
+
+    queue = get_config().celery_queue
+    try:
+        tasks.apply_webhooks.apply_async(**({"queue": queue} if queue else {}))
+    except Exception:  # pylint: disable=broad-except
+        log.warning("Could not queue the webhook task; the sweep applies stored events",
+                    exc_info=True)
+
+
+def apply_received(limit: int = PENDING_BATCH) -> int:
+    """Apply every stored event still RECEIVED, oldest first (the task behind
+    :func:`request_apply`); returns how many were applied."""
+    cache.delete(APPLY_QUEUED_KEY)
+    waiting = list(WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED)
+                   .order_by("id").values_list("id", flat=True)[:limit])
+    applied = _apply_all(waiting)
+    if len(waiting) == limit:
+        request_apply()  # more are waiting: another task takes the next batch
+    return applied
+
+
+def _apply_all(event_ids) -> int:
+    applied = 0
+    for event_id in event_ids:
+        try:
+            applied += apply_event(event_id) == WebhookEvent.Status.APPLIED
+        except OperationalError:
+            log.warning("Zoom webhook %s still pending; the sweep retries", event_id,
+                        exc_info=True)
+    return applied
+
+
+def apply_pending(now: datetime | None = None, limit: int = PENDING_BATCH) -> int:
+    """Apply stored events still RECEIVED a minute after they arrived (lost tasks)."""
+    cutoff = (now or timezone.now()) - PENDING_AFTER
+    pending = list(WebhookEvent.objects.filter(
+        status=WebhookEvent.Status.RECEIVED, received_at__lte=cutoff,
+    ).order_by("received_at", "id").values_list("id", flat=True)[:limit])
+    return _apply_all(pending)
+
+
+def catch_up(now: datetime | None = None) -> dict:
+    """The sweep's share of webhook work: apply events whose task was lost, and queue the
+    attendance report of every session that ended ``REPORT_DELAY_MINUTES`` ago."""
+    return {"webhooks_applied": apply_pending(now),
+            "reports_queued": attendance.run_due_reports(now)}

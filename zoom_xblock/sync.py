@@ -466,7 +466,10 @@ def sweep() -> dict:
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    return {"queued": len(pending | starting), "applied": requeue_unapplied(now)}
+    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+
+    return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
+            **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
 
 
 def requeue_unapplied(now) -> int:

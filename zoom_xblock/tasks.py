@@ -12,9 +12,10 @@ RETRY = {"acks_late": True, "reject_on_worker_lost": True}
 
 
 @shared_task(name="zoom_xblock.tasks.sync_session", **RETRY)
-def sync_session(session_id: int, trigger: str = "manual") -> dict:
-    """Bring one session's Zoom registrants in line with who should be there."""
-    return sync.sync_session(session_id, trigger=trigger)
+def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -> dict:
+    """Bring one session's Zoom registrants in line with who should be there (``full``: also
+    reconcile with Zoom's own registrant list)."""
+    return sync.sync_session(session_id, trigger=trigger, full=full)
 
 
 @shared_task(name="zoom_xblock.tasks.sync_course", **RETRY)
@@ -53,3 +54,28 @@ def apply_webhook(event_id: int) -> str:
     from zoom_xblock import events  # pylint: disable=import-outside-toplevel
 
     return events.apply_event(event_id)
+
+
+@shared_task(name="zoom_xblock.tasks.apply_webhooks", **RETRY)
+def apply_webhooks() -> int:
+    """Apply every stored Zoom webhook event still waiting, oldest first."""
+    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+
+    return events.apply_received()
+
+
+@shared_task(name="zoom_xblock.tasks.fetch_attendance_report", **RETRY)
+def fetch_attendance_report(session_id: int) -> dict:
+    """Fill attendance gaps from Zoom's participant report, then settle completion."""
+    from zoom_xblock import attendance  # pylint: disable=import-outside-toplevel
+
+    return attendance.fetch_report(session_id)
+
+
+@shared_task(name="zoom_xblock.tasks.check_health", **RETRY)
+def check_health() -> dict:
+    """Run the operator's check (``zoom_check``) and store it for the staff and author banner."""
+    from zoom_xblock import health  # pylint: disable=import-outside-toplevel
+
+    report = health.run_check()
+    return {"problems": [problem.code for problem in report.problems]}

@@ -1,35 +1,98 @@
 """HTTP endpoints of the plugin: Zoom webhooks (and, in later modules, Join and calendars).
 
-Webhooks are acknowledged in milliseconds: the body is checked (size, signature, freshness,
-JSON), stored once, and applied by a Celery task after commit. Nothing here calls Zoom.
+Webhooks are acknowledged in milliseconds: the body is checked (size, content type, signature,
+freshness, JSON), stored once, and applied by a Celery task after commit (one task serves a
+burst of events: ``events.request_apply``). Nothing here calls Zoom. Every refusal is a 4xx:
+nothing a caller sends makes this view answer 5xx, except a missing secret token (503, the
+operator's to fix, so that Zoom retries once it is set).
 """
-import hashlib
 import json
 import logging
+import re
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from zoom_xblock import events
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import WebhookEvent
 from zoom_xblock.zoom import webhooks as zoom_webhooks
 
 log = logging.getLogger(__name__)
 
+JSON_CONTENT_TYPES = ("application/json",)
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+MAX_BIGINT = 2**63 - 1
+READ_CHUNK = 64 * 1024
 
-def _dedupe_key(body: dict) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+class BodyTooLarge(Exception):
+    """The request body is over ``WEBHOOK_MAX_BODY_BYTES`` (whatever Content-Length said)."""
 
 
-def _zoom_id(body: dict):
-    raw = ((body.get("payload") or {}).get("object") or {}).get("id")
+def _read_body(request, limit: int) -> bytes:
+    """The raw body, never more than ``limit`` bytes read into memory.
+
+    A declared Content-Length over the cap is refused before reading; a Content-Length that
+    lies (or is absent, as with chunked uploads a WSGI server passes through) cannot make us
+    read more than ``limit + 1`` bytes.
+    """
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared.strip().isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    if not declared and request.META.get("wsgi.input_terminated"):
+        stream = request.META["wsgi.input"]  # chunked: the server ends the stream for us
+    else:
+        stream = request  # Django's LimitedStream, bounded by Content-Length
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(min(READ_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise BodyTooLarge
+    return b"".join(chunks)
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _decode(body: bytes):
+    """The JSON document, or None when the body is not strict JSON."""
     try:
-        return int(raw)
-    except (TypeError, ValueError):
+        return json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
+
+
+def _zoom_id(data: dict) -> int | None:
+    """``payload.object.id`` as a number that fits the column (Zoom sends str or int)."""
+    payload = data.get("payload")
+    obj = payload.get("object") if isinstance(payload, dict) else None
+    raw = obj.get("id") if isinstance(obj, dict) else None
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+        return None
+    value = zoom_webhooks.normalise_id(raw)
+    if value is None or not value.isascii() or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= MAX_BIGINT else None
+
+
+def _event_ts(data: dict) -> int | None:
+    value = data.get("event_ts")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_BIGINT:
+        return None
+    return value
+
+
+def _error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
 
 
 @csrf_exempt
@@ -37,63 +100,57 @@ def _zoom_id(body: dict):
 def webhook(request, endpoint: str):
     """Receive a Zoom webhook for meetings or webinars."""
     config = get_config()
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > config.webhook_max_body_bytes:
-        return JsonResponse({"error": "body too large"}, status=413)
-    body = request.body
-    if len(body) > config.webhook_max_body_bytes:
-        return JsonResponse({"error": "body too large"}, status=413)
+    try:
+        body = _read_body(request, config.webhook_max_body_bytes)
+    except BodyTooLarge:
+        return _error("body too large", 413)
+    if request.content_type not in JSON_CONTENT_TYPES:
+        return _error("expected application/json", 415)
     if not config.webhook_secret_token:
         log.error("Zoom webhook refused: ZOOM_XBLOCK WEBHOOK_SECRET_TOKEN is not set")
-        return JsonResponse({"error": "webhooks are not configured"}, status=503)
-    signed = zoom_webhooks.verify_signature(
+        return _error("webhooks are not configured", 503)
+    timestamp = request.headers.get(zoom_webhooks.TIMESTAMP_HEADER) or ""
+    signed = TIMESTAMP.fullmatch(timestamp) is not None and zoom_webhooks.verify_signature(
         config.webhook_secret_token,
         body,
         request.headers.get(zoom_webhooks.SIGNATURE_HEADER),
-        request.headers.get(zoom_webhooks.TIMESTAMP_HEADER),
+        timestamp,
         tolerance_seconds=config.webhook_tolerance_seconds,
     )
     if not signed:
-        return JsonResponse({"error": "invalid signature"}, status=401)
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        return JsonResponse({"error": "malformed JSON"}, status=400)
+        return _error("invalid signature", 401)
+    data = _decode(body)
     if not isinstance(data, dict) or not isinstance(data.get("event"), str):
-        return JsonResponse({"error": "not a Zoom event"}, status=400)
+        return _error("malformed JSON" if data is None else "not a Zoom event", 400)
     if data["event"] == zoom_webhooks.URL_VALIDATION_EVENT:
-        plain = (data.get("payload") or {}).get("plainToken")
-        if not isinstance(plain, str) or not plain:
-            return JsonResponse({"error": "plainToken missing"}, status=400)
+        payload = data.get("payload")
+        plain = payload.get("plainToken") if isinstance(payload, dict) else None
+        if not isinstance(plain, str) or not plain or len(plain) > 256:
+            return _error("plainToken missing", 400)
         return JsonResponse(
             zoom_webhooks.url_validation_response(config.webhook_secret_token, plain)
         )
+    if data["event"] not in events.STORED_EVENTS:
+        log.debug("Zoom webhook %r acknowledged and ignored", data["event"][:64])
+        return HttpResponse(status=200)
     return _store(data, endpoint)
 
 
 def _store(data: dict, endpoint: str) -> HttpResponse:
-    event_ts = data.get("event_ts")
+    """Store the event once (Zoom's retries share its dedupe key), apply it after commit."""
+    # The recording download token is a credential: keep it out of the database.
+    data.pop("download_token", None)
     try:
         with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                dedupe_key=_dedupe_key(data),
-                event=data["event"][:64],
+            WebhookEvent.objects.create(
+                dedupe_key=zoom_webhooks.event_dedupe_key(data),
+                event=data["event"],
                 endpoint=endpoint,
                 zoom_id=_zoom_id(data),
-                event_ts=event_ts if isinstance(event_ts, int) else None,
+                event_ts=_event_ts(data),
                 payload=data,
             )
     except IntegrityError:
         return HttpResponse(status=200)  # a retry of an event we already have
-    transaction.on_commit(lambda: _queue_apply(event.id))
+    transaction.on_commit(events.request_apply)
     return HttpResponse(status=200)
-
-
-def _queue_apply(event_id: int) -> None:
-    from zoom_xblock import tasks  # pylint: disable=import-outside-toplevel
-
-    try:
-        tasks.apply_webhook.delay(event_id)
-    except Exception:  # pylint: disable=broad-except
-        log.warning("Could not queue webhook %s; the sweep applies stored events", event_id,
-                    exc_info=True)

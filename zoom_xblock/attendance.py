@@ -1,0 +1,352 @@
+"""Attendance: participant events and Zoom's report -> time attended -> completion and score.
+
+Zoom tells us who joined and left (webhooks, which can be lost, late or out of order) and,
+some minutes after the end, lists every participant in its report. Both become
+``AttendanceInterval`` rows; a learner's time is the union of their intervals clipped to the
+meeting's real start and end, so rejoins, duplicates and the overlap between webhooks and the
+report count once. People are matched to learners by ``registrant_id`` first, then by e-mail
+(case-insensitive), never by name; whoever matches nobody stays a walk-in for the report.
+
+A learner at or above the block's threshold (a percentage of the *scheduled* duration) gets
+the block marked complete once, and, when the author set a weight, a full score; below it, a
+zero score. Every function here is idempotent: running it again changes nothing more.
+"""
+import logging
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from zoom_xblock import platform
+from zoom_xblock.conf import get_config
+from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
+from zoom_xblock.zoom import ZoomError, ZoomNotFound
+from zoom_xblock.zoom_api import NotConfigured, get_client
+
+log = logging.getLogger(__name__)
+
+REPORT_KEY_PREFIX = "report:"
+# Zoom may need a while to publish a report; after this long without one we stop asking.
+REPORT_GIVE_UP_AFTER = timedelta(days=2)
+Source = AttendanceInterval.Source
+
+
+def parse_time(value) -> datetime | None:
+    """A Zoom timestamp (``2024-05-01T10:00:00Z``) as an aware datetime, or None."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _text(value, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One person in a participant event or a report row, in the plugin's terms."""
+
+    key: str
+    registrant_id: str
+    email: str
+    name: str
+    join_time: datetime | None
+    leave_time: datetime | None
+
+    @classmethod
+    def from_webhook(cls, participant: dict) -> "Participant":
+        """From ``object.participant`` of ``participant_joined`` / ``participant_left``."""
+        key = (participant.get("participant_uuid") or participant.get("user_id")
+               or participant.get("id") or participant.get("email") or "")
+        return cls(
+            key=_text(str(key), 128),
+            registrant_id=_text(participant.get("registrant_id"), 64),
+            email=_text(participant.get("email"), 254),
+            name=_text(participant.get("user_name"), 255),
+            join_time=parse_time(participant.get("join_time")),
+            leave_time=parse_time(participant.get("leave_time")),
+        )
+
+    @classmethod
+    def from_report(cls, row: dict) -> "Participant":
+        """From one row of ``GET /report/{meetings|webinars}/{id}/participants``."""
+        email = _text(row.get("user_email") or row.get("email"), 254)
+        registrant_id = _text(row.get("registrant_id"), 64)
+        ident = registrant_id or email.lower() or str(row.get("user_id") or row.get("id") or "")
+        return cls(
+            key=_text(REPORT_KEY_PREFIX + (ident or _text(row.get("name"), 100)), 128),
+            registrant_id=registrant_id,
+            email=email,
+            name=_text(row.get("name"), 255),
+            join_time=parse_time(row.get("join_time")),
+            leave_time=parse_time(row.get("leave_time")),
+        )
+
+
+# --- Matching -------------------------------------------------------------------------------
+
+def match_registration(session: ZoomSession, registrant_id: str, email: str
+                       ) -> Registration | None:
+    """The learner behind a participant: by registrant id, then e-mail; never by name."""
+    rows = Registration.objects.filter(session=session)
+    if registrant_id:
+        found = rows.filter(registrant_id=registrant_id).first()
+        if found is not None:
+            return found
+    if email and "@" in email:
+        return rows.filter(email__iexact=email.strip()).order_by("id").first()
+    return None
+
+
+# --- Participant events ---------------------------------------------------------------------
+
+def record_join(session: ZoomSession, participant: Participant) -> AttendanceInterval | None:
+    """``participant_joined``: open an interval (a duplicate delivery changes nothing).
+
+    If the matching ``participant_left`` came first (out of order), the placeholder it left
+    is completed instead of opening a second interval. An older interval of the same person
+    still open lost its leave: it is closed at its own start (end unknown), and Zoom's
+    report supplies the real end later.
+    """
+    if not participant.key or participant.join_time is None:
+        return None
+    join = participant.join_time
+    mine = AttendanceInterval.objects.filter(session=session, participant_key=participant.key)
+    existing = mine.filter(join_time=join).first()
+    if existing is not None:
+        return existing
+    following = mine.filter(join_time__gt=join).order_by("join_time").first()
+    if following is not None and following.leave_time == following.join_time:
+        following.join_time = join  # the placeholder of a leave that arrived first
+        following.save(update_fields=["join_time"])
+        return following
+    for stale in mine.filter(join_time__lt=join, leave_time__isnull=True):
+        stale.leave_time = stale.join_time
+        stale.save(update_fields=["leave_time"])
+    return _create_interval(session, participant, join, None, Source.WEBHOOK)[0]
+
+
+def record_leave(session: ZoomSession, participant: Participant) -> AttendanceInterval | None:
+    """``participant_left``: close the person's open interval.
+
+    A leave whose join was lost (or is late) leaves a zero-length placeholder: it counts for
+    nothing until the late join or Zoom's report supplies the start.
+    """
+    leave = participant.leave_time
+    if not participant.key or leave is None:
+        return None
+    mine = AttendanceInterval.objects.filter(session=session, participant_key=participant.key)
+    if mine.filter(leave_time=leave).exists():
+        return mine.filter(leave_time=leave).first()  # a duplicate
+    latest = mine.filter(join_time__lte=leave).order_by("-join_time").first()
+    if latest is not None and (latest.leave_time is None or latest.leave_time == latest.join_time):
+        latest.leave_time = leave
+        latest.save(update_fields=["leave_time"])
+        return latest
+    return _create_interval(session, participant, leave, leave, Source.WEBHOOK)[0]
+
+
+def _create_interval(session, participant, join, leave, source
+                     ) -> tuple[AttendanceInterval, bool]:
+    registration = match_registration(session, participant.registrant_id, participant.email)
+    interval, created = AttendanceInterval.objects.get_or_create(
+        session=session, participant_key=participant.key, join_time=join,
+        defaults={"leave_time": leave, "source": source, "registration": registration,
+                  "registrant_id": participant.registrant_id, "email": participant.email,
+                  "name": participant.name},
+    )
+    if not created and leave is not None and interval.leave_time != leave:
+        interval.leave_time = leave
+        interval.save(update_fields=["leave_time"])
+    return interval, created
+
+
+# --- Minutes and completion -----------------------------------------------------------------
+
+def attended_seconds(spans, start: datetime | None, end: datetime | None) -> int:
+    """Seconds covered by the union of ``(join, leave)`` spans, clipped to ``[start, end]``.
+
+    An open span (``leave`` None) runs to ``end``; without an ``end`` it counts for nothing.
+    """
+    clipped = []
+    for joined, left in spans:
+        until = left if left is not None else end
+        if joined is None or until is None:
+            continue
+        begin = max(joined, start) if start is not None else joined
+        finish = min(until, end) if end is not None else until
+        if finish > begin:
+            clipped.append((begin, finish))
+    total, current_start, current_end = 0.0, None, None
+    for join, leave in sorted(clipped):
+        if current_end is None or join > current_end:
+            if current_end is not None:
+                total += (current_end - current_start).total_seconds()
+            current_start, current_end = join, leave
+        else:
+            current_end = max(current_end, leave)
+    if current_end is not None:
+        total += (current_end - current_start).total_seconds()
+    return int(total)
+
+
+def required_seconds(session: ZoomSession) -> int:
+    """Time a learner must attend: the threshold percentage of the scheduled duration."""
+    percent = min(max(session.completion_threshold_percent or 0, 0), 100)
+    return math.ceil(session.duration_minutes * 60 * percent / 100)
+
+
+def settle(session: ZoomSession, registration_ids=None, *, final: bool = True) -> dict:
+    """Compute attended time of the session's learners and publish completion and scores.
+
+    Runs only once the session has ended. ``final`` passes (the end, the report sweep) also
+    give learners below the threshold their zero score; a late participant event settles
+    only its learner and publishes only what changed. Completion is published once, and a
+    completed learner is never taken back below the threshold.
+    """
+    if session.live_status != ZoomSession.LiveStatus.ENDED:
+        return {"settled": 0}
+    _link_walk_ins(session)
+    registrations = Registration.objects.filter(session=session)
+    if registration_ids is not None:
+        registrations = registrations.filter(id__in=list(registration_ids))
+    else:
+        registrations = registrations.filter(
+            Q(state=Registration.State.REGISTERED) | Q(intervals__isnull=False)).distinct()
+    spans = {}
+    for reg_id, join, leave in AttendanceInterval.objects.filter(
+            session=session, registration__in=registrations).values_list(
+            "registration_id", "join_time", "leave_time"):
+        spans.setdefault(reg_id, []).append((join, leave))
+    needed = required_seconds(session)
+    completed = 0
+    for registration in registrations:
+        seconds = attended_seconds(spans.get(registration.id, ()), session.actual_start,
+                                   session.actual_end)
+        changed = seconds > registration.attended_seconds
+        if changed:
+            registration.attended_seconds = seconds
+        if registration.completed_at is None and seconds > 0 and seconds >= needed:
+            registration.completed_at = timezone.now()
+            platform.publish_completion(registration.user_id, session.usage_key, 1.0)
+            if session.weight:
+                platform.publish_grade(registration.user_id, session.usage_key,
+                                       session.weight, session.weight)
+            completed += 1
+            changed = True
+        elif registration.completed_at is None and session.weight and (final or changed):
+            platform.publish_grade(registration.user_id, session.usage_key, 0, session.weight)
+        if changed:  # a pass that learns nothing new writes nothing
+            registration.save(update_fields=["attended_seconds", "completed_at", "modified"])
+    return {"settled": len(registrations), "completed": completed}
+
+
+def _link_walk_ins(session: ZoomSession) -> None:
+    """Intervals recorded before their learner was known (registered late) get linked."""
+    for interval in AttendanceInterval.objects.filter(session=session, registration=None):
+        registration = match_registration(session, interval.registrant_id, interval.email)
+        if registration is not None:
+            interval.registration = registration
+            interval.save(update_fields=["registration"])
+
+
+# --- The report sweep -----------------------------------------------------------------------
+
+def due_reports(now: datetime | None = None) -> list[int]:
+    """Sessions that ended ``REPORT_DELAY_MINUTES`` ago and whose report was not read yet."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=get_config().report_delay_minutes)
+    return list(ZoomSession.objects.filter(
+        live_status=ZoomSession.LiveStatus.ENDED, actual_end__lte=cutoff,
+        report_fetched_at__isnull=True, zoom_id__isnull=False,
+    ).values_list("id", flat=True))
+
+
+def instance_references(session: ZoomSession) -> list[str]:
+    """The meeting instances (UUIDs from the started/ended webhooks), or the meeting id."""
+    uuids = []
+    for payload in WebhookEvent.objects.filter(
+            zoom_id=session.zoom_id, event__in=(f"{session.kind}.started", f"{session.kind}.ended")
+    ).order_by("id").values_list("payload", flat=True):
+        obj = (payload.get("payload") or {}).get("object") or {}
+        uuid = obj.get("uuid")
+        if isinstance(uuid, str) and uuid and uuid not in uuids:
+            uuids.append(uuid)
+    return uuids or [str(session.zoom_id)]
+
+
+def fetch_report(session_id: int, *, now: datetime | None = None, force: bool = False) -> dict:
+    """Fill attendance gaps from Zoom's participant report, then settle (idempotent).
+
+    Lost webhooks cost nobody their completion: every participant Zoom lists becomes an
+    interval (matched like the webhooks), and the union with what the webhooks gave counts
+    once. The Zoom calls happen outside any transaction; ``report_fetched_at`` is set once a
+    report was read (or Zoom has had two days to publish one).
+    """
+    now = now or timezone.now()
+    session = ZoomSession.objects.filter(id=session_id).first()
+    if session is None or session.zoom_id is None:
+        return {"skipped": "unknown"}
+    if not force and (session.report_fetched_at is not None
+                      or session.live_status != ZoomSession.LiveStatus.ENDED):
+        return {"skipped": "not due"}
+    rows, missing = [], 0
+    try:
+        client = get_client()
+        for reference in instance_references(session):
+            try:
+                rows.extend(client.iter_participants(session.kind, reference))
+            except ZoomNotFound:
+                missing += 1
+    except NotConfigured as error:
+        return {"skipped": str(error)}
+    except ZoomError as error:
+        log.warning("Zoom report for session %s not read (%s); the sweep tries again",
+                    session.id, error.code or error.status)
+        return {"skipped": "zoom error"}
+    gave_up = bool(session.actual_end and now - session.actual_end > REPORT_GIVE_UP_AFTER)
+    if missing and not rows and not gave_up:
+        return {"skipped": "report not ready"}
+    with transaction.atomic():
+        session = ZoomSession.objects.select_for_update().get(id=session.id)
+        added = 0
+        for row in rows:
+            participant = Participant.from_report(row)
+            if participant.join_time is None or participant.leave_time is None:
+                continue
+            added += _create_interval(session, participant, participant.join_time,
+                                      participant.leave_time, Source.REPORT)[1]
+        result = settle(session, final=True)
+        session.report_fetched_at = now
+        session.save(update_fields=["report_fetched_at", "modified"])
+    return {"rows": len(rows), "added": added, **result}
+
+
+def run_due_reports(now: datetime | None = None, *, inline: bool = False) -> int:
+    """Queue (or, ``inline``, run) the report sweep of every session due for it."""
+    due = due_reports(now)
+    for session_id in due:
+        if inline:
+            fetch_report(session_id, now=now)
+        else:
+            _queue_report(session_id)
+    return len(due)
+
+
+def _queue_report(session_id: int) -> None:
+    from zoom_xblock import tasks  # pylint: disable=import-outside-toplevel
+
+    queue = get_config().celery_queue
+    try:
+        tasks.fetch_attendance_report.apply_async(
+            args=(session_id,), **({"queue": queue} if queue else {}))
+    except Exception:  # pylint: disable=broad-except
+        log.warning("Could not queue the report of session %s; the next sweep will",
+                    session_id, exc_info=True)
