@@ -74,7 +74,7 @@ VALID_EVENTS = st.builds(
         "payload": {"account_id": "acc", "object": {"id": zoom_id, "uuid": "u==", **extra}}},
     st.sampled_from(sorted(events.STORED_EVENTS)),
     st.one_of(st.integers(1, 10**11), st.integers(1, 10**11).map(str), st.text(max_size=12),
-              st.integers(2**63 - 5, 2**70), st.floats(allow_nan=False), st.booleans()),
+              st.integers(2**63 - 5, 2**70), st.floats(allow_nan=False, allow_infinity=False), st.booleans()),
     st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda k: k not in ("id", "uuid")),
                     JSON_VALUES, max_size=4),
     st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False),
