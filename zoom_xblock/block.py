@@ -13,15 +13,16 @@ from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Float, Integer, List, Scope, String
 
-from zoom_xblock import platform
+from zoom_xblock import js_catalog, platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext
 from zoom_xblock.i18n import gettext_noop as _
 from zoom_xblock.resources import read_static, render_template
+from zoom_xblock.staff import StaffViewMixin
 
 
 @XBlock.wants("user", "i18n", "settings", "completion", "studio_user_permissions")
-class ZoomXBlock(XBlock):
+class ZoomXBlock(StaffViewMixin, XBlock):
     """A Zoom meeting or webinar in a unit: join it, see what it needs, get credit for it."""
 
     display_name = String(display_name=_("Display name"), default=_("Zoom session"),
@@ -88,13 +89,15 @@ class ZoomXBlock(XBlock):
     # --- Views ----------------------------------------------------------------------------------
 
     def _context(self, view: str) -> dict:
-        from zoom_xblock import sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import learner, sessions  # pylint: disable=import-outside-toplevel
 
         user = platform.current_user(self)
         course_key = platform.course_key_for(self)
         config = get_config()
         is_staff = platform.is_course_staff(user, course_key)
-        session = sessions.session_for(platform.usage_key_for(self))
+        # The session with the viewer's place in it, in one query (see zoom_xblock.learner).
+        session = learner.session_for_viewer(platform.usage_key_for(self),
+                                             user.id if user.is_authenticated else None)
         return {
             "view": view,
             "block": self,
@@ -114,13 +117,41 @@ class ZoomXBlock(XBlock):
     def _fragment(self, template: str, context: dict) -> Fragment:
         fragment = Fragment(render_template(template, context))
         fragment.add_css(read_static("css/zoom.css"))
+        js_catalog.add_catalog(fragment)
         fragment.add_javascript(read_static("js/zoom.js"))
-        fragment.initialize_js("ZoomXBlock", {"view": context["view"]})
+        fragment.initialize_js("ZoomXBlock", {
+            "view": context["view"], "language": js_catalog.language(),
+            "status_url": self.runtime.handler_url(self, "learner_status"),
+        })
         return fragment
 
+    def _learner_context(self) -> dict:
+        from zoom_xblock import learner  # pylint: disable=import-outside-toplevel
+
+        view_context = self._context("student")
+        view_context["learner"] = learner.learner_state(
+            view_context["session"], view_context["user"], is_staff=view_context["is_staff"],
+            configured=view_context["configured"], usage_key=platform.usage_key_for(self))
+        return view_context
+
     def student_view(self, context=None):  # pylint: disable=unused-argument
-        """What a learner (and course staff, with more detail) sees in the LMS."""
-        return self._fragment("zoom_xblock/student_view.html", self._context("student"))
+        """What a learner (and course staff, with more detail) sees in the LMS: the session in
+        the learner's time zone, its state, and Join / See requirements / the waitlist."""
+        view_context = self._learner_context()
+        fragment = self._fragment("zoom_xblock/student_view.html", view_context)
+        return self.add_staff_section(fragment, view_context)  # staff only: zoom_xblock.staff
+
+    @XBlock.json_handler
+    def learner_status(self, data, suffix=""):  # pylint: disable=unused-argument
+        """The viewer's current state, for the view to refresh itself (live, ended, Join open).
+
+        In: ``{}``. Out: ``{"phase", "start", "opens_at", "end", "can_join", "reason",
+        "waitlist_position", "html"}``: the same HTML as the view's status part, nothing
+        personal to Zoom.
+        """
+        view_context = self._learner_context()
+        html = render_template("zoom_xblock/learner_status.html", view_context)
+        return {**view_context["learner"].as_dict(), "html": html}
 
     def author_view(self, context=None):  # pylint: disable=unused-argument
         """What an author sees in Studio's unit page: the details and the session's state."""
@@ -132,10 +163,11 @@ class ZoomXBlock(XBlock):
         fragment = Fragment(render_template("zoom_xblock/student_view.html", view_context))
         fragment.add_css(read_static("css/zoom.css"))
         fragment.add_css(read_static("css/studio.css"))
+        js_catalog.add_catalog(fragment)
         fragment.add_javascript(read_static("js/zoom.js"))
         fragment.add_javascript(read_static("js/studio.js"))
         fragment.initialize_js("ZoomXBlockAuthorView", {"view": "author"})
-        return fragment
+        return self.add_staff_section(fragment, view_context)  # the health banner for authors
 
     # --- Studio editor ----------------------------------------------------------------------
 
@@ -156,6 +188,7 @@ class ZoomXBlock(XBlock):
         })
         fragment = Fragment(html)
         fragment.add_css(read_static("css/studio.css"))
+        js_catalog.add_catalog(fragment)
         fragment.add_javascript(read_static("js/studio.js"))
         fragment.initialize_js("ZoomXBlockStudio", {"kind_locked": bool(editor.locked_kind)})
         return fragment

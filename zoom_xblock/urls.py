@@ -1,11 +1,14 @@
 """The plugin's URLs, mounted under ``/zoom/`` in the LMS by edx-django-utils."""
 from django.urls import path
 
-from zoom_xblock import views
+from zoom_xblock import learner_views, staff_views, views
 
 app_name = "zoom_xblock"
 
 urlpatterns = [
     path("webhook/meeting", views.webhook, {"endpoint": "meeting"}, name="webhook_meeting"),
     path("webhook/webinar", views.webhook, {"endpoint": "webinar"}, name="webhook_webinar"),
+    path("join/<path:usage_key>", learner_views.join, name="join"),
+    path("calendar/<path:usage_key>.ics", learner_views.calendar, name="calendar"),
+    path("report/<path:usage_key>.csv", staff_views.report_csv, name="report_csv"),
 ]

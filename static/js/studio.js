@@ -8,8 +8,11 @@
 (function () {
     'use strict';
 
-    var gettext = window.gettext || function (text) { return text; };
-    var ngettext = window.ngettext || function (one, many, count) { return count === 1 ? one : many; };
+    // The block's own catalog (zoom_xblock/js_catalog.py) first: the platform's has not our strings.
+    var own = window.ZoomXBlockI18N || {};
+    var gettext = own.gettext || window.gettext || function (text) { return text; };
+    var ngettext = own.ngettext || window.ngettext ||
+        function (one, many, count) { return count === 1 ? one : many; };
 
     function rootOf(element) {
         return element && element.jquery ? element[0] : element;

@@ -1,17 +1,149 @@
-/* zoom-xblock: shows times in the learner's own time zone. */
+/* zoom-xblock: the learner view.
+ *
+ * - Shows every time in the learner's own time zone, naming the zone.
+ * - Keeps the countdown up to date, and refreshes the state (from the learner_status handler)
+ *   when Join opens and every minute, so that "Join is open", "Live now" and "Ended" appear
+ *   without a reload; each change is announced to screen readers (role="status").
+ * Works without jQuery. Strings come from the block's own catalog (window.ZoomXBlockI18N),
+ * then the page's gettext, then English.
+ */
 function ZoomXBlock(runtime, element, options) {
     'use strict';
-    var root = element.querySelector ? element : element[0];
-    var gettext = window.gettext || function (s) { return s; };
-    root.querySelectorAll('time.zoom-start').forEach(function (node) {
-        var start = new Date(node.getAttribute('datetime'));
-        if (isNaN(start.getTime())) { return; }
-        var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-        var formatted = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-            dateStyle: 'full', timeStyle: 'short', timeZone: zone
-        }).format(start);
-        node.textContent = formatted + ' (' + zone + ')';
-        node.setAttribute('title', gettext('Shown in your time zone'));
+    var root = element && element.jquery ? element[0] : element;
+    options = options || {};
+    var registry = window.ZoomXBlockI18N;
+    var ownCatalog = Boolean(registry && registry.gettext &&
+        (!options.language || registry.language === options.language));
+    var gettext = ownCatalog ? registry.gettext : (window.gettext || function (s) { return s; });
+    var ngettext = ownCatalog ? registry.ngettext : (window.ngettext || function (one, many, n) {
+        return n === 1 ? one : many;
     });
-    return {};
+    var language = options.language || document.documentElement.lang || undefined;
+    var REFRESH_EVERY_MS = 60 * 1000;
+    var refreshTimer = null;
+
+    function interpolate(text, values) {
+        return text.replace(/\{(\w+)\}/g, function (match, name) {
+            return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : match;
+        });
+    }
+
+    function browserZone() {
+        try {
+            return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+        } catch (error) {
+            return 'UTC';
+        }
+    }
+
+    function formatLocal(date) {
+        var zone = browserZone();
+        var text;
+        try {
+            text = new Intl.DateTimeFormat(language, {
+                dateStyle: 'full', timeStyle: 'short', timeZone: zone
+            }).format(date);
+        } catch (error) {
+            text = date.toString();
+        }
+        return text + ' (' + zone + ')';
+    }
+
+    function localizeTimes(scope) {
+        scope.querySelectorAll('time.zoom-local').forEach(function (node) {
+            var moment = new Date(node.getAttribute('datetime'));
+            if (isNaN(moment.getTime())) { return; }
+            node.textContent = formatLocal(moment);
+            node.setAttribute('title', gettext('Shown in your time zone'));
+        });
+    }
+
+    function countdownText(milliseconds) {
+        var total = Math.max(1, Math.ceil(milliseconds / 60000));
+        var days = Math.floor(total / 1440);
+        var hours = Math.floor((total % 1440) / 60);
+        var minutes = total % 60;
+        var amount;
+        var dayText = interpolate(ngettext('{count} day', '{count} days', days), {count: days});
+        var hourText = interpolate(ngettext('{count} hour', '{count} hours', hours), {count: hours});
+        var minuteText = interpolate(ngettext('{count} minute', '{count} minutes', minutes),
+                                     {count: minutes});
+        if (days) {
+            amount = hours ? interpolate(gettext('{days}, {hours}'), {days: dayText, hours: hourText})
+                : dayText;
+        } else if (hours) {
+            amount = minutes ? interpolate(gettext('{hours}, {minutes}'), {
+                hours: hourText, minutes: minuteText}) : hourText;
+        } else {
+            amount = minuteText;
+        }
+        return interpolate(gettext('Starts in {time}'), {time: amount});
+    }
+
+    function updateCountdowns() {
+        root.querySelectorAll('.zoom-countdown').forEach(function (node) {
+            var target = new Date(node.getAttribute('data-target'));
+            if (!isNaN(target.getTime())) { node.textContent = countdownText(target - Date.now()); }
+        });
+    }
+
+    function announce(text) {
+        var announcer = root.querySelector('.zoom-announcer');
+        if (announcer && text) {
+            announcer.textContent = '';
+            window.setTimeout(function () { announcer.textContent = text; }, 50);
+        }
+    }
+
+    function currentPhase() {
+        var state = root.querySelector('.zoom-state');
+        return state ? state.getAttribute('data-phase') : '';
+    }
+
+    function refresh() {
+        if (!options.status_url || !window.fetch) { return; }
+        var token = (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || '';
+        window.fetch(options.status_url, {
+            method: 'POST', credentials: 'same-origin', body: '{}',
+            headers: {'Content-Type': 'application/json', 'X-CSRFToken': decodeURIComponent(token)}
+        }).then(function (response) {
+            return response.ok ? response.json() : null;
+        }).then(function (data) {
+            var container = root.querySelector('.zoom-learner');
+            if (!data || !container || data.phase === currentPhase()) { return; }
+            var focused = container.contains(document.activeElement);
+            container.innerHTML = data.html;
+            container.setAttribute('data-phase', data.phase);
+            localizeTimes(container);
+            updateCountdowns();
+            scheduleOpening();
+            var headline = container.querySelector('.zoom-headline');
+            announce(headline ? headline.textContent.trim() : '');
+            if (focused) {
+                var target = container.querySelector('a, summary, button');
+                if (target) { target.focus(); }
+            }
+        }).catch(function () { /* offline: try again at the next tick */ });
+    }
+
+    function scheduleOpening() {
+        var state = root.querySelector('.zoom-state[data-opens-at]');
+        if (refreshTimer) { window.clearTimeout(refreshTimer); refreshTimer = null; }
+        if (!state || currentPhase() !== 'upcoming') { return; }
+        var wait = new Date(state.getAttribute('data-opens-at')) - Date.now();
+        if (wait > 0 && wait < 24 * 3600 * 1000) {
+            refreshTimer = window.setTimeout(refresh, wait + 1000);
+        }
+    }
+
+    localizeTimes(root);
+    if (options.view !== 'author' && root.querySelector('.zoom-learner')) {
+        updateCountdowns();
+        scheduleOpening();
+        window.setInterval(function () {
+            updateCountdowns();
+            if (!document.hidden) { refresh(); }
+        }, REFRESH_EVERY_MS);
+    }
+    return {refresh: refresh};
 }

@@ -22,6 +22,9 @@ from typing import Any
 BENCHMARKS: dict[str, str] = {
     "client": "tests.bench.client",
     "sync": "tests.bench.sync",
+    "learner": "tests.bench.learner",
+    "staff": "tests.bench.staff",
+    "webhooks": "tests.bench.webhooks",
 }
 
 REDIS_URL = os.environ.get("ZOOM_XBLOCK_BENCH_REDIS", "redis://127.0.0.1:6379/0")

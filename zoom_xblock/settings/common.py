@@ -2,6 +2,7 @@
 from zoom_xblock.resources import translations_dir
 
 SWEEP_TASK = "zoom_xblock.tasks.sweep"
+CHECK_TASK = "zoom_xblock.tasks.check_health"
 
 
 def plugin_settings(settings):
@@ -22,6 +23,12 @@ def plugin_settings(settings):
     schedule.setdefault(
         "zoom-xblock-sweep",
         {"task": SWEEP_TASK, "schedule": minutes * 60, "options": {"expires": minutes * 60}},
+    )
+    # The operator's check, cached for the staff and author banner (``zoom_check`` from cron
+    # does the same where no beat runs).
+    schedule.setdefault(
+        "zoom-xblock-check",
+        {"task": CHECK_TASK, "schedule": 3600, "options": {"expires": 3600}},
     )
 
     locale_paths = list(getattr(settings, "LOCALE_PATHS", []))

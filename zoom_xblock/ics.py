@@ -1,0 +1,80 @@
+"""The "Add to calendar" file: one .ics per learner, built with the ``icalendar`` library.
+
+The event is in UTC (``DTSTART:...Z``) and names the session's time zone (``X-WR-TIMEZONE``
+and ``X-ZOOM-XBLOCK-TZID``) so that calendars show it at the right moment and say where the
+time was set. Its link is the plugin's Join URL, never the learner's personal Zoom link: the
+file gets forwarded, and Join checks who opens it.
+"""
+import hashlib
+from datetime import timedelta
+
+from django.utils import timezone
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
+
+from zoom_xblock import platform
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.learner import CANCELLED_STATUSES, join_opens_at, scheduled_end
+from zoom_xblock.models import ZoomSession
+
+PRODUCT_ID = "-//Open edX//zoom-xblock//EN"
+
+
+def event_uid(session: ZoomSession, user_id: int, domain: str) -> str:
+    """Stable for one learner and session, so that a second download updates the first."""
+    digest = hashlib.sha256(f"{session.usage_key}|{user_id}".encode()).hexdigest()[:32]
+    return f"zoom-{digest}@{domain}"
+
+
+def calendar_file(session: ZoomSession, user: platform.PlatformUser, join_url: str,
+                  domain: str) -> bytes:
+    """The learner's .ics for the session. ``join_url`` is the plugin's absolute Join URL."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", session.title)
+    calendar.add("x-wr-timezone", session.timezone or "UTC")
+
+    event = Event()
+    event.add("uid", event_uid(session, user.id, domain))
+    event.add("dtstamp", timezone.now())
+    event.add("sequence", session.desired_version)
+    event.add("summary", session.title)
+    event.add("dtstart", session.start)  # aware UTC: written as ...Z
+    event.add("dtend", scheduled_end(session))
+    event.add("x-zoom-xblock-tzid", session.timezone or "UTC")
+    event.add("url", join_url)
+    event.add("location", join_url)
+    lines = [session.agenda.strip()] if session.agenda.strip() else []
+    lines.append(_("Join: {url}").format(url=join_url))
+    lines.append(_("Join opens {minutes} minutes before the start.").format(
+        minutes=session.join_window_minutes))
+    event.add("description", "\n\n".join(lines))
+    if session.host_email:
+        organizer = vCalAddress(f"mailto:{session.host_email}")
+        organizer.params["cn"] = vText(_("Organizer"))
+        event.add("organizer", organizer)
+    if user.email:
+        attendee = vCalAddress(f"mailto:{user.email}")
+        attendee.params["cn"] = vText(user.full_name or user.username)
+        attendee.params["role"] = vText("REQ-PARTICIPANT")
+        event.add("attendee", attendee)
+    cancelled = session.status in CANCELLED_STATUSES
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if not cancelled:
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", _("Join opens for {title}").format(title=session.title))
+        alarm.add("trigger", join_opens_at(session) - session.start
+                  if session.join_window_minutes else -timedelta(minutes=5))
+        event.add_component(alarm)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def file_name(session: ZoomSession) -> str:
+    """A safe ``<title>.ics`` for Content-Disposition."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-"
+                   for c in session.title).strip("-")[:60]
+    return f"{safe or 'zoom-session'}.ics"

@@ -1,0 +1,327 @@
+"""Join: who may go into a session now, and the one Zoom call that may be needed to let them in.
+
+:func:`decide` answers a person's click on Join with a :class:`JoinOutcome`: a redirect to
+their own registrant link (or, for the organizer and the alternative hosts, to a fresh start
+link), or a page explaining why not and what to do. A learner who is eligible but has no
+registration yet (enrolled a minute ago, prerequisite just met) is registered just in time:
+ONE Zoom call with a short timeout and no retry, seats counted under a lock so that capacity
+holds, and the Registration row recorded exactly as the sync records it. Personal links are
+only ever put in the redirect's ``Location``: never in a page, never in a log line.
+"""
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from zoom_xblock import eligibility, intents, learner, platform
+from zoom_xblock.conf import get_config
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.learner import Phase
+from zoom_xblock.locks import exclusive
+from zoom_xblock.models import Registration, ZoomSession
+from zoom_xblock.sync import REGISTRANT_DAILY_LIMIT
+from zoom_xblock.zoom import (
+    ZoomCapacityFull,
+    ZoomError,
+    ZoomMeetingOver,
+    ZoomNotFound,
+    ZoomQuotaExceeded,
+    ZoomValidationError,
+)
+from zoom_xblock.zoom_api import NotConfigured, get_client
+
+log = logging.getLogger(__name__)
+State = Registration.State
+
+
+class Case:
+    """Why a click on Join did not go to Zoom (each has its page and HTTP status)."""
+
+    NOT_FOUND = "not_found"
+    NOT_CONFIGURED = "not_configured"
+    UNSCHEDULED = "unscheduled"
+    CANCELLED = "cancelled"
+    TOO_EARLY = "too_early"
+    ENDED = "ended"
+    NOT_ENROLLED = eligibility.NOT_ENROLLED
+    PREREQUISITE = eligibility.PREREQUISITE
+    NO_ACCESS = eligibility.NO_ACCESS
+    WAITLISTED = "waitlisted"
+    SHARED_EMAIL = "shared_email"
+    REFUSED = "refused"
+    DAILY_LIMIT = "daily_limit"
+    BUSY = "busy"
+    ZOOM_UNAVAILABLE = "zoom_unavailable"
+
+
+HTTP_STATUS = {
+    Case.NOT_FOUND: 404,
+    Case.NOT_CONFIGURED: 503,
+    Case.UNSCHEDULED: 200,
+    Case.CANCELLED: 410,
+    Case.TOO_EARLY: 200,
+    Case.ENDED: 200,
+    Case.NOT_ENROLLED: 403,
+    Case.PREREQUISITE: 403,
+    Case.NO_ACCESS: 403,
+    Case.WAITLISTED: 200,
+    Case.SHARED_EMAIL: 409,
+    Case.REFUSED: 409,
+    Case.DAILY_LIMIT: 503,
+    Case.BUSY: 503,
+    Case.ZOOM_UNAVAILABLE: 503,
+}
+# Pages where trying again later can work: they carry a retry link (and Retry-After).
+RETRYABLE = (Case.BUSY, Case.ZOOM_UNAVAILABLE, Case.DAILY_LIMIT, Case.NOT_CONFIGURED)
+
+
+@dataclass
+class JoinOutcome:
+    """A redirect (``redirect_to``: personal, never log it) or a page (``case``)."""
+
+    case: str = ""
+    redirect_to: str = ""
+    login_required: bool = False
+    session: ZoomSession | None = None
+    details: dict = field(default_factory=dict)
+
+    @property
+    def http_status(self) -> int:
+        """The status code of the page (302 for a redirect)."""
+        return 302 if self.redirect_to or self.login_required else HTTP_STATUS[self.case]
+
+
+def _page(case: str, session=None, **details) -> JoinOutcome:
+    return JoinOutcome(case=case, session=session, details=details)
+
+
+def decide(usage_key: str, user: platform.PlatformUser,
+           now: datetime | None = None) -> JoinOutcome:
+    """What happens when ``user`` clicks Join on the block ``usage_key``."""
+    if not user.is_authenticated:
+        return JoinOutcome(login_required=True)
+    now = now or timezone.now()
+    session = ZoomSession.objects.filter(usage_key=usage_key).first()
+    if session is None:
+        return _page(Case.NOT_FOUND)
+    config = get_config()
+    current = learner.phase(session, now, configured=config.is_configured)
+    if current == Phase.NOT_CONFIGURED:
+        return _page(Case.NOT_CONFIGURED, session)
+    if current == Phase.CANCELLED:
+        return _page(Case.CANCELLED, session,
+                     in_zoom=session.status == ZoomSession.Status.DELETED_IN_ZOOM)
+    if current == Phase.UNSCHEDULED:
+        return _page(Case.UNSCHEDULED, session)
+    if learner.is_organizer(session, user):
+        return _start_link(session, user)
+    if current == Phase.ENDED:
+        return _page(Case.ENDED, session)
+    answer = eligibility.for_user(session, user)
+    if not answer.eligible and not platform.is_course_staff(user, session.course_key):
+        return _page(answer.reason, session, requirements=list(answer.requirements),
+                     message=answer.message)
+    if current == Phase.UPCOMING:
+        return _page(Case.TOO_EARLY, session, opens_at=learner.join_opens_at(session))
+    row = Registration.objects.filter(session=session, user_id=user.id).first()
+    if row is not None and row.state == State.REGISTERED and row.join_url:
+        _log(session, user, "registered")
+        return JoinOutcome(redirect_to=row.join_url, session=session)
+    if row is not None and row.state == State.WAITLISTED and row.wanted:
+        return _page(Case.WAITLISTED, session,
+                     position=learner.waitlist_position(session, user.id))
+    return register_just_in_time(session, user, row, now)
+
+
+# --- The organizer -----------------------------------------------------------------------------
+
+def _start_link(session: ZoomSession, user: platform.PlatformUser) -> JoinOutcome:
+    """A fresh start link from Zoom (they expire): asked for now, never stored."""
+    try:
+        details = _join_client().get(session.kind, session.zoom_id)
+    except ZoomNotFound:
+        return _page(Case.CANCELLED, session, in_zoom=True)
+    except (ZoomError, NotConfigured) as error:
+        log.warning("zoom join session=%s user=%s start link unavailable: %s", session.id,
+                    user.id, type(error).__name__)
+        return _page(Case.ZOOM_UNAVAILABLE, session)
+    start_url = details.get("start_url") or ""
+    if not start_url:
+        return _page(Case.ZOOM_UNAVAILABLE, session)
+    _log(session, user, "organizer")
+    return JoinOutcome(redirect_to=start_url, session=session)
+
+
+def _join_client():
+    config = get_config()
+    return get_client(timeout=config.join_timeout_seconds, max_attempts=1)
+
+
+# --- Just-in-time registration -----------------------------------------------------------------
+
+def register_just_in_time(session: ZoomSession, user: platform.PlatformUser,
+                          row: Registration | None, now: datetime) -> JoinOutcome:
+    """Register an eligible person now (one Zoom call), or waitlist them when no seat is free."""
+    problem = _unusable_email(session, user)
+    if problem:
+        return _page(problem, session)
+    if _daily_limit_reached(row, now):
+        return _page(Case.DAILY_LIMIT, session)
+    limited = session.capacity is not None
+    config = get_config()
+    wait = config.join_timeout_seconds + 1
+    lock_name = f"join-seats:{session.id}" if limited else f"join:{session.id}:{user.id}"
+    with exclusive(lock_name, timeout=int(wait) + 10, wait=wait) as held:
+        if not held:
+            return _page(Case.BUSY, session)
+        row = _claim_row(session, user, now)
+        if not _seat_free(session, row, now):
+            return _waitlist(session, row, user, now)
+        return _call_zoom(session, row, user, now)
+
+
+def _unusable_email(session: ZoomSession, user: platform.PlatformUser) -> str:
+    """Zoom registers each address once and answers a repeat with the FIRST person's link: an
+    address another learner of this session has must never be sent (nor an invalid one)."""
+    try:
+        validate_email(user.email)
+    except ValidationError:
+        return Case.REFUSED
+    shared = Registration.objects.filter(session=session, email__iexact=user.email.strip()
+                                         ).exclude(user_id=user.id).exists()
+    return Case.SHARED_EMAIL if shared else ""
+
+
+def _today(now: datetime):
+    return now.astimezone(UTC).date()
+
+
+def _daily_limit_reached(row: Registration | None, now: datetime) -> bool:
+    return (row is not None and row.zoom_requests_day == _today(now)
+            and row.zoom_requests_today >= REGISTRANT_DAILY_LIMIT)
+
+
+def _claim_row(session: ZoomSession, user: platform.PlatformUser, now: datetime) -> Registration:
+    """The person's row, created if needed, marked wanted and eligible (checked just now)."""
+    values = {"email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+              "wanted": True, "eligible": True, "eligibility_reason": "",
+              "eligibility_checked_at": now}
+    try:
+        with transaction.atomic():
+            row, created = Registration.objects.get_or_create(
+                session=session, user_id=user.id, defaults=values)
+    except IntegrityError:  # the sync created it at the same moment
+        row, created = Registration.objects.get(session=session, user_id=user.id), False
+    if not created:
+        for name, value in values.items():
+            setattr(row, name, value)
+        if row.state == State.FAILED:
+            row.state, row.attempts = State.PENDING, 0
+        row.modified = now
+        row.save(update_fields=[*values, "state", "attempts", "modified"])
+    return row
+
+
+def _seat_free(session: ZoomSession, row: Registration, now: datetime) -> bool:
+    """A seat is free for this person: registered holders plus the queue ahead of them
+    (first come, as the sync allocates seats) leave room."""
+    if row.state == State.REGISTERED:
+        return True
+    taken = Registration.objects.filter(session=session, state=State.REGISTERED,
+                                        wanted=True).count()
+    seats = learner.seat_count(session)
+    if taken >= seats:
+        return False
+    mine = row.waitlisted_at or row.created or now
+    ahead = (Registration.objects
+             .filter(session=session, wanted=True, state__in=(State.PENDING, State.WAITLISTED))
+             .exclude(id=row.id)
+             .annotate(queued_at=Coalesce("waitlisted_at", "created"))
+             .filter(Q(queued_at__lt=mine) | Q(queued_at=mine, user_id__lt=row.user_id))
+             .count())
+    return taken + ahead < seats
+
+
+def _waitlist(session, row, user, now) -> JoinOutcome:
+    row.state, row.waitlisted_at, row.modified = (State.WAITLISTED, row.waitlisted_at or now,
+                                                  now)
+    row.save(update_fields=["state", "waitlisted_at", "modified"])
+    _log(session, user, "waitlisted")
+    return _page(Case.WAITLISTED, session, position=learner.waitlist_position(session, user.id),
+                 just_added=True)
+
+
+SAVED = ["state", "registrant_id", "join_url", "registered_at", "attempts", "last_error",
+         "next_attempt_at", "zoom_requests_day", "zoom_requests_today", "modified"]
+
+
+def _spend(row: Registration, now: datetime) -> None:
+    """Count the request toward Zoom's 3-a-day limit per registrant, as the sync does."""
+    if row.zoom_requests_day != _today(now):
+        row.zoom_requests_day, row.zoom_requests_today = _today(now), 0
+    row.zoom_requests_today += 1
+
+
+def _call_zoom(session, row, user, now) -> JoinOutcome:
+    """The single just-in-time Zoom call, and the row recorded like the sync records it."""
+    returning = row.state == State.CANCELLED and row.registrant_id and row.join_url
+    try:
+        client = _join_client()
+        if returning:  # cancelled before: approve the same registrant again (same link)
+            client.set_registrant_status(session.kind, session.zoom_id, "approve",
+                                         [{"id": row.registrant_id, "email": row.email}])
+            registrant_id, join_url = row.registrant_id, row.join_url
+        else:
+            answer = client.add_registrant(session.kind, session.zoom_id, {
+                "email": user.email, "first_name": user.first_name or user.email.split("@")[0],
+                "last_name": user.last_name})
+            registrant_id = str(answer.get("registrant_id") or answer.get("id") or "")
+            join_url = answer.get("join_url") or ""
+    except NotConfigured:
+        return _page(Case.NOT_CONFIGURED, session)
+    except ZoomCapacityFull:
+        _spend(row, now)
+        row.save(update_fields=["zoom_requests_day", "zoom_requests_today"])
+        return _waitlist(session, row, user, now)
+    except ZoomMeetingOver:
+        return _page(Case.ENDED, session)
+    except ZoomNotFound:
+        return _page(Case.CANCELLED, session, in_zoom=True)
+    except ZoomQuotaExceeded as error:
+        row.next_attempt_at = error.resets_at if error.quota == "registrant" else None
+        row.save(update_fields=["next_attempt_at"])
+        return _page(Case.DAILY_LIMIT if error.quota == "registrant" else Case.ZOOM_UNAVAILABLE,
+                     session)
+    except ZoomValidationError as error:
+        _spend(row, now)
+        row.state, row.modified = State.FAILED, now
+        row.last_error = _("Zoom refused this learner: {reason}").format(
+            reason=error.message)[:255]
+        row.save(update_fields=SAVED)
+        return _page(Case.REFUSED, session)
+    except ZoomError as error:
+        # Down, slow or throttled: the row stays pending and the sync registers them soon.
+        log.warning("zoom join session=%s user=%s just-in-time registration failed: %s",
+                    session.id, user.id, type(error).__name__)
+        intents.nudge_sync([session.id], "join")
+        return _page(Case.ZOOM_UNAVAILABLE, session)
+    _spend(row, now)
+    row.state, row.registrant_id, row.join_url = State.REGISTERED, registrant_id, join_url
+    row.registered_at, row.attempts, row.last_error, row.next_attempt_at = now, 0, "", None
+    row.modified = now
+    row.save(update_fields=SAVED)
+    _log(session, user, "registered just in time")
+    if not join_url:
+        return _page(Case.ZOOM_UNAVAILABLE, session)
+    return JoinOutcome(redirect_to=join_url, session=session)
+
+
+def _log(session: ZoomSession, user: platform.PlatformUser, what: str) -> None:
+    """One line per Join, without any link."""
+    log.info("zoom join session=%s user=%s outcome=%s", session.id, user.id, what)

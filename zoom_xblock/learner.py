@@ -1,0 +1,322 @@
+"""What a learner (or the organizer, or course staff) sees of a session, and what they may do.
+
+The block's learner view and its status handler render :func:`learner_state`; the Join endpoint
+(:mod:`zoom_xblock.joining`) uses the same phases and waitlist positions. Reading the state costs
+a fixed number of queries whatever the number of registrants: the session and everything about
+the viewer (their registration, their waitlist position, the seats taken, the recording) come in
+one query (:func:`session_for_viewer`). Nothing here calls Zoom, and nothing here ever reads a
+personal Zoom link (``Registration.join_url``) into a page.
+"""
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from zoom_xblock import eligibility, platform
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.i18n import ngettext
+from zoom_xblock.models import Recording, Registration, ZoomSession
+from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
+
+State = Registration.State
+Status = ZoomSession.Status
+
+# Zoom says when a meeting ends (``meeting.ended``); without that word, a session whose scheduled
+# end is this far behind counts as over (a session that runs late stays joinable until then).
+ENDED_WITHOUT_WORD_AFTER = timedelta(hours=12)
+
+
+class Phase:
+    """Where a session is in its life, as the learner sees it."""
+
+    NOT_CONFIGURED = "not_configured"  # the platform has no Zoom credentials
+    UNSCHEDULED = "unscheduled"        # not (yet) in Zoom, or no date
+    CANCELLED = "cancelled"            # deleted (in Studio or in Zoom)
+    UPCOMING = "upcoming"              # before the join window
+    OPEN = "open"                      # Join is open, not started yet
+    LIVE = "live"                      # Zoom says it is running
+    ENDED = "ended"
+
+    JOINABLE = (OPEN, LIVE)
+
+
+CANCELLED_STATUSES = (Status.DELETING, Status.DELETED, Status.DELETED_IN_ZOOM)
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+def session_for_viewer(usage_key: str, user_id: int | None) -> ZoomSession | None:
+    """The block's session with the viewer's place in it, in ONE query.
+
+    The returned session carries ``viewer_registration_id``, ``viewer_state``, ``viewer_wanted``,
+    ``viewer_waitlisted_at``, ``viewer_attended_seconds``, ``viewer_ahead`` (waitlisted learners
+    before the viewer), ``seats_taken`` and ``recording_url`` (None when absent). The viewer's
+    ``join_url`` is deliberately not read.
+    """
+    mine = Registration.objects.filter(session=OuterRef("pk"), user_id=user_id or 0)
+    my_waitlisted_at = Registration.objects.filter(
+        session=OuterRef(OuterRef("pk")), user_id=user_id or 0).values("waitlisted_at")[:1]
+    ahead = (Registration.objects
+             .filter(session=OuterRef("pk"), state=State.WAITLISTED, wanted=True)
+             .filter(Q(waitlisted_at__lt=Subquery(my_waitlisted_at))
+                     | Q(waitlisted_at=Subquery(my_waitlisted_at), user_id__lt=user_id or 0))
+             .order_by().values("session").annotate(count=Count("id")).values("count"))
+    taken = (Registration.objects
+             .filter(session=OuterRef("pk"), state=State.REGISTERED, wanted=True)
+             .order_by().values("session").annotate(count=Count("id")).values("count"))
+    recording = (Recording.objects.filter(session=OuterRef("pk"))
+                 .order_by("-recorded_at", "-id").values("share_url")[:1])
+    return ZoomSession.objects.filter(usage_key=usage_key).annotate(
+        viewer_registration_id=Subquery(mine.values("id")[:1]),
+        viewer_state=Subquery(mine.values("state")[:1]),
+        viewer_wanted=Subquery(mine.values("wanted")[:1]),
+        viewer_waitlisted_at=Subquery(mine.values("waitlisted_at")[:1]),
+        viewer_attended_seconds=Subquery(mine.values("attended_seconds")[:1]),
+        viewer_ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)),
+        seats_taken=Coalesce(Subquery(taken, output_field=IntegerField()), Value(0)),
+        recording_url=Subquery(recording),
+    ).first()
+
+
+def waitlist_position(session: ZoomSession, user_id: int) -> int | None:
+    """The learner's 1-based place on the waitlist (first come by ``waitlisted_at``), or None."""
+    row = Registration.objects.filter(session=session, user_id=user_id,
+                                      state=State.WAITLISTED, wanted=True).first()
+    if row is None:
+        return None
+    ahead = Registration.objects.filter(session=session, state=State.WAITLISTED, wanted=True
+                                        ).filter(Q(waitlisted_at__lt=row.waitlisted_at)
+                                                 | Q(waitlisted_at=row.waitlisted_at,
+                                                     user_id__lt=user_id)).count()
+    return ahead + 1
+
+
+def seat_count(session: ZoomSession) -> int:
+    """How many places the session has (its capacity, never more than Zoom allows)."""
+    return min(session.capacity or ZOOM_MAX_REGISTRANTS, ZOOM_MAX_REGISTRANTS)
+
+
+# --- Time ------------------------------------------------------------------------------------
+
+def scheduled_end(session: ZoomSession) -> datetime | None:
+    """The scheduled end (start + duration)."""
+    if session.start is None:
+        return None
+    return session.start + timedelta(minutes=session.duration_minutes or 0)
+
+
+def join_opens_at(session: ZoomSession) -> datetime | None:
+    """When Join opens: ``join_window_minutes`` before the start."""
+    if session.start is None:
+        return None
+    return session.start - timedelta(minutes=session.join_window_minutes or 0)
+
+
+def phase(session: ZoomSession | None, now: datetime | None = None,
+          configured: bool = True) -> str:
+    """The session's :class:`Phase` at ``now``."""
+    if not configured:
+        return Phase.NOT_CONFIGURED
+    if session is None:
+        return Phase.UNSCHEDULED
+    if session.status in CANCELLED_STATUSES:
+        return Phase.CANCELLED
+    if not session.in_zoom or session.start is None:
+        return Phase.UNSCHEDULED
+    if session.live_status == ZoomSession.LiveStatus.LIVE:
+        return Phase.LIVE
+    if session.live_status == ZoomSession.LiveStatus.ENDED:
+        return Phase.ENDED
+    now = now or timezone.now()
+    if now > scheduled_end(session) + ENDED_WITHOUT_WORD_AFTER:
+        return Phase.ENDED
+    if now >= join_opens_at(session):
+        return Phase.OPEN
+    return Phase.UPCOMING
+
+
+def countdown_text(delta: timedelta) -> str:
+    """"Starts in 2 days, 3 hours" (the script keeps it up to date in the browser)."""
+    total_minutes = max(1, math.ceil(delta.total_seconds() / 60))  # "in 1 minute" until it starts
+    days, rest = divmod(total_minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        amount = ngettext("{count} day", "{count} days", days).format(count=days)
+        if hours:
+            amount = _("{days}, {hours}").format(days=amount, hours=ngettext(
+                "{count} hour", "{count} hours", hours).format(count=hours))
+    elif hours:
+        amount = ngettext("{count} hour", "{count} hours", hours).format(count=hours)
+        if minutes:
+            amount = _("{hours}, {minutes}").format(hours=amount, minutes=ngettext(
+                "{count} minute", "{count} minutes", minutes).format(count=minutes))
+    else:
+        amount = ngettext("{count} minute", "{count} minutes", minutes).format(count=minutes)
+    return _("Starts in {time}").format(time=amount)
+
+
+# --- URLs --------------------------------------------------------------------------------------
+
+def _plugin_url(name: str, usage_key: str, fallback: str) -> str:
+    try:
+        return reverse(f"zoom_xblock:{name}", kwargs={"usage_key": usage_key})
+    except NoReverseMatch:  # Studio (CMS) has no learner URLs: the LMS path is the same
+        return fallback.format(quote(usage_key, safe=":@+"))
+
+
+def join_path(usage_key: str) -> str:
+    """The plugin's Join URL for the block (never a personal Zoom link)."""
+    return _plugin_url("join", usage_key, "/zoom/join/{}")
+
+
+def calendar_path(usage_key: str) -> str:
+    """The block's calendar file URL (per learner, behind login)."""
+    return _plugin_url("calendar", usage_key, "/zoom/calendar/{}.ics")
+
+
+def login_path(next_path: str) -> str:
+    """The platform's sign-in page, coming back to ``next_path``."""
+    return f"{settings.LOGIN_URL}?{urlencode({'next': next_path})}"
+
+
+def enroll_url(course_key: str) -> str:
+    """Where a visitor enrolls in the course (the LMS's course about page)."""
+    return f"{platform.lms_root_url()}/courses/{course_key}/about"
+
+
+# --- What the viewer sees ------------------------------------------------------------------------
+
+@dataclass
+class LearnerState:  # pylint: disable=too-many-instance-attributes
+    """Everything the learner view and the status handler show (nothing personal to Zoom)."""
+
+    phase: str
+    viewer: str = "learner"  # anonymous, learner, staff, organizer
+    start: datetime | None = None
+    end: datetime | None = None
+    opens_at: datetime | None = None
+    timezone: str = "UTC"
+    opens_before_minutes: int = 0
+    eligible: bool = False
+    reason: str = ""
+    message: str = ""
+    requirements: list = field(default_factory=list)
+    registration_state: str = ""
+    waitlist_position: int | None = None
+    full: bool = False
+    attended_minutes: int | None = None
+    recording_url: str = ""
+    countdown: str = ""
+    join_url: str = ""
+    calendar_url: str = ""
+    login_url: str = ""
+    enroll_url: str = ""
+    cancelled_in_zoom: bool = False
+
+    @property
+    def can_join(self) -> bool:
+        """Show the Join button: Join is open and this person may use it."""
+        return self.phase in Phase.JOINABLE and (self.eligible or self.viewer in (
+            "staff", "organizer"))
+
+    @property
+    def show_requirements(self) -> bool:
+        """"See requirements" instead of Join."""
+        return self.reason == eligibility.PREREQUISITE and bool(self.requirements)
+
+    @property
+    def can_add_to_calendar(self) -> bool:
+        """The calendar file is for enrolled learners and staff, for a session to come."""
+        return bool(self.calendar_url) and self.phase in (Phase.UPCOMING, *Phase.JOINABLE)
+
+    def as_dict(self) -> dict:
+        """The JSON the status handler returns (ISO dates, no personal Zoom data)."""
+        def iso(value):
+            return value.isoformat() if value else None
+
+        return {"phase": self.phase, "start": iso(self.start), "opens_at": iso(self.opens_at),
+                "end": iso(self.end), "can_join": self.can_join, "reason": self.reason,
+                "waitlist_position": self.waitlist_position}
+
+
+def is_organizer(session: ZoomSession, user: platform.PlatformUser) -> bool:
+    """The organizer (host) or one of the alternative hosts, by their e-mail address."""
+    if not user.is_authenticated or not user.email:
+        return False
+    email = user.email.strip().lower()
+    hosts = [session.host_email, *(session.alternative_hosts or [])]
+    return any(email == (host or "").strip().lower() for host in hosts)
+
+
+def learner_state(session: ZoomSession | None, user: platform.PlatformUser, *,
+                  is_staff: bool, configured: bool, usage_key: str,
+                  now: datetime | None = None) -> LearnerState:
+    """What ``user`` sees of the session. ``session`` comes from :func:`session_for_viewer`."""
+    now = now or timezone.now()
+    state = LearnerState(phase=phase(session, now, configured))
+    if session is None:
+        return state
+    state.start, state.end, state.opens_at = (session.start, scheduled_end(session),
+                                              join_opens_at(session))
+    state.timezone = session.timezone or "UTC"
+    state.opens_before_minutes = session.join_window_minutes or 0
+    state.cancelled_in_zoom = session.status == Status.DELETED_IN_ZOOM
+    state.recording_url = getattr(session, "recording_url", None) or ""
+    if state.phase == Phase.UPCOMING and state.start:
+        state.countdown = countdown_text(state.start - now)
+    _apply_viewer(state, session, user, is_staff, usage_key)
+    return state
+
+
+def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
+    registration_state = getattr(session, "viewer_state", None) or ""
+    state.registration_state = registration_state
+    state.full = getattr(session, "seats_taken", 0) >= seat_count(session)
+    state.join_url = join_path(usage_key)
+    if not user.is_authenticated:
+        state.viewer, state.reason = "anonymous", eligibility.NOT_LOGGED_IN
+        state.message = eligibility.Eligibility(False, eligibility.NOT_LOGGED_IN).message
+        state.login_url = login_path(state.join_url)
+        return
+    if state.phase == Phase.ENDED and getattr(session, "viewer_registration_id", None):
+        state.attended_minutes = (getattr(session, "viewer_attended_seconds", 0) or 0) // 60
+    if is_organizer(session, user):
+        state.viewer, state.eligible = "organizer", True
+        state.calendar_url = calendar_path(usage_key)
+        return
+    if is_staff:
+        state.viewer, state.eligible = "staff", True
+        state.calendar_url = calendar_path(usage_key)
+        return
+    if state.phase in (Phase.NOT_CONFIGURED, Phase.UNSCHEDULED, Phase.CANCELLED, Phase.ENDED):
+        return  # nothing to join: no need to ask the platform anything
+    answer = _eligibility(session, user, registration_state)
+    state.eligible, state.reason = answer.eligible, answer.reason
+    state.message, state.requirements = answer.message, list(answer.requirements)
+    if answer.reason == eligibility.NOT_ENROLLED:
+        state.enroll_url = enroll_url(session.course_key)
+    if answer.eligible or answer.reason == eligibility.PREREQUISITE:
+        state.calendar_url = calendar_path(usage_key)
+    if answer.eligible and registration_state == State.WAITLISTED:
+        state.waitlist_position = (getattr(session, "viewer_ahead", 0) or 0) + 1
+
+
+def _eligibility(session, user, registration_state) -> eligibility.Eligibility:
+    """Eligibility, trusting the sync's answer for a learner it already seated or waitlisted.
+
+    The sync re-checks prerequisites on every progress event; enrollment is checked here anyway
+    (one query). Join checks everything again before letting anyone in.
+    """
+    trusted = registration_state in (State.REGISTERED, State.WAITLISTED) and bool(
+        getattr(session, "viewer_wanted", False))
+    if trusted:
+        if platform.is_enrolled(user.id, session.course_key):
+            return eligibility.ELIGIBLE
+        return eligibility.Eligibility(False, eligibility.NOT_ENROLLED)
+    return eligibility.for_user(session, user)

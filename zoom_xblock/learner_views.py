@@ -1,0 +1,100 @@
+"""The learner's URLs: ``/zoom/join/<usage key>`` and ``/zoom/calendar/<usage key>.ics``.
+
+Both need a signed-in user (others are sent to ``settings.LOGIN_URL`` with ``next``). Join is
+decided by :mod:`zoom_xblock.joining`; every answer that is not a redirect is a translated page
+(never a 500, even when Zoom fails). Responses are ``private, no-store``: a redirect carries a
+personal link that no shared cache may keep.
+"""
+import logging
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from zoom_xblock import eligibility, ics, joining, learner, platform
+from zoom_xblock.models import ZoomSession
+from zoom_xblock.resources import render_template
+
+log = logging.getLogger(__name__)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@transaction.non_atomic_requests  # the one Zoom call must not hold a database transaction
+@require_GET
+def join(request, usage_key: str):
+    """Send the person to Zoom as themselves, or explain on a page why not (and what to do)."""
+    user = platform.user_from_request(request)
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    try:
+        outcome = joining.decide(usage_key, user)
+    except Exception:  # pylint: disable=broad-except
+        # Whatever went wrong, the learner gets a page with a retry link, not an error page.
+        log.exception("zoom join failed for session %s", usage_key[:200])
+        outcome = joining.JoinOutcome(case=joining.Case.ZOOM_UNAVAILABLE)
+    if outcome.redirect_to:
+        return _private(HttpResponseRedirect(outcome.redirect_to))
+    return _private(join_page(request, outcome))
+
+
+def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
+    """The page explaining an outcome of Join, with the HTTP status that fits it."""
+    session = outcome.session
+    details = outcome.details
+    context = {
+        "case": outcome.case,
+        "session": session,
+        "title": session.title if session else "",
+        "host_email": session.host_email if session else "",
+        "timezone": (session.timezone if session else "") or "UTC",
+        "requirements": details.get("requirements", []),
+        "position": details.get("position"),
+        "just_added": details.get("just_added", False),
+        "opens_at": details.get("opens_at"),
+        "in_zoom": details.get("in_zoom", False),
+        "message": details.get("message", ""),
+        "retry": outcome.case in joining.RETRYABLE,
+        "retry_url": request.get_full_path(),
+        "enroll_url": (learner.enroll_url(session.course_key)
+                       if session and outcome.case == eligibility.NOT_ENROLLED else ""),
+        "LANGUAGE_CODE": get_language() or "en",
+    }
+    html = render_template("zoom_xblock/join_page.html", context, request=request)
+    response = HttpResponse(html, status=outcome.http_status,
+                            content_type="text/html; charset=utf-8")
+    if outcome.case in joining.RETRYABLE:
+        response["Retry-After"] = "30"
+    return response
+
+
+@require_GET
+def calendar(request, usage_key: str):
+    """The signed-in learner's .ics file for the session (enrolled learners and staff)."""
+    user = platform.user_from_request(request)
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    session = ZoomSession.objects.filter(usage_key=usage_key).first()
+    if session is None or session.start is None:
+        return _private(join_page(request, joining.JoinOutcome(case=joining.Case.NOT_FOUND)))
+    if not (platform.is_enrolled(user.id, session.course_key)
+            or platform.is_course_staff(user, session.course_key)
+            or learner.is_organizer(session, user)):
+        outcome = joining.JoinOutcome(case=joining.Case.NOT_ENROLLED, session=session)
+        return _private(join_page(request, outcome))
+    join_url = request.build_absolute_uri(learner.join_path(session.usage_key))
+    domain = urlsplit(platform.lms_root_url()).hostname or request.get_host()
+    body = ics.calendar_file(session, user, join_url, domain)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{ics.file_name(session)}"'
+    return _private(response)
