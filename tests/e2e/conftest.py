@@ -28,9 +28,13 @@ BLOCKING_IMPACTS = ("serious", "critical")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, headless (never a downloaded browser)."""
+    """Debian's Chromium, headless (never a downloaded browser).
+
+    Module-scoped: Playwright's sync API allows one running instance per thread, and other
+    modules start their own.
+    """
     if not Path(CHROMIUM).exists():
         service_missing(f"Chromium is not installed at {CHROMIUM} (make browser-deps)")
     if not AXE.is_file():
