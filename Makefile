@@ -48,8 +48,8 @@ node-deps: ## Prism (Zoom's OpenAPI contract as a validating mock) and axe-core,
 demo: requirements ## run the workbench, the plugin's URLs, Celery and the Zoom sandbox at http://127.0.0.1:8000
 	$(BIN)/python -m tests.project.demo
 
-test: requirements node-deps ## the whole suite: default tier, services tier, contract tier, packaging
-	$(MAKE) --no-print-directory test-default test-services test-contract test-packaging
+test: requirements node-deps browser-deps ## the whole suite: default, services, contract, packaging and browser tiers
+	$(MAKE) --no-print-directory test-default test-services test-contract test-packaging test-e2e
 
 test-default: requirements ## quick tier: SQLite and eager Celery
 	$(call RUN_TIER,tests -m "not services and not contract and not e2e and not packaging and not bench")

@@ -98,6 +98,9 @@ class ZoomXBlock(StaffViewMixin, XBlock):
         # The session with the viewer's place in it, in one query (see zoom_xblock.learner).
         session = learner.session_for_viewer(platform.usage_key_for(self),
                                              user.id if user.is_authenticated else None)
+        if session is None and self._adopt_fields_as_session():
+            session = learner.session_for_viewer(platform.usage_key_for(self),
+                                                 user.id if user.is_authenticated else None)
         return {
             "view": view,
             "block": self,
@@ -243,6 +246,22 @@ class ZoomXBlock(StaffViewMixin, XBlock):
         else:
             intents.queue_apply(session.id)
         return {"result": "success", "state": authoring.session_state(session)}
+
+    def _adopt_fields_as_session(self) -> bool:
+        """A block that arrived with its fields but no session (course re-run, import, an
+        older copy) gets its own meeting on first use, never another block's."""
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+
+        if not (get_config().is_configured and self.start_local and self.host_email):
+            return False
+        editor = self._editor_context(None)
+        submission = authoring.validate({}, authoring.initial_values(self), editor,
+                                        check_organizer=False)
+        if not submission.is_valid:
+            return False  # the author will see the problems in the editor
+        sessions.save_desired(platform.usage_key_for(self), platform.course_key_for(self),
+                              authoring.desired_values(submission, editor))
+        return True
 
     def _editor_context(self, session):
         from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel

@@ -12,6 +12,7 @@ import importlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 WORKBENCH_COURSE_KEY = "course-v1:Demo+Zoom+2026"
 
@@ -158,6 +159,16 @@ def is_course_staff(user: PlatformUser, course_key: str) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_global_staff or backend().is_course_staff(user.id, course_key)
+
+
+def course_staff_ids(user_ids, course_key: str) -> set[int]:
+    """The users among ``user_ids`` who are course staff (or global staff)."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return set()
+    return {uid for uid in user_ids if backend().is_course_staff(uid, course_key)} | set(
+        get_user_model().objects.filter(id__in=user_ids, is_staff=True).values_list(
+            "id", flat=True))
 
 
 def course_instructors(course_key: str) -> list[PlatformUser]:

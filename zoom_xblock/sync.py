@@ -109,8 +109,12 @@ def record_desired_state(session: ZoomSession) -> dict:
         row.eligible, row.eligibility_reason = answer.eligible, answer.reason
         row.eligibility_checked_at = now
     enrolled = {learner.id for learner in learners}
+    # Course staff who joined without enrolling (Join registers them) keep their place.
+    staff = platform.course_staff_ids(
+        [uid for uid, row in rows.items() if uid not in enrolled and row.wanted],
+        session.course_key)
     for user_id, row in rows.items():
-        if user_id not in enrolled and (row.wanted or row.eligible):
+        if user_id not in enrolled and user_id not in staff and (row.wanted or row.eligible):
             row.wanted, row.eligible = False, False
             row.eligibility_reason = eligibility.NOT_ENROLLED
             changed.append(row)

@@ -162,3 +162,21 @@ def test_the_daily_host_limit_defers_the_change_until_the_reset(
     assert session.status == "scheduled"
     assert _zoom_state(zoom_sandbox)[0]["topic"] == "One too many"
     assert not SessionAlert.objects.filter(session=session, kind="quota", resolved_at=None).exists()
+
+
+def test_a_block_copied_with_its_fields_gets_its_own_meeting_on_first_use(
+        zoom_sandbox, django_capture_on_commit_callbacks):
+    from tests.utils import make_block, render
+
+    fields = {"title": "Re-run session", "start_local": "2030-02-01T10:00", "timezone": "UTC",
+              "host_email": "host@example.com", "duration_minutes": 30}
+    learner = make_user("ada")
+    with django_capture_on_commit_callbacks(execute=True):
+        html = render(make_block(learner, **fields))  # no ZoomSession yet: a course re-run
+    assert "Re-run session" in html
+    (session,) = ZoomSession.objects.filter(title="Re-run session")
+    assert session.status == "scheduled" and session.zoom_id
+    with django_capture_on_commit_callbacks(execute=True):
+        render(make_block(learner, **fields))  # another copy: another meeting
+    assert ZoomSession.objects.filter(title="Re-run session").count() == 2
+    assert len({m["id"] for m in _zoom_state(zoom_sandbox)}) == 2

@@ -202,3 +202,15 @@ def test_a_webinars_panel_follows_the_course_instructors_on_each_pass(zoom_sandb
     sync.sync_session(webinar.id, "test")
     state = requests.get(f"{zoom_sandbox.url}/_sandbox/state", timeout=5).json()
     assert [p["email"] for p in state["webinars"][0]["panelists"]] == ["prof@example.com"]
+
+
+def test_course_staff_who_joined_without_enrolling_keep_their_registration(zoom_sandbox, session):
+    meeting = session()
+    teacher = make_user("teacher", course_role="staff")
+    Registration.objects.create(session=meeting, user_id=teacher.id, email=teacher.email,
+                                first_name="Teacher", state="registered", registrant_id="r1",
+                                join_url="https://zoom.example/j/1?tk=own")
+    _learners(1)
+    sync.sync_session(meeting.id, "test")
+    row = Registration.objects.get(session=meeting, user_id=teacher.id)
+    assert (row.state, row.wanted) == ("registered", True)
