@@ -47,3 +47,17 @@ class Command(BaseCommand):
                     defaults={"score_percent": score, "completion_percent": 100},
                 )
         self.stdout.write("Demo people: " + ", ".join(p[0] for p in PEOPLE))
+        self._schedule_scenarios(users.get(username="author"))
+
+    def _schedule_scenarios(self, author):
+        """Open each Zoom scenario once as the author: the block records its session, and the
+        worker creates it in the sandbox (the same path as a course re-run's first use)."""
+        from workbench.scenarios import get_scenarios
+
+        from tests.project.runtime import ZoomWorkbenchRuntime
+
+        for scenario_id, scenario in sorted(get_scenarios().items()):
+            if scenario_id.startswith("zoom."):
+                block = ZoomWorkbenchRuntime(author).get_block(scenario.usage_id)
+                block.render("author_view", {})
+                self.stdout.write(f"Scheduled: {scenario.description}")
