@@ -67,3 +67,40 @@ def test_an_enrollment_costs_few_queries_and_one_nudge_per_session(monkeypatch, 
     sent.clear()
     sync.fan_out_course(COURSE, "enrollment")
     assert sorted(args[0] for _name, args in sent) == [first.id, second.id]
+
+
+def test_logging_in_nudges_the_sessions_where_the_learner_is_not_registered_yet(monkeypatch):
+    from django.contrib.auth.signals import user_logged_in
+    from django.test import RequestFactory
+
+    sent = []
+    monkeypatch.setattr("zoom_xblock.intents._send",
+                        lambda name, *args, **kw: sent.append((name, args)))
+    waiting, done = _session(), _session(usage_key="block-v1:Demo+Zoom+2026+type@zoom+block@two")
+    grace = make_user("grace")
+    Registration.objects.create(session=waiting, user_id=grace.id, email=grace.email,
+                                state="cancelled", wanted=False)  # prerequisite not met then
+    Registration.objects.create(session=done, user_id=grace.id, email=grace.email,
+                                state="registered")
+    user_logged_in.send(sender=type(grace), request=RequestFactory().get("/"), user=grace)
+    assert sent == [("zoom_xblock.tasks.sync_session", (waiting.id, "login"))]
+    assert ZoomSession.objects.get(id=waiting.id).sync_requested_at is not None
+    assert ZoomSession.objects.get(id=done.id).sync_requested_at is None
+
+
+def test_the_sweep_makes_a_pass_shortly_before_the_start_once(monkeypatch, settings):
+    from datetime import timedelta
+
+    from zoom_xblock import sync
+
+    settings.ZOOM_XBLOCK = {"SYNC_DEBOUNCE_SECONDS": 0, "PRE_START_SYNC_MINUTES": 30}
+    sent = []
+    monkeypatch.setattr("zoom_xblock.intents._send",
+                        lambda name, *args, **kw: sent.append((name, args)))
+    soon = _session(start=timezone.now() + timedelta(minutes=20))
+    _session(usage_key="later", start=timezone.now() + timedelta(hours=5))
+    sync.sweep()
+    assert sent == [("zoom_xblock.tasks.sync_session", (soon.id, "pre_start"))]
+    sent.clear()
+    sync.sweep()
+    assert sent == []  # once per session

@@ -1,0 +1,40 @@
+"""Webhooks in the services tier: stored in MariaDB by the endpoint, applied by a real Celery
+worker through Redis; attendance becomes completion; a duplicate is applied once."""
+import pytest
+
+from tests.integration.conftest import wait_for
+from tests.integration.test_sync_reliability import _learners, _scheduled_session
+from tests.utils import SANDBOX_CREDENTIALS, enroll
+from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
+from zoom_xblock.models import Registration, WebhookEvent
+from zoom_xblock.standalone.models import BlockCompletion
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+SECRET = SANDBOX_CREDENTIALS["WEBHOOK_SECRET_TOKEN"]
+
+
+def test_a_worker_applies_zoom_webhooks_and_attendance_becomes_completion(
+        zoom_sandbox, celery_worker, monkeypatch):
+    present, absent = _learners(2, "hooked")
+    for person in (present, absent):
+        enroll(person)
+    session = _scheduled_session("block-v1:Demo+Zoom+2026+type@zoom+block@hooked")
+    wait_for(lambda: Registration.objects.filter(session=session, state="registered").count()
+             == 2)
+    outbox = capture_webhooks(zoom_sandbox, monkeypatch)
+    room = ZoomRoom(zoom_sandbox.url, session.zoom_id)
+    room.start()
+    room.join(Registration.objects.get(session=session, user_id=present.id))
+    room.advance(minutes=50)
+    room.end()
+    assert [e["event"] for e in outbox][:2] == ["meeting.started", "meeting.participant_joined"]
+    for payload in outbox + outbox[1:2]:  # the join arrives twice: Zoom retries
+        assert deliver(payload, SECRET).status_code == 200
+    wait_for(lambda: not WebhookEvent.objects.filter(status="received").exists(), timeout=60)
+    assert WebhookEvent.objects.filter(event="meeting.participant_joined").count() == 1
+    row = wait_for(lambda: Registration.objects.filter(
+        session=session, user_id=present.id, completed_at__isnull=False).first(), timeout=60)
+    assert 49 * 60 <= row.attended_seconds <= 51 * 60
+    assert BlockCompletion.objects.filter(user=present, block_key=session.usage_key).exists()
+    assert not BlockCompletion.objects.filter(user=absent).exists()
