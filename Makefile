@@ -58,10 +58,10 @@ test-services: requirements ## MariaDB, Redis and a real Celery worker
 	$(call RUN_TIER,tests -m services,ZOOM_XBLOCK_TEST_TIER=services)
 
 test-contract: requirements node-deps ## every client operation through Prism on Zoom's spec
-	$(call RUN_TIER,tests -m contract -p no:django)
+	$(call RUN_TIER,tests/contract -m contract -p no:django)
 
 test-packaging: requirements ## build the wheel, install it into a fresh virtualenv, render the block
-	$(call RUN_TIER,tests -m packaging -p no:django)
+	$(call RUN_TIER,tests/distribution -m packaging -p no:django)
 
 test-e2e: requirements node-deps browser-deps ## browser tests in Debian's Chromium
 	$(call RUN_TIER,tests -m e2e)

@@ -21,8 +21,9 @@ RENDER_SCRIPT = textwrap.dedent('''
     import django
     from django.conf import settings
     settings.configure(
-        INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "workbench",
-                        "zoom_xblock"],
+        INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes",
+                        "django.contrib.sessions", "django.contrib.messages",
+                        "django.contrib.admin", "workbench", "zoom_xblock"],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
         USE_TZ=True, ROOT_URLCONF="workbench.urls", SECRET_KEY="x", STATIC_URL="/static/",
         WORKBENCH={"reset_state_on_restart": False, "services": {}},
