@@ -115,15 +115,14 @@ def test_two_workers_syncing_the_same_session_at_once(zoom_sandbox, worker_facto
 
 
 def test_zoom_errors_throttling_and_an_expired_token_mid_run(zoom_sandbox, celery_worker):
-    learners = _learners(120, "faulty")
-    for person in learners:
-        enroll(person)
+    session = _scheduled_session("block-v1:Demo+Zoom+2026+type@zoom+block@faulty")
     _sandbox(zoom_sandbox, "stats/reset")
     # 10% of calls fail, and the next two surely do, whatever the dice; each call is slow
-    # enough for the token to expire in the middle of the pass. The faults must be in place
-    # before the meeting exists: its sync starts at once.
+    # enough for the token to expire in the middle of the pass.
     _sandbox(zoom_sandbox, "faults", {"error_ratio": 0.1, "fail_next": 2, "latency_ms": 250})
-    session = _scheduled_session("block-v1:Demo+Zoom+2026+type@zoom+block@faulty")
+    learners = _learners(120, "faulty")
+    for person in learners:
+        enroll(person)  # each enrollment nudges the sync, which starts at once
     wait_for(lambda: Registration.objects.filter(session=session, state="registered").exists(),
              timeout=60, interval=0.05)
     _sandbox(zoom_sandbox, "tokens/expire")  # mid-run: some batches landed, others not yet
@@ -135,4 +134,4 @@ def test_zoom_errors_throttling_and_an_expired_token_mid_run(zoom_sandbox, celer
     _all_registered_once(zoom_sandbox, session, learners)
     stats = requests.get(f"{zoom_sandbox.url}/_sandbox/stats", timeout=10).json()
     assert sum(stats["faults"].values()) >= 2  # the 5xx really were injected
-    assert stats["calls"]["POST /oauth/token"] >= 2  # and the token was renewed mid-run
+    assert stats["calls"].get("POST /oauth/token", 0) >= 1  # the token was renewed mid-run
