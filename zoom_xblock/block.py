@@ -168,6 +168,7 @@ class ZoomXBlock(StaffViewMixin, XBlock):
         fragment.add_css(read_static("css/studio.css"))
         js_catalog.add_catalog(fragment)
         fragment.add_javascript(read_static("js/zoom.js"))
+        fragment.add_javascript(read_static("js/http.js"))
         fragment.add_javascript(read_static("js/studio.js"))
         fragment.initialize_js("ZoomXBlockAuthorView", {"view": "author"})
         return self.add_staff_section(fragment, view_context)  # the health banner for authors
@@ -192,6 +193,7 @@ class ZoomXBlock(StaffViewMixin, XBlock):
         fragment = Fragment(html)
         fragment.add_css(read_static("css/studio.css"))
         js_catalog.add_catalog(fragment)
+        fragment.add_javascript(read_static("js/http.js"))
         fragment.add_javascript(read_static("js/studio.js"))
         fragment.initialize_js("ZoomXBlockStudio", {"kind_locked": bool(editor.locked_kind)})
         return fragment

@@ -51,6 +51,7 @@ def test_join_page_joins_and_sends_a_signed_participant_joined(zoom, receiver):
     left = receiver.wait_for("meeting.participant_left")[0]
     assert verified(left)
     assert left["json"]["payload"]["object"]["participant"]["leave_time"]
+    zoom.post("/_sandbox/webhooks/wait", json={"timeout": 5})  # the sender records the answer
     deliveries = zoom.get("/_sandbox/webhooks",
                           params={"event": "meeting.participant_left"}).json()["deliveries"]
     assert deliveries[0]["status"] == 200 and deliveries[0]["url"].endswith("/meeting")
