@@ -260,8 +260,8 @@ def registration_changed(session: ZoomSession, event: WebhookEvent) -> None:
     registrant_id = registrant.get("id") if isinstance(registrant.get("id"), str) else ""
     email = registrant.get("email") if isinstance(registrant.get("email"), str) else ""
     registration = attendance.match_registration(session, registrant_id, email)
-    if registration is None or not registration.wanted or registration.state in (
-            Registration.State.CANCELLING, Registration.State.CANCELLED):
+    if (registration is None or not registration.wanted
+            or registration.state == Registration.State.CANCELLED):
         return
     action = event.event.rsplit("_", 1)[-1]  # cancelled or denied
     operator = _operator(event)

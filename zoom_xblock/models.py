@@ -110,7 +110,6 @@ class Registration(models.Model):
         PENDING = "pending", _("Waiting to be registered")
         REGISTERED = "registered", _("Registered")
         WAITLISTED = "waitlisted", _("On the waitlist")
-        CANCELLING = "cancelling", _("Being cancelled")
         CANCELLED = "cancelled", _("Cancelled")
         FAILED = "failed", _("Failed")
 
