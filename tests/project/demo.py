@@ -39,6 +39,11 @@ def _wait(host: str, port: int, name: str, process: subprocess.Popen, seconds: i
 
 def environment() -> dict:
     """The variables every demo process shares: sandbox credentials, broker, database."""
+    # With real credentials in the environment the demo talks to the real Zoom (its webhooks
+    # cannot reach this machine, the rest works); without them, to the local sandbox.
+    real_zoom = all(os.environ.get(name) for name in (
+        "ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"))
+    oauth_url = "https://zoom.us/oauth/token" if real_zoom else f"{SANDBOX_URL}/oauth/token"
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -49,7 +54,7 @@ def environment() -> dict:
         "ZOOM_CLIENT_ID": os.environ.get("ZOOM_CLIENT_ID", "sandbox-client"),
         "ZOOM_CLIENT_SECRET": os.environ.get("ZOOM_CLIENT_SECRET", "sandbox-secret"),
         "ZOOM_WEBHOOK_SECRET_TOKEN": os.environ.get("ZOOM_WEBHOOK_SECRET_TOKEN", WEBHOOK_SECRET),
-        "ZOOM_OAUTH_URL": os.environ.get("ZOOM_OAUTH_URL", f"{SANDBOX_URL}/oauth/token"),
+        "ZOOM_OAUTH_URL": os.environ.get("ZOOM_OAUTH_URL", oauth_url),
         "ZOOM_SYNC_DEBOUNCE_SECONDS": "2",
         "ZOOM_SWEEP_INTERVAL_MINUTES": "1",
     }
