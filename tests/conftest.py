@@ -83,3 +83,28 @@ def zoom_sandbox(_sandbox_server, request):
             "RATE_SCALE": 50,
         }
     return _sandbox_server
+
+
+@pytest.fixture
+def zoom_with_webhooks(live_server, settings):
+    """A sandbox whose signed webhooks go to the live server, and the plugin pointed at it."""
+    from django.core.cache import cache
+
+    from tests.utils import SANDBOX_CREDENTIALS
+    from zoom_xblock.sandbox import start_sandbox
+    from zoom_xblock.sandbox.webhooks import WebhookSender
+
+    secret = SANDBOX_CREDENTIALS["WEBHOOK_SECRET_TOKEN"]
+    base = f"{live_server.url}/zoom/webhook/"
+    handle = start_sandbox(port=0, quiet=True, webhook_base=base, webhook_secret=secret,
+                           api_webhooks=False, time_scale=50)
+    # One delivery at a time: the live server's threads share the in-memory SQLite
+    # connection with the test, which must not be used by two threads at once.
+    sender = WebhookSender(base, secret, retries=3, retry_delay=0.2, workers=1)
+    handle.app.webhooks = handle.app.state.webhooks = sender
+    cache.clear()
+    settings.ZOOM_XBLOCK = {**SANDBOX_CREDENTIALS, "OAUTH_URL": f"{handle.url}/oauth/token",
+                            "SYNC_DEBOUNCE_SECONDS": 0, "RATE_SCALE": 50,
+                            "REPORT_DELAY_MINUTES": 15}
+    yield handle
+    handle.stop()

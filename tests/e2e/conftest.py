@@ -51,8 +51,8 @@ def browser():
 
 
 @pytest.fixture
-def workbench(settings, zoom_sandbox, live_server):
-    """The live workbench (with /demo/login-as/), its scenarios loaded, Zoom = the sandbox."""
+def workbench_pages(settings, live_server):
+    """The live workbench's pages (with /demo/login-as/) and its scenarios loaded."""
     settings.DEBUG = True  # the project adds /demo/login-as/ to its URLs in DEBUG only
     from tests.project import urls
 
@@ -65,6 +65,12 @@ def workbench(settings, zoom_sandbox, live_server):
     settings.DEBUG = False
     importlib.reload(urls)
     clear_url_caches()
+
+
+@pytest.fixture
+def workbench(workbench_pages, zoom_sandbox):
+    """The live workbench, with Zoom = the session's sandbox (webhooks off)."""
+    return workbench_pages
 
 
 def scenario_usage_key(scenario_id: str) -> str:

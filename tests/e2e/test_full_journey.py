@@ -2,53 +2,26 @@
 a learner clicks Join, lands in the sandbox's meeting as themselves, the sandbox's
 ``participant_joined`` webhook arrives over HTTP, the host ends the meeting, and course staff
 then see the learner as attended (and the block as complete for them)."""
-import importlib
 import re
 
 import pytest
 import requests
-from django.core.cache import cache
-from django.urls import clear_url_caches
 
 from tests.e2e.conftest import check_accessibility, login, scenario_usage_key, screenshot
 from tests.learning import register_all, registration, schedule
-from tests.utils import SANDBOX_CREDENTIALS, enroll, make_user
+from tests.utils import enroll, make_user
 from zoom_xblock.models import Registration, WebhookEvent
-from zoom_xblock.sandbox import start_sandbox
-from zoom_xblock.sandbox.webhooks import WebhookSender
 from zoom_xblock.standalone.models import BlockCompletion
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SCENARIO = "zoom.0"
-SECRET = SANDBOX_CREDENTIALS["WEBHOOK_SECRET_TOKEN"]
 
 
 @pytest.fixture
-def journey(settings, live_server):
+def journey(workbench_pages, zoom_with_webhooks, live_server):
     """The live workbench, and a sandbox whose webhooks go to it."""
-    settings.DEBUG = True  # /demo/login-as/
-    from tests.project import urls
-
-    importlib.reload(urls)
-    clear_url_caches()
-    from workbench.scenarios import init_scenarios
-
-    init_scenarios()
-    base = f"{live_server.url}/zoom/webhook/"
-    sandbox = start_sandbox(port=0, quiet=True, webhook_base=base, webhook_secret=SECRET,
-                            api_webhooks=False, time_scale=50)
-    # One delivery at a time: the live server shares the test's SQLite connection.
-    sender = WebhookSender(base, SECRET, retries=3, retry_delay=0.2, workers=1)
-    sandbox.app.webhooks = sandbox.app.state.webhooks = sender
-    cache.clear()
-    settings.ZOOM_XBLOCK = {**SANDBOX_CREDENTIALS, "OAUTH_URL": f"{sandbox.url}/oauth/token",
-                            "SYNC_DEBOUNCE_SECONDS": 0, "RATE_SCALE": 50}
-    yield live_server, sandbox
-    sandbox.stop()
-    settings.DEBUG = False
-    importlib.reload(urls)
-    clear_url_caches()
+    return live_server, zoom_with_webhooks
 
 
 def _wait_for_webhooks(sandbox):

@@ -7,7 +7,6 @@ sync runs inside the "Sync now" request while the page polls ``staff_sync_status
 requests: the progress bar must move, then show the outcome. Screenshots go to
 ``test-artifacts/screenshots/``.
 """
-import os
 from pathlib import Path
 
 import pytest
@@ -15,37 +14,17 @@ import requests
 from django.conf import settings as django_settings
 from django.test import Client
 
-from tests.conftest import service_missing
 from tests.utils import COURSE, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 LEARNERS = 150
 SCENARIO = "zoom.0"  # "Zoom: a meeting"
 
 
 @pytest.fixture
-def chromium_browser():
-    """Debian's Chromium through Playwright (skipped, or failed in CI, when absent)."""
-    if not os.path.exists(CHROMIUM):
-        service_missing(f"{CHROMIUM} is not installed (make browser-deps)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        service_missing("playwright is not installed")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def staff_page(live_server, zoom_sandbox, chromium_browser, monkeypatch,
+def staff_page(live_server, zoom_sandbox, browser, monkeypatch,
                django_capture_on_commit_callbacks):
     """The scenario's block, scheduled in the sandbox, 150 enrolled learners not yet synced,
     and a browser page logged in as course staff."""
@@ -76,7 +55,7 @@ def staff_page(live_server, zoom_sandbox, chromium_browser, monkeypatch,
     teacher = make_user("teacher", course_role="staff")
     client = Client()
     client.force_login(teacher)
-    context = chromium_browser.new_context(base_url=live_server.url, locale="en-US",
+    context = browser.new_context(base_url=live_server.url, locale="en-US",
                                            viewport={"width": 1280, "height": 1400})
     context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
                           "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,

@@ -9,38 +9,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from django.core.cache import cache
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user
 from tests.zoom_people import ZoomRoom
 from zoom_xblock import events, sessions, sync
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
-from zoom_xblock.sandbox import start_sandbox
-from zoom_xblock.sandbox.webhooks import WebhookSender
 from zoom_xblock.standalone.models import BlockCompletion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 USAGE = "block-v1:Demo+Zoom+2026+type@zoom+block@e2e"
 SECRET = SANDBOX_CREDENTIALS["WEBHOOK_SECRET_TOKEN"]
-
-
-@pytest.fixture
-def zoom_with_webhooks(live_server, settings):
-    """A sandbox whose webhooks go to the live server, and the plugin pointed at it."""
-    base = f"{live_server.url}/zoom/webhook/"
-    handle = start_sandbox(port=0, quiet=True, webhook_base=base, webhook_secret=SECRET,
-                           api_webhooks=False, time_scale=50)
-    # One delivery at a time: the live server's threads share the in-memory SQLite
-    # connection with this test, which must not be used by two threads at once.
-    sender = WebhookSender(base, SECRET, retries=3, retry_delay=0.2, workers=1)
-    handle.app.webhooks = handle.app.state.webhooks = sender
-    cache.clear()
-    settings.ZOOM_XBLOCK = {**SANDBOX_CREDENTIALS, "OAUTH_URL": f"{handle.url}/oauth/token",
-                            "SYNC_DEBOUNCE_SECONDS": 0, "RATE_SCALE": 50,
-                            "REPORT_DELAY_MINUTES": 15}
-    yield handle
-    handle.stop()
 
 
 class Room(ZoomRoom):
