@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from zoom_xblock import notifications, platform
+from zoom_xblock import authoring, notifications, platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
@@ -64,17 +64,6 @@ def zoom_payload(session: ZoomSession) -> dict:
     if session.start:
         payload["start_time"] = session.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return payload
-
-
-def host_error_message(error: ZoomHostError) -> str:
-    """What the author reads when Zoom refuses the organizer."""
-    messages = {
-        "user_not_found": _("The organizer is not a user of the connected Zoom account."),
-        "not_in_account": _("The organizer is not a user of the connected Zoom account."),
-        "not_licensed": _("The organizer needs a licensed (paid) Zoom user to host."),
-        "no_webinar_licence": _("The organizer has no Zoom webinar licence."),
-    }
-    return messages.get(getattr(error, "reason", ""), _("Zoom refused the organizer."))
 
 
 def _fail(session: ZoomSession, message: str, code: str = "") -> dict:
@@ -144,7 +133,9 @@ def _apply(session: ZoomSession) -> dict:
             raise
         return _defer(session, error)
     except ZoomHostError as error:
-        return _fail(session, host_error_message(error), error.code)
+        # The same words the Studio editor shows next to the organizer field.
+        return _fail(session, authoring.host_error_message(error.reason, session.host_email),
+                     error.code)
     except ZoomNotFound:
         session.status = ZoomSession.Status.DELETED_IN_ZOOM
         session.save(update_fields=["status", "modified"])

@@ -2,6 +2,8 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.utils import timezone
+
 from zoom_xblock.models import ZoomSession
 
 
@@ -74,10 +76,9 @@ def save_desired(usage_key: str, course_key: str, values: dict) -> ZoomSession:
             session.status = (ZoomSession.Status.UPDATING if session.zoom_id
                               else ZoomSession.Status.CREATING)
             session.last_error = session.last_error_code = ""
-        session.save()
         # Capacity, prerequisite or dates may change who should be registered.
-        session.sync_requested_at = session.sync_requested_at or session.modified
-        ZoomSession.objects.filter(id=session.id).update(sync_requested_at=session.sync_requested_at)
+        session.sync_requested_at = session.sync_requested_at or timezone.now()
+        session.save()
         if changed_for_zoom:
             session_id = session.id
             transaction.on_commit(lambda: intents.queue_apply(session_id))

@@ -131,7 +131,8 @@ zoom-xblock demo is running.
 Scenarios (open one, then switch between Learner view, Author view and Studio editor):
   - A meeting:                 scheduled in the sandbox; learners get their own Join link.
   - A webinar:                 hosted by host@example.com (webinar licence); staff are panelists.
-  - With a prerequisite:       grace has not passed "Week 1" yet and sees "See requirements".
+  - With a prerequisite:       grace has not passed "Week 1" yet and sees "See requirements";
+                               its link lets her record a score, after which she can Join.
   - A full session:            capacity 2 with three learners: the third is on the waitlist.
 
 People: author (course instructor, host@example.com), ada, grace, alan (enrolled learners),

@@ -53,3 +53,28 @@ def login_as(request, username):
         raise Http404
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return HttpResponseRedirect(request.GET.get("next") or "/")
+
+
+def subsection(request, usage_key):
+    """Where a "See requirements" link leads in the workbench: the subsection, the learner's
+    result in it, and (demo only) a form to record a result, as passing a quiz would."""
+    from zoom_xblock.standalone import api as platform_standin
+    from zoom_xblock.standalone.models import Subsection, SubsectionProgress
+
+    found = Subsection.objects.filter(usage_key=usage_key).first()
+    if found is None:
+        raise Http404
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            score = min(100.0, max(0.0, float(request.POST.get("score", ""))))
+        except ValueError:
+            score = None
+        if score is not None:
+            platform_standin.record_progress(request.user, usage_key, score)
+            return HttpResponseRedirect(request.path)
+    progress = None
+    if request.user.is_authenticated:
+        progress = SubsectionProgress.objects.filter(user=request.user,
+                                                     usage_key=usage_key).first()
+    return render(request, "zoom_workbench/subsection.html",
+                  {"subsection": found, "progress": progress, "user": request.user})

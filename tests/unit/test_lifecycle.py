@@ -106,8 +106,8 @@ def test_a_webinar_gets_the_course_instructors_as_panelists(
 
 
 @pytest.mark.parametrize(("host", "kind", "message"), [
-    ("nobody@example.com", "meeting", "not a user of the connected Zoom account"),
-    ("nowebinar@example.com", "webinar", "no Zoom webinar licence"),
+    ("nobody@example.com", "meeting", "Zoom has no user nobody@example.com"),
+    ("nowebinar@example.com", "webinar", "nowebinar@example.com has no Zoom Webinar licence"),
 ])
 def test_zoom_refusing_the_organizer_fails_with_the_reason(
         zoom_sandbox, django_capture_on_commit_callbacks, host, kind, message):

@@ -7,6 +7,7 @@ from opaque_keys.edx.keys import CourseKey
 from openedx_events.learning.data import (
     CourseData,
     CourseEnrollmentData,
+    PersistentCourseGradeData,
     UserData,
     UserPersonalData,
 )
@@ -14,6 +15,7 @@ from openedx_events.learning.signals import (
     COURSE_ENROLLMENT_CHANGED,
     COURSE_ENROLLMENT_CREATED,
     COURSE_UNENROLLMENT_COMPLETED,
+    PERSISTENT_GRADE_SUMMARY_CHANGED,
 )
 
 from zoom_xblock.platform import PlatformUser, PrerequisiteStatus, unmet_requirement
@@ -164,3 +166,21 @@ def unenroll(user, course_key: str) -> None:
         data = _enrollment_data(enrollment)
         COURSE_ENROLLMENT_CHANGED.send_event(enrollment=data)
         COURSE_UNENROLLMENT_COMPLETED.send_event(enrollment=data)
+
+
+def record_progress(user, usage_key: str, score_percent: float,
+                    completion_percent: float = 100) -> SubsectionProgress:
+    """Record a learner's result in a subsection and emit the grade event the platform's
+    grades app would (the plugin re-checks prerequisites on it)."""
+    subsection = Subsection.objects.get(usage_key=usage_key)
+    with transaction.atomic():
+        progress, _created = SubsectionProgress.objects.update_or_create(
+            user=user, usage_key=usage_key,
+            defaults={"score_percent": score_percent, "completion_percent": completion_percent})
+        now = datetime.now(UTC)
+        PERSISTENT_GRADE_SUMMARY_CHANGED.send_event(grade=PersistentCourseGradeData(
+            user_id=user.id, course=CourseData(course_key=CourseKey.from_string(
+                subsection.course_key)),
+            course_edited_timestamp=now, course_version="", grading_policy_hash="",
+            percent_grade=score_percent / 100, letter_grade="", passed_timestamp=now))
+    return progress
