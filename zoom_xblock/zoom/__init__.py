@@ -30,9 +30,12 @@ from .errors import (
     ZoomNotFound,
     ZoomQuotaExceeded,
     ZoomRateLimited,
+    ZoomRegistrationDisabled,
     ZoomScopeError,
     ZoomUnavailable,
     ZoomValidationError,
+    concerns_meeting,
+    is_ambiguous,
 )
 from .ratelimit import (
     PLAN_BUSINESS,
@@ -89,6 +92,9 @@ __all__ = [
     "ZoomEvent",
     "ZoomHostError",
     "ZoomMeetingOver",
+    "ZoomRegistrationDisabled",
+    "concerns_meeting",
+    "is_ambiguous",
     "ZoomNotFound",
     "ZoomQuotaExceeded",
     "ZoomRateLimited",

@@ -5,8 +5,10 @@ Meetings and webinars share one set of methods: pass ``kind="meeting"`` or ``kin
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -17,13 +19,16 @@ import requests
 
 from .errors import (
     QUOTA_REGISTRANT,
+    FieldError,
     ZoomBatchUnavailable,
     ZoomCapacityFull,
     ZoomError,
     ZoomQuotaExceeded,
     ZoomValidationError,
+    concerns_meeting,
     error_body,
     error_from_response,
+    is_ambiguous,
     unavailable_from_exception,
 )
 from .ratelimit import (
@@ -33,6 +38,7 @@ from .ratelimit import (
     RateLimiter,
     account_key_for,
 )
+from .registrants import email_problem
 from .tokens import DEFAULT_OAUTH_URL, TokenProvider
 
 logger = logging.getLogger("zoom_xblock.zoom")
@@ -40,6 +46,10 @@ logger = logging.getLogger("zoom_xblock.zoom")
 MEETING = "meeting"
 WEBINAR = "webinar"
 _KINDS = {MEETING: ("meetings", 2), WEBINAR: ("webinars", 5)}
+# Rate-limit labels of Zoom's spec (tests/contract/zoom-openapi.json): creating a meeting is
+# Medium, creating a webinar and updating either are Light.
+_CREATE_CATEGORY = {MEETING: Category.MEDIUM, WEBINAR: Category.LIGHT}
+MAX_RESENDS = 3  # a batch that Zoom refuses for named entries is sent again without them
 DEFAULT_API_BASE_URL = "https://api.zoom.us/v2"
 BATCH_SIZE = 30
 PAGE_SIZE = 300
@@ -129,12 +139,20 @@ class ZoomUser:
 
 @dataclass(frozen=True)
 class RegistrantResult:
-    """The outcome of adding one registrant: a registrant id and link, or the error for them."""
+    """The outcome of adding one registrant: a registrant id and link, or the error for them.
+
+    ``requests`` is how many requests naming this person Zoom may have counted against its
+    3-a-day limit (answers that Zoom refused before looking at the people, 429s and
+    meeting-wide refusals, do not count); ``unsure`` is True when Zoom may have registered the
+    person although it answered with an error (5xx, timeout): check Zoom before sending again.
+    """
 
     email: str
     registrant_id: str | None = None
     join_url: str | None = field(default=None, repr=False)
     error: ZoomError | None = None
+    requests: int = 1
+    unsure: bool = False
 
     @property
     def ok(self) -> bool:
@@ -240,18 +258,32 @@ class ZoomClient:
     def create(self, kind: str, host: str, payload: Mapping[str, Any]) -> dict:
         """Create a meeting (default type 2) or webinar (default type 5) under ``host``.
 
-        Not retried once the request may have reached Zoom (read timeout, 5xx other than
-        503): a retry could create a second meeting. The caller reconciles instead.
+        Not retried once the request may have reached Zoom (read timeout, any 5xx): a retry
+        could create a second meeting. The caller looks for it (:meth:`list_scheduled`) instead.
         """
         plural, default_type = _kind(kind)
         body = {"type": default_type, **payload}
         return self._json(
             f"create_{kind}",
-            Category.MEDIUM,
+            _CREATE_CATEGORY[kind],
             "POST",
             f"/users/{_segment(host, '@')}/{plural}",
             json=body,
             idempotent=False,
+        )
+
+    def list_scheduled(self, kind: str, host: str) -> Iterator[dict]:
+        """The host's unexpired scheduled meetings (or webinars), through all pages.
+
+        Zoom cuts each ``agenda`` to 250 characters here; :meth:`get` has the whole one.
+        """
+        plural, _ = _kind(kind)
+        return self._paginate(
+            f"list_{plural}",
+            Category.MEDIUM,
+            f"/users/{_segment(host, '@')}/{plural}",
+            {"type": "scheduled"},
+            plural,
         )
 
     def get(self, kind: str, zoom_id: int | str) -> dict:
@@ -264,7 +296,7 @@ class ZoomClient:
         plural, _ = _kind(kind)
         self._request(
             f"update_{kind}",
-            Category.MEDIUM,
+            Category.LIGHT,
             "PATCH",
             f"/{plural}/{_segment(zoom_id)}",
             json=dict(payload),
@@ -293,6 +325,7 @@ class ZoomClient:
             "POST",
             f"/{plural}/{_segment(zoom_id)}/registrants",
             json=dict(registrant),
+            idempotent=False,  # each request spends one of the person's 3 a day
         )
 
     def add_registrants(
@@ -305,31 +338,85 @@ class ZoomClient:
     ) -> list[RegistrantResult]:
         """Register many people, 30 per batch call; one result per input, in input order.
 
-        A chunk that Zoom refuses as a batch (code 303, a 4xx about batches, a validation
-        error or a per-registrant quota) is retried one person at a time, so each person gets
-        their own outcome. An error that concerns the whole meeting or account (not found,
-        over, auth, quota, Zoom down) is recorded on that chunk and every later input rather
+        Addresses Zoom would refuse are failed before sending. A chunk that Zoom refuses naming
+        its bad entries is sent again once without them; one refused as a batch without naming
+        anyone (code 303, a 4xx about batches, a validation error, a per-registrant quota) is
+        retried one person at a time. An answer Zoom may have applied (5xx, timeout) is never
+        sent again: those people come back ``unsure`` and nothing more is sent. An error that
+        concerns the whole meeting or account is recorded on every input not yet done rather
         than raised, so the results of earlier chunks are never lost.
         """
         plural, _ = _kind(kind)
         people = [dict(person) for person in registrants]
-        results: list[RegistrantResult] = []
+        results: list[RegistrantResult | None] = [None] * len(people)
         for start in range(0, len(people), BATCH_SIZE):
-            chunk = people[start : start + BATCH_SIZE]
+            chunk = list(range(start, min(start + BATCH_SIZE, len(people))))
+            stop = self._add_chunk(kind, plural, zoom_id, people, chunk, results,
+                                   auto_approve, send_email)
+            if stop is not None:
+                break
+        return [
+            result or RegistrantResult(email=str(person.get("email", "")), error=stop,
+                                       requests=0)
+            for person, result in zip(people, results, strict=True)
+        ]
+
+    def _add_chunk(self, kind, plural, zoom_id, people, chunk, results, auto_approve,
+                   send_email) -> ZoomError | None:
+        """Fill ``results`` for the ``chunk`` indexes; return the error that stops the rest."""
+        pending = []
+        for index in chunk:
+            email = str(people[index].get("email", ""))
+            problem = email_problem(email)
+            if problem:
+                error = ZoomValidationError(
+                    f"Zoom does not accept this e-mail address ({problem}).",
+                    field_errors=(FieldError("email", problem),), operation="add_registrants")
+                results[index] = RegistrantResult(email=email, error=error, requests=0)
+            else:
+                pending.append(index)
+        for _round in range(MAX_RESENDS):
+            if not pending:
+                return None
             try:
-                results.extend(
-                    self._add_batch(kind, plural, zoom_id, chunk, auto_approve, send_email)
-                )
-                continue
+                answers = self._add_batch(kind, plural, zoom_id, [people[i] for i in pending],
+                                          auto_approve, send_email)
             except ZoomError as error:
-                if not _batch_refused(error):
-                    return results + _failed(people[start:], error)
-            for index, person in enumerate(chunk):
-                outcome = self._add_single(kind, zoom_id, person, auto_approve)
-                if outcome.error is not None and not _concerns_one_person(outcome.error):
-                    return results + _failed(people[start + index :], outcome.error)
-                results.append(outcome)
-        return results
+                if is_ambiguous(error):
+                    for index in pending:
+                        results[index] = RegistrantResult(
+                            email=str(people[index].get("email", "")), error=error, unsure=True)
+                    return error
+                if concerns_meeting(error) or not _batch_refused(error):
+                    return error
+                named = _named_entries(error, len(pending))
+                if not named:
+                    return self._add_singles(kind, zoom_id, people, pending, results,
+                                             auto_approve, batch_counted=_counted(error))
+                for position, reason in named.items():
+                    index = pending[position]
+                    results[index] = RegistrantResult(
+                        email=str(people[index].get("email", "")),
+                        error=ZoomValidationError(reason, status=error.status, code=error.code,
+                                                  operation="add_registrants"))
+                pending = [i for position, i in enumerate(pending) if position not in named]
+                continue
+            for index, answer in zip(pending, answers, strict=True):
+                results[index] = answer
+            return None
+        return self._add_singles(kind, zoom_id, people, pending, results, auto_approve,
+                                 batch_counted=True)
+
+    def _add_singles(self, kind, zoom_id, people, pending, results, auto_approve,
+                     batch_counted: bool) -> ZoomError | None:
+        for index in pending:
+            outcome = self._add_single(kind, zoom_id, people[index], auto_approve)
+            results[index] = dataclasses.replace(
+                outcome, requests=int(batch_counted) + int(_counted(outcome.error)),
+                unsure=outcome.error is not None and is_ambiguous(outcome.error))
+            if outcome.error is not None and not _concerns_one_person(outcome.error):
+                return outcome.error
+        return None
 
     def _add_batch(self, kind, plural, zoom_id, chunk, auto_approve, send_email):
         body: dict[str, Any] = {
@@ -347,6 +434,7 @@ class ZoomClient:
             "POST",
             f"/{plural}/{_segment(zoom_id)}/batch_registrants",
             json=body,
+            idempotent=False,  # each request spends one of each person's 3 a day
         )
         added = {
             str(entry.get("email", "")).lower(): entry
@@ -406,6 +494,7 @@ class ZoomClient:
                 "PUT",
                 f"/{plural}/{_segment(zoom_id)}/registrants/status",
                 json={"action": action, "registrants": people[start : start + BATCH_SIZE]},
+                idempotent=False,  # each request spends one of each person's 3 a day
             )
 
     def iter_registrants(
@@ -565,8 +654,8 @@ class ZoomClient:
                 attempt -= 1
                 continue
             error = error_from_response(response, operation, self.clock())
-            if not idempotent and response.status_code >= 500 and response.status_code != 503:
-                raise error
+            if not idempotent and response.status_code >= 500:
+                raise error  # Zoom may have applied it (a 503 too): the caller checks first
             self._pause_or_raise(error, attempt, operation)
 
     def _pause_or_raise(self, error: ZoomError, attempt: int, operation: str) -> None:
@@ -655,5 +744,24 @@ def _concerns_one_person(error: ZoomError) -> bool:
     )
 
 
-def _failed(people: list[Mapping[str, Any]], error: ZoomError) -> list[RegistrantResult]:
-    return [RegistrantResult(email=str(person.get("email", "")), error=error) for person in people]
+def _counted(error: ZoomError | None) -> bool:
+    """Whether Zoom counts the request against the people it names (3 a day each): yes unless
+    it was refused before Zoom looked at them (429, batch not allowed, meeting-wide)."""
+    if error is None:
+        return True
+    return not (error.status == 429 or concerns_meeting(error)
+                or isinstance(error, ZoomBatchUnavailable))
+
+
+_ENTRY_FIELD = re.compile(r"registrants\W*(\d+)\W*(\w*)")
+
+
+def _named_entries(error: ZoomError, count: int) -> dict[int, str]:
+    """The batch positions Zoom's field errors name (``registrants[3].email``), with why."""
+    named: dict[int, str] = {}
+    for entry in getattr(error, "field_errors", ()):
+        match = _ENTRY_FIELD.search(entry.field or "")
+        if match and int(match.group(1)) < count:
+            reason = f"{match.group(2) or 'registrant'}: {entry.message}".strip()
+            named.setdefault(int(match.group(1)), reason)
+    return named

@@ -100,6 +100,11 @@ class ZoomBatchUnavailable(ZoomValidationError):
     """Zoom refuses batch registration here (code 303): add registrants one by one instead."""
 
 
+class ZoomRegistrationDisabled(ZoomError):
+    """Registration is turned off on the meeting in Zoom (404 "Registration has not been
+    enabled"): the meeting exists, nobody can register until it is turned on again."""
+
+
 class ZoomMeetingOver(ZoomError):
     """The meeting or webinar is over (code 3038): nobody can register any more."""
 
@@ -143,6 +148,18 @@ class ZoomUnavailable(ZoomError):
         self.request_sent = request_sent
 
 
+def is_ambiguous(error: ZoomError) -> bool:
+    """True when Zoom may have applied the request although it did not say so (5xx, a gateway's
+    HTML 502/504, a read timeout): a write must be checked in Zoom before it is sent again."""
+    return isinstance(error, ZoomUnavailable) and error.request_sent
+
+
+def concerns_meeting(error: ZoomError) -> bool:
+    """True for a refusal about the meeting or its host, not about the people in the request
+    (host without licence, gone or in another account; registration turned off)."""
+    return isinstance(error, (ZoomHostError, ZoomRegistrationDisabled))
+
+
 # --- reading Zoom's answers -----------------------------------------------------------------
 
 _SCOPES_IN_MESSAGE = re.compile(r"scopes?\s*:?\s*\[([^\]]*)\]", re.IGNORECASE)
@@ -152,6 +169,8 @@ _NO_WEBINAR_LICENCE = re.compile(
 _NOT_LICENSED = re.compile(
     r"paid user|licen[cs]ed user|basic user|not licen[cs]ed|upgrade", re.IGNORECASE
 )
+_REGISTRATION_OFF = re.compile(r"registration (has not been|is not) enabled|does not have "
+                               r"registration", re.IGNORECASE)
 _DAILY = re.compile(r"daily|per day|a day", re.IGNORECASE)
 _HOST_QUOTA = re.compile(r"create\s*/\s*update|(meeting|webinar) (create|update)", re.IGNORECASE)
 
@@ -234,6 +253,10 @@ def error_from_response(response: Any, operation: str, now: float) -> ZoomError:
     if status != 404 and _NO_WEBINAR_LICENCE.search(message):
         return ZoomHostError(message, reason=HOST_NO_WEBINAR_LICENCE, **common)
     if status != 404 and _NOT_LICENSED.search(message):
+        return ZoomHostError(message, reason=HOST_NOT_LICENSED, **common)
+    if _REGISTRATION_OFF.search(message):
+        return ZoomRegistrationDisabled(message, **common)
+    if code == 200 and status == 400:  # "no permission": the host lost the plan it needs
         return ZoomHostError(message, reason=HOST_NOT_LICENSED, **common)
     if status == 404 or code == 3001:
         return ZoomNotFound(message, **common)
