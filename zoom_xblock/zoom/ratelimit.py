@@ -1,18 +1,25 @@
-"""Zoom's per-account rate limits, and limiters that space calls to stay under them.
+"""Zoom's per-account rate limits, and limiters that keep every one-second window under them.
 
 Zoom counts requests per account and per category (Light/Medium/Heavy/Resource-intensive),
-across every app and every worker using the account. The limiters here use GCRA with no
-burst allowance: each call reserves the next slot, ``interval`` seconds after the previous one,
-where ``interval = period / (limit * rate_scale * (1 - safety_margin))``. Calls are therefore
-evenly spaced, so any sliding window of one period sees at most ``limit`` calls (the margin
-absorbs network jitter) while the throughput stays at ``1 - safety_margin`` of the plan rate.
+across every app and every worker using the account, over any window of one period. The
+limiters here are sliding-window logs: a call is admitted only when fewer than ``limit`` calls
+were admitted in the last ``window = period / rate_scale * (1 + safety_margin)`` seconds, and
+the check happens *when the call is about to go*, after any wait. A worker that stalls (a busy
+CPU, a late wake-up) therefore re-checks when it wakes instead of sending on a slot reserved
+before the stall, so late callers never pile onto on-time ones; the margin absorbs the
+network's jitter between admission and Zoom's clock. Throughput stays at ``1 / (1 + margin)``
+of the plan rate (97% by default).
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import itertools
+import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
@@ -61,7 +68,7 @@ def account_key_for(account_id: str) -> str:
     return hashlib.sha256(account_id.encode("utf-8")).hexdigest()[:16]
 
 
-class _SpacingRateLimiter:
+class _WindowRateLimiter:
     """Shared configuration: the plan, the time scale and the safety margin."""
 
     def __init__(
@@ -80,13 +87,18 @@ class _SpacingRateLimiter:
         self.safety_margin = safety_margin
         self.sleep = sleep
 
-    def interval(self, category: Category, plan: str | None = None) -> float:
-        """Seconds between two calls of ``category`` under ``plan`` (default: the limiter's)."""
+    def window(self, category: Category, plan: str | None = None) -> tuple[int, float]:
+        """``(limit, seconds)``: at most ``limit`` calls of ``category`` in any such window."""
         limit, period = PLAN_RATES[plan or self.plan][Category(category)]
-        return period / (limit * self.rate_scale * (1 - self.safety_margin))
+        return limit, period / self.rate_scale * (1 + self.safety_margin)
+
+    def interval(self, category: Category, plan: str | None = None) -> float:
+        """The average seconds between two calls of ``category`` at full speed."""
+        limit, window = self.window(category, plan)
+        return window / limit
 
 
-class InProcessRateLimiter(_SpacingRateLimiter):
+class InProcessRateLimiter(_WindowRateLimiter):
     """A thread-safe limiter for one process (tests, the workbench, a single worker)."""
 
     def __init__(
@@ -100,39 +112,55 @@ class InProcessRateLimiter(_SpacingRateLimiter):
         super().__init__(plan, rate_scale, safety_margin, sleep)
         self.clock = clock
         self._lock = threading.Lock()
-        self._next_slot: dict[tuple[str, Category], float] = {}
+        self._admitted: dict[tuple[str, Category], collections.deque[float]] = {}
 
-    def acquire(self, account_key: str, category: Category, plan: str | None = None) -> float:
-        """Reserve the next free slot, sleep until it comes, and return the seconds slept."""
-        category = Category(category)
-        interval = self.interval(category, plan)
+    def _try(self, key: tuple[str, Category], limit: int, window: float) -> float:
         with self._lock:
             now = self.clock()
-            slot = max(self._next_slot.get((account_key, category), now), now)
-            self._next_slot[(account_key, category)] = slot + interval
-        wait = slot - now
-        if wait > 0:
+            times = self._admitted.setdefault(key, collections.deque())
+            while times and times[0] <= now - window:
+                times.popleft()
+            if len(times) < limit:
+                times.append(now)
+                return 0.0
+            return max(times[0] + window - now, 1e-6)
+
+    def acquire(self, account_key: str, category: Category, plan: str | None = None) -> float:
+        """Wait until the call fits in the window, admit it, and return the seconds waited."""
+        category = Category(category)
+        limit, window = self.window(category, plan)
+        waited = 0.0
+        while True:
+            wait = self._try((account_key, category), limit, window)
+            if not wait:
+                return waited
             self.sleep(wait)
-        return wait
+            waited += wait
 
 
-# GCRA without burst, on Redis' own clock so that every host agrees on the time.
-# KEYS[1]: the slot key; ARGV[1]: interval in microseconds. Returns the wait in microseconds.
-_RESERVE_SLOT_LUA = """
+# A sliding-window log on Redis' own clock, so that every host agrees on the time.
+# KEYS[1]: the log (a sorted set); ARGV: window (microseconds), limit, a unique member.
+# Returns 0 when admitted, else the microseconds until the oldest entry leaves the window.
+_ADMIT_LUA = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local interval = tonumber(ARGV[1])
-local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
-if slot < now then slot = now end
-local next_slot = slot + interval
-local ttl_ms = math.ceil((next_slot - now) / 1000) + 1000
-redis.call('SET', KEYS[1], string.format('%.0f', next_slot), 'PX', ttl_ms)
-return string.format('%.0f', slot - now)
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local wait = tonumber(oldest[2]) + window - now
+if wait < 1 then wait = 1 end
+return string.format('%.0f', wait)
 """
 
 
-class RedisRateLimiter(_SpacingRateLimiter):
+class RedisRateLimiter(_WindowRateLimiter):
     """A limiter shared by every worker on every host through one Redis."""
 
     def __init__(
@@ -147,14 +175,21 @@ class RedisRateLimiter(_SpacingRateLimiter):
         super().__init__(plan, rate_scale, safety_margin, sleep)
         self.redis = redis_client
         self.key_prefix = key_prefix
-        self._reserve_slot = redis_client.register_script(_RESERVE_SLOT_LUA)
+        self._admit = redis_client.register_script(_ADMIT_LUA)
+        self._tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._count = itertools.count()
 
     def acquire(self, account_key: str, category: Category, plan: str | None = None) -> float:
-        """Reserve the next free slot in Redis, sleep until it comes, return the seconds slept."""
+        """Wait until the call fits in the shared window, admit it, return the seconds waited."""
         category = Category(category)
-        interval_us = max(1, round(self.interval(category, plan) * 1_000_000))
+        limit, window = self.window(category, plan)
+        window_us = max(1, round(window * 1_000_000))
         key = f"{self.key_prefix}:{account_key}:{category.value}"
-        wait = int(self._reserve_slot(keys=[key], args=[interval_us])) / 1_000_000
-        if wait > 0:
+        waited = 0.0
+        while True:
+            member = f"{self._tag}-{next(self._count)}"
+            wait = int(self._admit(keys=[key], args=[window_us, limit, member])) / 1_000_000
+            if not wait:
+                return waited
             self.sleep(wait)
-        return wait
+            waited += wait

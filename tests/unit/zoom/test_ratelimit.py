@@ -1,6 +1,8 @@
-"""Rate limiters: even spacing under the plan rate, in one process and shared through Redis."""
+"""Rate limiters: no window over the plan rate, in one process and shared through Redis."""
 
+import itertools
 import os
+import random
 import threading
 import time
 import uuid
@@ -18,6 +20,8 @@ from zoom_xblock.zoom import (
 )
 
 from .conftest import FakeClock
+
+REDIS_URL = os.environ.get("ZOOM_XBLOCK_REDIS_URL", "redis://127.0.0.1:6379/") + "0"
 
 
 def max_in_window(times: list[float], window: float) -> int:
@@ -46,13 +50,14 @@ def test_in_process_spacing_stays_under_and_near_the_plan_rate(plan, category):
     assert achieved >= 0.95 * limit
 
 
-def test_no_burst_after_an_idle_time():
+def test_no_credit_is_saved_up_while_idle():
+    """After an idle minute the limit is the limit: 10 Heavy calls go, the 11th waits."""
     clock = FakeClock(0.0)
     limiter = InProcessRateLimiter(sleep=clock.sleep, clock=clock)
     limiter.acquire("acct", Category.HEAVY)
-    clock.now += 60  # idle: no credit is saved up
-    assert limiter.acquire("acct", Category.HEAVY) == 0
-    assert limiter.acquire("acct", Category.HEAVY) == pytest.approx(1 / (10 * 0.97))
+    clock.now += 60
+    assert [limiter.acquire("acct", Category.HEAVY) for _ in range(10)] == [0] * 10
+    assert limiter.acquire("acct", Category.HEAVY) == pytest.approx(1.03)
 
 
 def test_accounts_and_categories_are_independent():
@@ -63,33 +68,65 @@ def test_accounts_and_categories_are_independent():
     assert limiter.acquire("a", Category.MEDIUM) == 0
 
 
-def test_rate_scale_and_plan_change_the_interval():
+def test_rate_scale_and_plan_change_the_window():
     limiter = InProcessRateLimiter(rate_scale=10)
-    assert limiter.interval(Category.LIGHT) == pytest.approx(1 / (300 * 0.97))
-    assert limiter.interval(Category.LIGHT, PLAN_BUSINESS) == pytest.approx(1 / (800 * 0.97))
-    assert InProcessRateLimiter(safety_margin=0).interval(Category.RESOURCE_INTENSIVE) == 6.0
+    assert limiter.window(Category.LIGHT) == (30, pytest.approx(0.103))
+    assert limiter.window(Category.LIGHT, PLAN_BUSINESS) == (80, pytest.approx(0.103))
+    assert InProcessRateLimiter(safety_margin=0).window(Category.RESOURCE_INTENSIVE) == (10, 60)
     with pytest.raises(ValueError):
         InProcessRateLimiter(plan="free")
 
 
 def test_in_process_limiter_is_thread_safe():
-    waits = []
-    limiter = InProcessRateLimiter(sleep=lambda seconds: None, clock=lambda: 100.0)
-    lock = threading.Lock()
+    """8 threads on one limiter: every call admitted once, none in a full window."""
+    ticks = itertools.count()
+    clock = lambda: next(ticks) / 1000  # noqa: E731 - a clock that moves 1 ms per reading
+    limiter = InProcessRateLimiter(sleep=lambda seconds: None, clock=clock, rate_scale=100)
+    done = []
 
     def worker():
         for _ in range(50):
-            wait = limiter.acquire("acct", Category.LIGHT)
-            with lock:
-                waits.append(wait)
+            limiter.acquire("acct", Category.LIGHT)
+            done.append(1)
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    interval = limiter.interval(Category.LIGHT)
-    assert sorted(round(w / interval) for w in waits) == list(range(400))
+        thread.join(timeout=30)
+    assert len(done) == 400
+    log = limiter._admitted[("acct", Category.LIGHT)]  # noqa: SLF001
+    assert len(log) <= 30
+
+
+def stalled_sleep(rng: random.Random, stall: float):
+    """A ``time.sleep`` that wakes up late now and then, as on a loaded CPU."""
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds + (rng.uniform(0, stall) if rng.random() < 0.3 else 0))
+    return sleep
+
+
+def test_late_wake_ups_never_push_a_window_over_the_limit():
+    """Issue 13 point 3: workers that stall while waiting and then catch up must not send
+    more than the limit in any window (a slot reserved before the stall did: 12 in 1 s)."""
+    rng = random.Random(13)
+    limiter = InProcessRateLimiter(rate_scale=4, sleep=stalled_sleep(rng, 0.15))
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def worker():
+        for _ in range(10):
+            limiter.acquire("acct", Category.HEAVY)
+            with lock:
+                sent.append(time.monotonic())  # the request leaves now
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(sent) == 40
+    assert max_in_window(sent, 0.25) <= 10  # Heavy: 10 per (scaled) second
 
 
 # --- Redis, shared by every worker ----------------------------------------------------------
@@ -99,11 +136,11 @@ def test_in_process_limiter_is_thread_safe():
 def redis_client():
     import redis
 
-    client = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2)
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2)
     try:
         client.ping()
     except redis.RedisError as exc:
-        reason = f"Redis at 127.0.0.1:6379 unreachable: {exc}"
+        reason = f"Redis at {REDIS_URL} unreachable: {exc}"
         if os.environ.get("ZOOM_XBLOCK_REQUIRE_SERVICES") == "1":
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
@@ -115,58 +152,53 @@ def redis_client():
 
 
 @pytest.mark.services
-def test_redis_slots_are_evenly_spaced_across_processes(redis_client):
+def test_redis_window_is_shared_across_processes(redis_client):
     import redis
 
     client, prefix = redis_client
-    other = redis.Redis(host="127.0.0.1", port=6379)  # a second worker's own connection
-    first = RedisRateLimiter(client, sleep=lambda s: None, key_prefix=prefix)
-    second = RedisRateLimiter(other, sleep=lambda s: None, key_prefix=prefix)
-    interval = first.interval(Category.LIGHT)
+    other = redis.Redis.from_url(REDIS_URL)  # a second worker's own connection
+    first = RedisRateLimiter(client, key_prefix=prefix)
+    second = RedisRateLimiter(other, key_prefix=prefix)
+    waits = [(first if index % 2 else second).acquire("acct", Category.HEAVY)
+             for index in range(10)]
+    assert waits == [0] * 10
     started = time.monotonic()
-    offsets = []
-    for index in range(60):
-        limiter = first if index % 2 else second
-        wait = limiter.acquire("acct", Category.LIGHT)
-        offsets.append(time.monotonic() - started + wait)  # when this call may go
+    assert second.acquire("acct", Category.HEAVY) > 0.9  # the 11th waits for the window
+    assert time.monotonic() - started > 0.9
     other.close()
-    # Each call gets the next slot, whichever process asks: the slots are in order and 59
-    # intervals span 59 x interval (read through two clocks, so a few ms of noise each).
-    assert offsets == sorted(offsets)
-    assert offsets[-1] - offsets[0] == pytest.approx(59 * interval, rel=0.02)
 
 
 @pytest.mark.services
-def test_redis_limiter_really_spaces_calls_in_time(redis_client):
+def test_redis_limiter_holds_under_late_wake_ups(redis_client):
     client, prefix = redis_client
-    limiter = RedisRateLimiter(client, rate_scale=10, key_prefix=prefix)  # 300 Light calls/s
+    rng = random.Random(7)
+    limiter = RedisRateLimiter(client, rate_scale=4, key_prefix=prefix,
+                               sleep=stalled_sleep(rng, 0.15))
     times = []
+    lock = threading.Lock()
 
     def worker():
-        for _ in range(40):
-            limiter.acquire("acct", Category.LIGHT)
-            times.append(time.monotonic())
+        for _ in range(10):
+            limiter.acquire("acct", Category.HEAVY)
+            with lock:
+                times.append(time.monotonic())
 
-    threads = [threading.Thread(target=worker) for _ in range(3)]
+    threads = [threading.Thread(target=worker) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
-    elapsed = max(times) - min(times)
-    assert (len(times) - 1) / elapsed <= 300  # never faster than the plan (the achieved
-    # share of the rate is a benchmark figure: `make bench`, not a timed test)
-    # Thread wake-ups jitter by a millisecond or so: allow one call of slack per window.
-    assert max_in_window(times, 0.1) <= 31
+        thread.join(timeout=60)
+    assert len(times) == 40
+    assert max_in_window(times, 0.25) <= 10
 
 
 @pytest.mark.services
 def test_redis_keys_expire_and_respect_the_prefix(redis_client):
     client, prefix = redis_client
-    limiter = RedisRateLimiter(client, sleep=lambda s: None, key_prefix=prefix)
+    limiter = RedisRateLimiter(client, key_prefix=prefix)
     assert limiter.acquire("acct", Category.HEAVY) == 0
     key = f"{prefix}:acct:heavy"
-    assert 0 < client.pttl(key) <= 1200
-    assert limiter.acquire("acct", Category.HEAVY) > 0.09
+    assert 0 < client.pttl(key) <= 2100
     assert limiter.acquire("other", Category.HEAVY) == 0
 
 
