@@ -79,16 +79,31 @@ def test_batch_of_30_is_accepted_and_31_refused(zoom):
     assert refused.json()["code"] == 300 and refused.json()["errors"][0]["field"] == "registrants"
 
 
-def test_batch_refused_with_303_for_a_basic_host_or_without_registration(zoom):
-    basic = create_meeting(zoom, host="basic@example.com")
-    refused = zoom.post(f"/meetings/{basic['id']}/batch_registrants",
-                        json={"registrants": people(2)})
-    assert refused.status_code == 400 and refused.json()["code"] == 303
-    # The single add still works: that is the plugin's fallback.
-    assert zoom.post(f"/meetings/{basic['id']}/registrants", json=ADA).status_code == 201
+def test_a_basic_host_cannot_require_registration(zoom):
+    """Issue 13 point 9: Zoom refuses registration to a Basic host (400 code 200), on create."""
+    refused = zoom.post("/users/basic@example.com/meetings", json={
+        "topic": "T", "type": 2, "start_time": "2030-01-01T10:00:00Z", "duration": 60,
+        "settings": {"approval_type": 0}})
+    assert refused.status_code == 400 and refused.json()["code"] == 200
+
+
+def test_a_downgraded_host_refuses_every_registration_with_code_200(sandbox, zoom):
+    """Batch and single adds alike: the meeting's reason, not the learners'."""
+    meeting = create_meeting(zoom, host="host@example.com")
+    sandbox.state.upsert_user({"email": "host@example.com", "type": 1})
+    batch = zoom.post(f"/meetings/{meeting['id']}/batch_registrants",
+                      json={"registrants": people(2)})
+    single = zoom.post(f"/meetings/{meeting['id']}/registrants", json=ADA)
+    assert (batch.status_code, batch.json()["code"]) == (400, 200)
+    assert (single.status_code, single.json()["code"]) == (400, 200)
+
+
+def test_batch_with_registration_off_says_so_and_303_for_other_types(zoom):
     open_meeting = create_meeting(zoom, settings={"approval_type": 2})
-    assert zoom.post(f"/meetings/{open_meeting['id']}/batch_registrants",
-                     json={"registrants": people(2)}).json()["code"] == 303
+    off = zoom.post(f"/meetings/{open_meeting['id']}/batch_registrants",
+                    json={"registrants": people(2)})
+    assert off.status_code == 404
+    assert "Registration has not been enabled" in off.json()["message"]
     recurring = create_meeting(zoom, type=8)
     assert zoom.post(f"/meetings/{recurring['id']}/batch_registrants",
                      json={"registrants": people(2)}).json()["code"] == 303
@@ -104,13 +119,19 @@ def test_webinar_batch_and_single_add(zoom):
     assert zoom.get(f"/webinars/{webinar['id']}/registrants").json()["total_records"] == 4
 
 
+def test_page_size_over_300_is_refused_not_clamped(zoom):
+    meeting = create_meeting(zoom)
+    refused = zoom.get(f"/meetings/{meeting['id']}/registrants", params={"page_size": 301})
+    assert refused.status_code == 400 and refused.json()["code"] == 300
+
+
 def test_listing_in_pages_of_300(sandbox, zoom):
     meeting = create_meeting(zoom)
     bulk_register(sandbox, meeting["id"], 650)
     seen, token, pages = [], "", 0
     while True:
         page = zoom.get(f"/meetings/{meeting['id']}/registrants",
-                        params={"page_size": 1000, "next_page_token": token}).json()
+                        params={"page_size": 300, "next_page_token": token}).json()
         assert page["page_size"] == 300 and page["total_records"] == 650
         seen += [row["email"] for row in page["registrants"]]
         pages += 1

@@ -159,8 +159,8 @@ def test_a_201_character_topic_is_a_validation_error_with_its_field(client, cont
     assert client.create(MEETING, "host@example.com", {"topic": "x" * 200})["id"]
 
 
-def test_batch_refused_for_a_basic_host_falls_back_to_single_adds(client, control):
-    meeting = registration_meeting(client, host="basic@example.com")
+def test_batch_refused_for_a_recurring_meeting_falls_back_to_single_adds(client, control):
+    meeting = registration_meeting(client, type=8)  # Zoom batches scheduled meetings only
     refusals: list[dict] = []
     client.on_response = lambda r: refusals.append(r.json()) if r.status_code == 400 else None
     results = client.add_registrants(MEETING, meeting["id"], people(5))
@@ -175,7 +175,7 @@ def test_batch_refused_for_a_basic_host_falls_back_to_single_adds(client, contro
 
 
 def test_a_batch_refusal_is_a_batch_unavailable_error(client):
-    meeting = registration_meeting(client, host="basic@example.com")
+    meeting = registration_meeting(client, type=8)
     token = client.tokens.get()
     answer = requests.post(
         f"{client.base_url()}/meetings/{meeting['id']}/batch_registrants",

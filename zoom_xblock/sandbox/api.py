@@ -47,6 +47,11 @@ class Operation:
     category: str
     scope: str  # ``{noun}`` becomes meeting or webinar; ``a|b`` means either
     handler: Callable[..., Result]
+    webinar_category: str = ""  # where Zoom's spec labels the webinar call differently
+
+    def category_for(self, kind: str | None) -> str:
+        return self.webinar_category if kind == WEBINARS and self.webinar_category else (
+            self.category)
 
     def label_for(self, kind: str | None) -> str:
         return self.label.format(kind=kind or "meetings")
@@ -72,9 +77,12 @@ def json_body(request: Request) -> dict[str, Any]:
 def page_size_of(request: Request, default: int = 30) -> int:
     raw = request.args.get("page_size", str(default))
     try:
-        return min(max(int(raw), 1), MAX_PAGE_SIZE)
+        size = int(raw)
     except ValueError:
         raise validation_error("page_size", "Invalid field.") from None
+    if not 1 <= size <= MAX_PAGE_SIZE:  # Zoom refuses it rather than clamping
+        raise validation_error("page_size", f"The page size can be at most {MAX_PAGE_SIZE}.")
+    return size
 
 
 def decode_meeting_reference(raw: str) -> str:
@@ -142,14 +150,43 @@ def get_user_settings(sandbox: SandboxApp, request: Request, user_ref: str) -> R
 # -- meetings and webinars ------------------------------------------------------------------
 
 
+def require_licence_for_registration(host: User, meeting_settings: dict[str, Any]) -> None:
+    """Registration needs a licensed host: a Basic host gets Zoom's 200 "no permission"."""
+    if host.type == BASIC and meeting_settings.get("approval_type", 2) != 2:
+        raise ZoomError(400, NO_PERMISSION, "Only licensed users can require registration. "
+                        f"Upgrade the user to a paid plan:{host.id}.")
+
+
 def create_meeting(sandbox: SandboxApp, request: Request, user_ref: str, kind: str) -> Result:
     host = sandbox.state.find_user(user_ref)
     fields = clean_meeting_body(kind, json_body(request), partial=False)
     if kind == WEBINARS:
         require_webinar_licence(host)
+    require_licence_for_registration(host, fields.get("settings", {}))
     check_host_quota(sandbox, host, kind)
     meeting = sandbox.state.create_meeting(kind, host, fields)
     return 201, meeting.to_api(sandbox.state.base_url, sandbox.state.start_url(meeting))
+
+
+def list_meetings(sandbox: SandboxApp, request: Request, user_ref: str, kind: str) -> Result:
+    """The host's unexpired scheduled meetings; agendas cut to 250 characters, as Zoom does."""
+    host = sandbox.state.find_user(user_ref)
+    listing = request.args.get("type", "scheduled")
+    if listing not in ("scheduled", "live", "upcoming", "upcoming_meetings",
+                       "previous_meetings"):
+        raise validation_error("type", "Invalid field.")
+    page_size = page_size_of(request)
+    mine = sorted((m for m in sandbox.state.meetings.values()
+                   if m.kind == kind and m.host_id == host.id and not m.deleted
+                   and m.ended_at is None), key=lambda m: m.id)
+    chunk, token = sandbox.state.page((kind, host.id, listing, page_size), mine, page_size,
+                                      request.args.get("next_page_token", ""))
+    items = [{"id": m.id, "uuid": m.uuid, "host_id": m.host_id, "topic": m.topic,
+              "type": m.type, "start_time": m.start_time or "", "duration": m.duration,
+              "timezone": m.timezone, "agenda": m.agenda[:250], "created_at": m.created_at,
+              "join_url": m.join_url(sandbox.state.base_url)} for m in chunk]
+    return 200, {"page_size": page_size, "total_records": len(mine), "next_page_token": token,
+                 kind: items}
 
 
 def get_meeting(sandbox: SandboxApp, request: Request, kind: str, meeting_id: str) -> Result:
@@ -162,6 +199,7 @@ def update_meeting(sandbox: SandboxApp, request: Request, kind: str, meeting_id:
     fields = clean_meeting_body(kind, json_body(request), partial=True,
                                 default_timezone=meeting.timezone)
     host = sandbox.state.find_user(meeting.host_id)
+    require_licence_for_registration(host, {**meeting.settings, **fields.get("settings", {})})
     check_host_quota(sandbox, host, kind)
     changed, previous = sandbox.state.update_meeting(meeting, fields)
     if changed and api_webhooks(sandbox):
@@ -189,6 +227,7 @@ def delete_meeting(sandbox: SandboxApp, request: Request, kind: str, meeting_id:
 
 def add_registrant(sandbox: SandboxApp, request: Request, kind: str, meeting_id: str) -> Result:
     meeting = sandbox.state.get_meeting(kind, meeting_id)
+    require_licence_for_registration(sandbox.state.find_user(meeting.host_id), meeting.settings)
     body = json_body(request)
     person = {**body, **clean_registrant(body)}
     sandbox.state.check_can_register(
@@ -210,6 +249,10 @@ def batch_registrants(sandbox: SandboxApp, request: Request, kind: str,
     host = sandbox.state.find_user(meeting.host_id)
     if kind == WEBINARS:
         require_webinar_licence(host)
+    if not meeting.registration_required:
+        raise ZoomError(404, CANNOT_ACCESS, "Registration has not been enabled for this "
+                        f"{meeting.noun}: {meeting.id}.")
+    require_licence_for_registration(host, meeting.settings)
     refusal = batch_refusal(meeting, host)
     if refusal:
         raise ZoomError(400, BATCH_NOT_ALLOWED, refusal)
@@ -220,9 +263,14 @@ def batch_registrants(sandbox: SandboxApp, request: Request, kind: str,
     if len(people) > MAX_BATCH:
         raise validation_error("registrants", f"A maximum of {MAX_BATCH} registrants can be "
                                "added in a single request.")
-    cleaned = [clean_registrant(person, field_prefix=f"registrants[{index}].",
-                                require_first_name=False)
-               for index, person in enumerate(people)]
+    cleaned, errors = [], []
+    for index, person in enumerate(people):  # Zoom names every bad entry, then refuses all
+        try:
+            cleaned.append(clean_registrant(person, field_prefix=f"registrants[{index}]."))
+        except ZoomError as error:
+            errors.extend(error.errors or [])
+    if errors:
+        raise ZoomError(400, VALIDATION, "Validation Failed.", errors=errors)
     emails = [person["email"] for person in cleaned]
     new_people = sandbox.state.new_registrant_count(meeting, emails)
     if new_people and len(meeting.active_registrants()) + new_people > (
@@ -385,10 +433,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("GET", "/users/<user_ref>/settings", "GET /users/{{userId}}/settings", MEDIUM,
               "user:read:settings:admin", get_user_settings),
     Operation("POST", f"/users/<user_ref>/{KIND}", "POST /users/{{userId}}/{kind}", MEDIUM,
-              "{noun}:write:{noun}:admin", create_meeting),
+              "{noun}:write:{noun}:admin", create_meeting, webinar_category=LIGHT),
+    Operation("GET", f"/users/<user_ref>/{KIND}", "GET /users/{{userId}}/{kind}", MEDIUM,
+              "{noun}:read:list_{noun}s:admin", list_meetings),
     Operation("GET", f"/{KIND}/<meeting_id>", "GET /{kind}/{{id}}", LIGHT,
               "{noun}:read:{noun}:admin", get_meeting),
-    Operation("PATCH", f"/{KIND}/<meeting_id>", "PATCH /{kind}/{{id}}", MEDIUM,
+    Operation("PATCH", f"/{KIND}/<meeting_id>", "PATCH /{kind}/{{id}}", LIGHT,
               "{noun}:update:{noun}:admin", update_meeting),
     Operation("DELETE", f"/{KIND}/<meeting_id>", "DELETE /{kind}/{{id}}", LIGHT,
               "{noun}:delete:{noun}:admin", delete_meeting),

@@ -22,7 +22,7 @@ from .api import OPERATIONS, Operation
 from .clock import SandboxClock
 from .config import SandboxConfig
 from .errors import INVALID_TOKEN, MISSING_SCOPE, ZoomError
-from .faults import Faults
+from .faults import GATEWAY_PAGE, HOLD, REASONS, Faults
 from .limits import (
     HEAVY,
     HEAVY_DAILY,
@@ -162,7 +162,8 @@ class SandboxApp:
 
     def call_api(self, request: Request, op: Operation, args: dict[str, Any]) -> Response:
         kind = args.get("kind") or (WEBINARS if args.get("past") == "past_webinars" else None)
-        self.stats.record_call(op.label_for(kind), op.category)
+        category = op.category_for(kind)
+        self.stats.record_call(op.label_for(kind), category)
         try:
             self._authorize(request, op, kind)
             if self.faults.latency_seconds():
@@ -170,22 +171,53 @@ class SandboxApp:
             error_status = self.faults.server_error()
             if error_status:
                 self.stats.record_fault(f"error:{error_status}")
+                if error_status in (502, 504):
+                    return self._finish(Response(
+                        GATEWAY_PAGE.format(status=error_status, reason=REASONS[error_status]),
+                        status=error_status, mimetype="text/html"))
                 raise ZoomError(error_status, error_status, "Internal Error (sandbox fault).")
-            self._apply_rate_limits(op.category)
+            self._apply_rate_limits(category)
             with self.state.lock:
                 status, body = op.handler(self, request, **args)
             response = json_response(status, body)
+            if op.method != "GET":
+                response = self._applied_fault(response)
         except ZoomError as error:
-            response = json_response(error.status, error.body(), error.headers)
+            response = json_response(error.status, error.body(), self._error_headers(error))
         except Exception:  # a sandbox bug: answer like Zoom's 5xx, keep serving
             log.exception("Sandbox error in %s", op.label_for(kind))
             response = json_response(500, {"code": 500, "message": "Internal Error."})
-        hold = self.faults.hold_seconds()
+        hold = self.faults.hold_seconds() or getattr(response, "held_seconds", 0.0)
         if hold:
             self.stats.record_fault("timeout")
             time.sleep(hold)
+        return self._finish(response)
+
+    def _finish(self, response: Response) -> Response:
         self.stats.record_status(response.status_code)
         return response
+
+    def _applied_fault(self, response: Response) -> Response:
+        """The write is done; answer it as a failing gateway would, if a fault says so."""
+        if response.status_code >= 400:
+            return response
+        failure = self.faults.applied_failure()
+        if failure is None:
+            return response
+        self.stats.record_fault(f"applied:{failure}")
+        if failure == HOLD:
+            response.held_seconds = self.faults.settings.timeout_seconds
+            return response
+        if failure in (502, 504):  # the gateway's own page, not Zoom's JSON
+            return Response(GATEWAY_PAGE.format(status=failure, reason=REASONS[failure]),
+                            status=failure, mimetype="text/html")
+        return json_response(failure, {"code": failure, "message": "Internal Error."})
+
+    def _error_headers(self, error: ZoomError) -> dict[str, str]:
+        if error.headers.get("X-RateLimit-Type") == "Daily-limit" and (
+                self.faults.settings.bare_daily_limits):
+            return {}  # as Zoom's forum shows them: the message says it all
+        return error.headers
 
     def _authorize(self, request: Request, op: Operation, kind: str | None) -> None:
         header = request.headers.get("Authorization", "")

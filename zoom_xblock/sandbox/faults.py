@@ -1,4 +1,9 @@
-"""Fault injection for API calls: random 5xx, added latency and answers held past a timeout."""
+"""Fault injection for API calls: 5xx before or after doing the work, latency, held answers.
+
+Zoom, like any service behind a gateway, can commit a write and still answer 500, 502 (an
+HTML page from the gateway), 503 or 504, or not answer before the client gives up: the
+``applied_*`` settings do exactly that for writes (POST, PATCH, PUT, DELETE).
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -6,7 +11,12 @@ import random
 import threading
 from typing import Any
 
-SERVER_ERRORS = (500, 502, 503)
+SERVER_ERRORS = (500, 502, 503, 504)
+HOLD = 1  # ``applied_status`` 1: hold the answer past the client's timeout
+GATEWAY_PAGE = ("<html><head><title>{status} {reason}</title></head><body><center><h1>{status} "
+                "{reason}</h1></center><hr><center>nginx</center></body></html>")
+REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+           504: "Gateway Time-out"}
 
 
 @dataclasses.dataclass
@@ -18,6 +28,10 @@ class FaultSettings:
     timeout_ratio: float = 0.0
     timeout_seconds: float = 30.0
     fail_next: float = 0  # the next N API calls answer 503, whatever the ratio
+    applied_error_ratio: float = 0.0  # writes done, then answered with an error
+    applied_fail_next: float = 0  # the next N writes are done, then answered with an error
+    applied_status: float = 0  # 500/502/503/504, 1 = held past the timeout, 0 = any of them
+    bare_daily_limits: float = 0  # 1: daily-limit 429s carry only the message, no headers
 
 
 class Faults:
@@ -40,6 +54,8 @@ class Faults:
                 number = float(value)
                 if name.endswith("_ratio") and not 0 <= number <= 1:
                     raise ValueError(f"{name} must be between 0 and 1")
+                if name == "applied_status" and number not in (0, HOLD, *SERVER_ERRORS):
+                    raise ValueError("applied_status must be 0, 1, 500, 502, 503 or 504")
                 if number < 0:
                     raise ValueError(f"{name} must not be negative")
                 setattr(self.settings, name, number)
@@ -61,6 +77,19 @@ class Faults:
             if self.settings.error_ratio and self._random.random() < self.settings.error_ratio:
                 return self._random.choice(SERVER_ERRORS)
         return None
+
+    def applied_failure(self) -> int | None:
+        """For a write that was done: a 5xx (or :data:`HOLD`) to answer instead, or None."""
+        with self._lock:
+            settings = self.settings
+            if settings.applied_fail_next >= 1:
+                settings.applied_fail_next -= 1
+            elif not (settings.applied_error_ratio
+                      and self._random.random() < settings.applied_error_ratio):
+                return None
+            if settings.applied_status:
+                return int(settings.applied_status)
+            return self._random.choice((*SERVER_ERRORS, HOLD))
 
     def hold_seconds(self) -> float:
         """How long to hold the answer back (after doing the work), 0 for no timeout."""

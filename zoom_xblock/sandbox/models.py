@@ -58,6 +58,7 @@ class User:
     webinar: bool
     created_at: str
     pmi: int
+    account: str = ""  # another account's id: Zoom answers 1010 for this user
 
     @property
     def name(self) -> str:

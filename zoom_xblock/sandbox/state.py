@@ -20,6 +20,7 @@ from .config import SandboxConfig
 from .errors import (
     CANNOT_ACCESS,
     CAPACITY_FULL,
+    USER_NOT_IN_ACCOUNT,
     VALIDATION,
     ZoomError,
     meeting_not_found,
@@ -134,6 +135,7 @@ class SandboxState:
                 webinar=bool(data.get("webinar", False)),
                 created_at=iso(self.clock.now()),
                 pmi=self._random.randint(10**9, 10**10 - 1),
+                account=str(data.get("account_id") or ""),
             )
             if user_id in self.users:
                 user.created_at, user.pmi = self.users[user_id].created_at, self.users[user_id].pmi
@@ -146,6 +148,9 @@ class SandboxState:
             user = self.users.get(reference) or self.users.get(stable_user_id(reference))
             if user is None or (user.id != reference and user.email.lower() != reference.lower()):
                 raise user_not_found(reference)
+            if user.account and user.account != self.config.account_id:
+                raise ZoomError(400, USER_NOT_IN_ACCOUNT,
+                                f"User does not belong to this account: {reference}.")
             return user
 
     def user_by_email(self, email: str) -> User | None:

@@ -13,7 +13,11 @@ from .models import WEBINARS
 MEETING_TYPES = (1, 2, 3, 8)
 WEBINAR_TYPES = (5, 6, 9)
 SCHEDULED_TYPES = (2, 5)
-EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
+# Zoom takes plain ASCII addresses only: no quoted local part, no IP literal, no
+# internationalised domain, at most 128 characters, a dotted domain with a letter TLD.
+EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$")
+START_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z?$")  # no offset, no ms
+MAX_DURATION = 1440
 SETTING_CHOICES = {
     "approval_type": (0, 1, 2),
     "registration_type": (1, 2, 3),
@@ -26,7 +30,8 @@ BOOLEAN_SETTINGS = ("registrants_email_notification", "registrants_confirmation_
 
 
 def is_email(value: Any) -> bool:
-    return isinstance(value, str) and len(value) <= 128 and bool(EMAIL.match(value))
+    return (isinstance(value, str) and len(value) <= 128 and bool(EMAIL.match(value))
+            and ".." not in value and not value.startswith("."))
 
 
 def clean_meeting_body(kind: str, body: dict[str, Any], *, partial: bool,
@@ -57,7 +62,8 @@ def clean_meeting_body(kind: str, body: dict[str, Any], *, partial: bool,
         cleaned["type"] = meeting_type
     if "duration" in body:
         duration = body["duration"]
-        if not isinstance(duration, int) or isinstance(duration, bool) or duration < 0:
+        if (not isinstance(duration, int) or isinstance(duration, bool)
+                or not 1 <= duration <= MAX_DURATION):
             raise validation_error("duration", "Invalid field.")
         cleaned["duration"] = duration
     if "timezone" in body:
@@ -71,7 +77,7 @@ def clean_meeting_body(kind: str, body: dict[str, Any], *, partial: bool,
             raise validation_error("password", "The password can have at most 10 characters.")
         cleaned["password"] = password
     if "settings" in body:
-        cleaned["settings"] = _clean_settings(body["settings"])
+        cleaned["settings"] = _clean_settings(body["settings"], kind)
     return cleaned
 
 
@@ -87,8 +93,8 @@ def _clean_timezone(name: Any) -> str:
 
 
 def _clean_start_time(value: Any, timezone: str) -> str:
-    if not isinstance(value, str):
-        raise validation_error("start_time", "Invalid field.")
+    if not isinstance(value, str) or not START_TIME.match(value):
+        raise validation_error("start_time", "Invalid field. Use yyyy-MM-ddTHH:mm:ssZ.")
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -98,7 +104,7 @@ def _clean_start_time(value: Any, timezone: str) -> str:
     return iso(moment.astimezone(UTC))
 
 
-def _clean_settings(settings: Any) -> dict[str, Any]:
+def _clean_settings(settings: Any, kind: str = "meetings") -> dict[str, Any]:
     if not isinstance(settings, dict):
         raise validation_error("settings", "Invalid field.")
     for name, choices in SETTING_CHOICES.items():
@@ -112,7 +118,9 @@ def _clean_settings(settings: Any) -> dict[str, Any]:
     if hosts is not None:
         if not isinstance(hosts, str):
             raise validation_error("settings.alternative_hosts", "Invalid field.")
-        for email in filter(None, (part.strip() for part in re.split("[;,]", hosts))):
+        # Zoom's spec: meetings separate them with semicolons, webinars with commas.
+        separator = "," if kind == WEBINARS else ";"
+        for email in filter(None, (part.strip() for part in hosts.split(separator))):
             if not is_email(email):
                 raise validation_error("settings.alternative_hosts",
                                        f"Invalid email: {email}.")
