@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from zoom_xblock import zoom_api
+from zoom_xblock import problems, zoom_api
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import ZoomSession
@@ -457,25 +457,49 @@ _CLEANERS = (
 
 # --- The organizer in Zoom -----------------------------------------------------------------------
 
+ORGANIZER_CACHE_SECONDS = 300
+ORGANIZER_CACHE_KEY = "zoom_xblock:organizer:{kind}:{digest}"
+
+
 def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
     """(errors, warnings) about ``email`` hosting a ``kind`` in the configured Zoom account.
 
     A host Zoom refuses gives an error on ``host_email``; a Zoom that cannot answer now gives a
-    warning only: the lifecycle task checks the host again when it creates the meeting.
+    warning only: the lifecycle task checks the host again when it creates the meeting. Zoom's
+    answer is kept for a few minutes, so that an author saving edit after edit costs one user
+    look-up, not one per save; "could not verify" is not kept.
     """
+    import hashlib  # pylint: disable=import-outside-toplevel
+
+    from django.core.cache import cache  # pylint: disable=import-outside-toplevel
+
+    digest = hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
+    key = ORGANIZER_CACHE_KEY.format(kind=kind, digest=digest)
+    known = cache.get(key)
+    if known is not None:  # reasons are stored, words are made in the reader's language
+        return {name: host_error_message(reason, email) for name, reason in known.items()}, []
+    errors, warnings = _ask_zoom_about_organizer(email, kind)
+    if not warnings:
+        cache.set(key, {name: reason for name, reason in errors.items()},
+                  ORGANIZER_CACHE_SECONDS)
+    return {name: host_error_message(reason, email) for name, reason in errors.items()}, warnings
+
+
+def _ask_zoom_about_organizer(email: str, kind: str) -> tuple[dict, list]:
+    """(errors as ``HOST_*`` reasons, warnings): one Zoom look-up."""
     webinar = kind == "webinar"
     try:
         client = zoom_api.get_client(timeout=ORGANIZER_CHECK_TIMEOUT,
                                      max_attempts=ORGANIZER_CHECK_ATTEMPTS)
         user = client.get_user(email, check_webinar=webinar)
     except ZoomHostError as error:
-        return {"host_email": host_error_message(error.reason, email)}, []
+        return {"host_email": error.reason}, []
     except (ZoomError, zoom_api.NotConfigured):
         return {}, [organizer_unverified_message()]
     if not user.is_licensed:
-        return {"host_email": host_error_message(HOST_NOT_LICENSED, email)}, []
+        return {"host_email": HOST_NOT_LICENSED}, []
     if webinar and user.has_webinar is False:
-        return {"host_email": host_error_message(HOST_NO_WEBINAR_LICENCE, email)}, []
+        return {"host_email": HOST_NO_WEBINAR_LICENCE}, []
     return {}, []
 
 
@@ -548,7 +572,7 @@ def session_state(session: ZoomSession | None) -> dict:
         "zoom_id": session.zoom_id,
         "registration_url": session.registration_url,
         "deferred_until": session.deferred_until.isoformat() if session.deferred_until else None,
-        "last_error": session.last_error,
+        "last_error": problems.session_problem(session),
         "kind_locked": is_kind_locked(session),
     }
 

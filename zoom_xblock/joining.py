@@ -33,6 +33,7 @@ from zoom_xblock.zoom import (
     ZoomNotFound,
     ZoomQuotaExceeded,
     ZoomValidationError,
+    is_ambiguous,
 )
 from zoom_xblock.zoom_api import NotConfigured, get_client
 
@@ -172,6 +173,11 @@ def register_just_in_time(session: ZoomSession, user: platform.PlatformUser,
     if problem:
         return _page(problem, session)
     if _daily_limit_reached(row, now):
+        if row.zoom_unsure_since is not None:
+            # Zoom may already have them (it answered an error to a request it applied): the
+            # sync confirms with Zoom's list within moments; never refuse them "for today".
+            intents.nudge_sync([session.id], "join")
+            return _page(Case.BUSY, session)
         return _page(Case.DAILY_LIMIT, session)
     limited = session.capacity is not None
     config = get_config()
@@ -258,7 +264,8 @@ def _waitlist(session, row, user, now) -> JoinOutcome:
 
 
 SAVED = ["state", "registrant_id", "join_url", "registered_at", "attempts", "last_error",
-         "next_attempt_at", "zoom_requests_day", "zoom_requests_today", "modified"]
+         "next_attempt_at", "zoom_requests_day", "zoom_requests_today", "zoom_unsure_since",
+         "modified"]
 
 
 def _spend(row: Registration, now: datetime) -> None:
@@ -294,10 +301,17 @@ def _call_zoom(session, row, user, now) -> JoinOutcome:
     except ZoomNotFound:
         return _page(Case.CANCELLED, session, in_zoom=True)
     except ZoomQuotaExceeded as error:
-        row.next_attempt_at = error.resets_at if error.quota == "registrant" else None
-        row.save(update_fields=["next_attempt_at"])
-        return _page(Case.DAILY_LIMIT if error.quota == "registrant" else Case.ZOOM_UNAVAILABLE,
-                     session)
+        if error.quota != "registrant":
+            return _page(Case.ZOOM_UNAVAILABLE, session)
+        # Zoom counted 3 requests for this person today: some may have registered them. The
+        # sync confirms with Zoom's list before anyone is told "tomorrow".
+        row.next_attempt_at = error.resets_at
+        row.zoom_requests_day, row.zoom_requests_today = _today(now), REGISTRANT_DAILY_LIMIT
+        row.zoom_unsure_since = row.zoom_unsure_since or now
+        row.save(update_fields=["next_attempt_at", "zoom_requests_day", "zoom_requests_today",
+                                "zoom_unsure_since"])
+        intents.nudge_sync([session.id], "join")
+        return _page(Case.BUSY, session)
     except ZoomValidationError as error:
         _spend(row, now)
         row.state, row.modified = State.FAILED, now
@@ -307,6 +321,11 @@ def _call_zoom(session, row, user, now) -> JoinOutcome:
         return _page(Case.REFUSED, session)
     except ZoomError as error:
         # Down, slow or throttled: the row stays pending and the sync registers them soon.
+        if is_ambiguous(error):  # ... or Zoom did register them: the sync checks first
+            _spend(row, now)
+            row.zoom_unsure_since = row.zoom_unsure_since or now
+            row.save(update_fields=["zoom_requests_day", "zoom_requests_today",
+                                    "zoom_unsure_since"])
         log.warning("zoom join session=%s user=%s just-in-time registration failed: %s",
                     session.id, user.id, type(error).__name__)
         intents.nudge_sync([session.id], "join")
@@ -314,7 +333,7 @@ def _call_zoom(session, row, user, now) -> JoinOutcome:
     _spend(row, now)
     row.state, row.registrant_id, row.join_url = State.REGISTERED, registrant_id, join_url
     row.registered_at, row.attempts, row.last_error, row.next_attempt_at = now, 0, "", None
-    row.modified = now
+    row.zoom_unsure_since, row.modified = None, now
     row.save(update_fields=SAVED)
     _log(session, user, "registered just in time")
     if not join_url:

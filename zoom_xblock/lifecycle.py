@@ -4,14 +4,22 @@
 (an edit never deletes and recreates, so links stay stable); :func:`delete_session` deletes it
 when the block is deleted. Both run in a Celery task, under a per-session lock, and are
 idempotent: the session's ``desired_version`` / ``synced_version`` pair says whether Zoom is
-behind. Zoom's 100-per-day create/update quota per host defers the work to the reset time.
+behind. Zoom's 100-per-day create/update quota per host defers the work to the reset time, once
+per host: the host's other sessions defer without spending a request to learn it.
+
+A create that Zoom may have applied although it answered 5xx or timed out is never simply sent
+again: the meeting carries a marker (the agenda's last line, unique to the block), and the next
+attempt first looks for it among the host's meetings, adopts it, and deletes any duplicate the
+plugin made.
 """
+import hashlib
 import logging
 from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
-from zoom_xblock import authoring, notifications, platform
+from zoom_xblock import authoring, notifications, platform, problems
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
@@ -24,14 +32,20 @@ from zoom_xblock.zoom import (
     ZoomRateLimited,
     ZoomUnavailable,
     ZoomValidationError,
+    is_ambiguous,
 )
 from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 
 APPROVAL_AUTOMATIC = 0
+NO_REGISTRATION = 2  # settings.approval_type when registration is off
 REGISTRATION_ONCE = 1  # attendees register once and can attend (one occurrence anyway)
 RETRY_AFTER_UNAVAILABLE = timedelta(minutes=2)
+MARKER_PREFIX = "openedx-zoom-xblock:"
+HOST_QUOTA_KEY = "zoom_xblock:host-quota:{kind}:{host}"
+AGENDA_MAX = 2000
+LISTED_AGENDA = 250  # Zoom's list of a host's meetings cuts each agenda to this
 
 
 class RetryLater(Exception):
@@ -42,21 +56,40 @@ class RetryLater(Exception):
         self.when = when
 
 
-def zoom_payload(session: ZoomSession) -> dict:
-    """The body Zoom gets for the session (create and update use the same one)."""
+def creation_marker(session: ZoomSession) -> str:
+    """The agenda's last line: tells this block's meeting apart among the host's meetings."""
+    digest = hashlib.sha256(session.usage_key.encode("utf-8")).hexdigest()[:20]
+    return f"[{MARKER_PREFIX}{digest}]"
+
+
+def _agenda(session: ZoomSession) -> str:
+    marker = creation_marker(session)
+    text = session.agenda.rstrip()[:AGENDA_MAX - len(marker) - 1]
+    return f"{text}\n{marker}" if text else marker
+
+
+def zoom_payload(session: ZoomSession, creating: bool = False) -> dict:
+    """The body Zoom gets for the session, field for field as Zoom's spec has it.
+
+    Webinars separate alternative hosts with commas, meetings with semicolons; a webinar's
+    ``registrants_confirmation_email`` exists only in its PATCH schema.
+    """
+    webinar = session.kind == ZoomSession.Kind.WEBINAR
     settings = {
         "approval_type": APPROVAL_AUTOMATIC,
         "registration_type": REGISTRATION_ONCE,
         "registrants_email_notification": session.zoom_emails,
         "registrants_confirmation_email": session.zoom_emails,
-        "alternative_hosts": ";".join(session.alternative_hosts or []),
+        "alternative_hosts": ("," if webinar else ";").join(session.alternative_hosts or []),
         "auto_recording": session.auto_recording or "none",
     }
-    if session.kind == ZoomSession.Kind.MEETING:
+    if not webinar:
         settings["meeting_authentication"] = False
+    elif creating:
+        del settings["registrants_confirmation_email"]
     payload = {
         "topic": session.title[:200],
-        "agenda": session.agenda[:2000],
+        "agenda": _agenda(session),
         "duration": session.duration_minutes,
         "timezone": session.timezone,
         "settings": settings,
@@ -73,14 +106,27 @@ def _fail(session: ZoomSession, message: str, code: str = "") -> dict:
     return {"status": session.status, "error": message}
 
 
-def _defer(session: ZoomSession, error: ZoomQuotaExceeded) -> dict:
-    resets_at = error.resets_at or _next_utc_midnight()
+def _host_key(session: ZoomSession) -> str:
+    return HOST_QUOTA_KEY.format(kind=session.kind, host=session.host_email.lower())
+
+
+def _host_quota_until(session: ZoomSession) -> datetime | None:
+    """When the host's daily quota resets, if another session of theirs already hit it."""
+    value = cache.get(_host_key(session))
+    moment = datetime.fromisoformat(value) if value else None
+    return moment if moment and moment > timezone.now() else None
+
+
+def _defer(session: ZoomSession, error: ZoomQuotaExceeded | None,
+           resets_at: datetime | None = None) -> dict:
+    resets_at = resets_at or (error.resets_at if error else None) or _next_utc_midnight()
+    if error is not None:  # tell the host's other sessions, so they wait without asking Zoom
+        ttl = max(1, int((resets_at - timezone.now()).total_seconds()))
+        cache.set(_host_key(session), resets_at.isoformat(), timeout=ttl)
     session.status = ZoomSession.Status.DEFERRED
     session.deferred_until = resets_at
-    session.last_error = _("Zoom's daily limit of meeting changes for this organizer was "
-                           "reached; the change will be applied after {when} UTC.").format(
-        when=resets_at.strftime("%Y-%m-%d %H:%M"))
-    session.last_error_code = "quota"
+    session.last_error = problems.daily_limit_message(resets_at)
+    session.last_error_code = problems.DAILY_LIMIT
     session.save(update_fields=["status", "deferred_until", "last_error", "last_error_code",
                                 "modified"])
     SessionAlert.objects.get_or_create(
@@ -113,12 +159,15 @@ def apply_session(session_id: int) -> dict:
 
 def _apply(session: ZoomSession) -> dict:
     version = session.desired_version
-    payload = zoom_payload(session)
+    payload = zoom_payload(session, creating=session.zoom_id is None)
     previous = dict(session.applied_settings or {})
+    waiting = _host_quota_until(session)
+    if waiting:
+        return _defer(session, None, waiting)
     try:
         client = get_client()
         if session.zoom_id is None:
-            created = client.create(session.kind, session.host_email, payload)
+            created = _create_once(client, session, payload)
             session.zoom_id = int(created["id"])
             session.zoom_uuid = str(created.get("uuid") or "")
             session.registration_url = created.get("registration_url") or ""
@@ -151,12 +200,17 @@ def _apply(session: ZoomSession) -> dict:
     except (ZoomUnavailable, ZoomRateLimited) as error:
         session.last_error = _("Zoom could not be reached; trying again shortly.")
         session.last_error_code = str(error.code or error.status or "unavailable")
-        session.save(update_fields=["last_error", "last_error_code", "modified"])
+        fields = ["last_error", "last_error_code", "modified"]
+        if session.zoom_id is None and is_ambiguous(error):
+            session.create_attempted_at = session.create_attempted_at or timezone.now()
+            fields.append("create_attempted_at")
+        session.save(update_fields=fields)
         raise RetryLater(timezone.now() + RETRY_AFTER_UNAVAILABLE) from error
     except ZoomError as error:
         return _fail(session, error.message or _("Zoom refused the request."), error.code)
 
     applied = {**payload, "host": session.host_email}
+    session.create_attempted_at = None
     session.applied_settings = applied
     session.synced_version = version
     session.status = ZoomSession.Status.SCHEDULED
@@ -173,6 +227,48 @@ def _apply(session: ZoomSession) -> dict:
     if ZoomSession.objects.filter(id=session.id, desired_version__gt=version).exists():
         return apply_session(session.id)  # edited again while Zoom was answering
     return {"status": session.status, "zoom_id": session.zoom_id}
+
+
+def _create_once(client, session: ZoomSession, payload: dict) -> dict:
+    """Create the meeting, unless an earlier create that Zoom may have applied did it.
+
+    After an ambiguous answer (``create_attempted_at`` set) the host's meetings are listed
+    first: those with this block's marker were made by the plugin; the oldest is adopted and
+    the others (true orphans of earlier attempts) are deleted.
+    """
+    if session.create_attempted_at is not None:
+        found = find_created(client, session)
+        if found:
+            keep, *orphans = found
+            for orphan in orphans:
+                try:
+                    client.delete(session.kind, orphan["id"], notify=False)
+                except ZoomNotFound:
+                    pass
+                log.warning("zoom session=%s deleted duplicate meeting %s", session.id,
+                            orphan["id"])
+            log.info("zoom session=%s adopted meeting %s made by an earlier attempt",
+                     session.id, keep["id"])
+            return keep
+    return client.create(session.kind, session.host_email, payload)
+
+
+def find_created(client, session: ZoomSession) -> list[dict]:
+    """The host's meetings that carry this block's marker, oldest first (full details)."""
+    marker = creation_marker(session)
+    found = []
+    for item in client.list_scheduled(session.kind, session.host_email):
+        agenda = str(item.get("agenda") or "")
+        if marker in agenda:
+            found.append(item)
+        elif len(agenda) >= LISTED_AGENDA - len(marker):
+            # The list cuts agendas to 250 characters: read the whole one (the title may have
+            # changed since, so it is no help).
+            details = client.get(session.kind, item["id"])
+            if (details.get("agenda") or "").rstrip().endswith(marker):
+                found.append(details)
+    return sorted(found, key=lambda meeting: (str(meeting.get("created_at") or ""),
+                                              int(meeting["id"])))
 
 
 def sync_panelists(session: ZoomSession) -> dict:
@@ -241,9 +337,11 @@ def retry_deferred() -> int:
     """Queue every session whose quota deferral has passed (run by the sweep)."""
     from zoom_xblock.intents import queue_apply  # pylint: disable=import-outside-toplevel
 
-    due = list(ZoomSession.objects.filter(
+    due_sessions = list(ZoomSession.objects.filter(
         status=ZoomSession.Status.DEFERRED, deferred_until__lte=timezone.now()
-    ).values_list("id", flat=True))
+    ).only("id", "kind", "host_email"))
+    due = [session.id for session in due_sessions]
+    cache.delete_many(list({_host_key(session) for session in due_sessions}))  # reset passed
     ZoomSession.objects.filter(id__in=due).update(deferred_until=None)
     for session_id in due:
         queue_apply(session_id)

@@ -74,9 +74,21 @@ class ZoomSession(models.Model):
     last_error = models.TextField(blank=True, default="")
     last_error_code = models.CharField(max_length=32, blank=True, default="")
     deferred_until = models.DateTimeField(null=True, blank=True)
+    create_attempted_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="A create Zoom may have applied (5xx, timeout): look for it before another")
 
-    # Participant sync bookkeeping.
-    sync_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Participant sync bookkeeping: "changed since" and "retry at" are kept apart.
+    sync_requested_at = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="Something changed at this time that the next pass must apply")
+    sync_retry_at = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="Work is waiting on Zoom (a learner's retry, the daily reset) until then")
+    blocked_code = models.CharField(
+        max_length=32, blank=True, default="",
+        help_text="Why Zoom refuses every registration for this meeting (code, worded at render)")
+    blocked_params = models.JSONField(default=dict, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_reconciled_at = models.DateTimeField(null=True, blank=True)
     pre_start_synced_at = models.DateTimeField(null=True, blank=True)
@@ -135,6 +147,9 @@ class Registration(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     zoom_requests_day = models.DateField(null=True, blank=True)
     zoom_requests_today = models.PositiveSmallIntegerField(default=0)
+    zoom_unsure_since = models.DateTimeField(
+        null=True, blank=True,
+        help_text="A request for this person may have been applied (5xx, timeout): check Zoom")
 
     attended_seconds = models.PositiveIntegerField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -254,6 +269,7 @@ class SessionAlert(models.Model):
         QUOTA = "quota", _("Zoom daily limit reached")
         SYNC_FAILED = "sync_failed", _("Sync failed")
         RECONCILIATION = "reconciliation", _("Differences found in Zoom")
+        REGISTRATION_REFUSED = "registration_refused", _("Zoom refuses every registration")
 
     session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=32, choices=Kind.choices)

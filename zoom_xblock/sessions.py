@@ -38,6 +38,12 @@ ZOOM_FIELDS = (
 )
 
 
+def _still_deferred(session: ZoomSession) -> bool:
+    """Zoom's daily limit for the organizer holds the change until the reset time."""
+    return (session.status == ZoomSession.Status.DEFERRED and session.deferred_until is not None
+            and session.deferred_until > timezone.now())
+
+
 class KindChangeRefused(Exception):
     """A meeting cannot become a webinar (or the reverse) once Zoom has it."""
 
@@ -73,9 +79,10 @@ def save_desired(usage_key: str, course_key: str, values: dict) -> ZoomSession:
                 session.desired_version += 1
             if session.status in (ZoomSession.Status.DELETED, ZoomSession.Status.DELETED_IN_ZOOM):
                 session.zoom_id, session.zoom_uuid = None, ""
-            session.status = (ZoomSession.Status.UPDATING if session.zoom_id
-                              else ZoomSession.Status.CREATING)
-            session.last_error = session.last_error_code = ""
+            if not _still_deferred(session):  # the quota deferral and its reason stay
+                session.status = (ZoomSession.Status.UPDATING if session.zoom_id
+                                  else ZoomSession.Status.CREATING)
+                session.last_error = session.last_error_code = ""
         # Capacity, prerequisite or dates may change who should be registered.
         session.sync_requested_at = session.sync_requested_at or timezone.now()
         session.save()

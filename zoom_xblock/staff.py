@@ -31,7 +31,7 @@ from web_fragments.fragment import Fragment
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 
-from zoom_xblock import platform
+from zoom_xblock import platform, problems
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext
 from zoom_xblock.resources import read_static, render_template
@@ -121,7 +121,8 @@ def session_json(session) -> dict | None:
         return None
     return {"status": session.status, "status_display": str(session.get_status_display()),
             "live_status": session.live_status, "zoom_id": session.zoom_id,
-            "kind": session.kind, "host_email": session.host_email}
+            "kind": session.kind, "host_email": session.host_email,
+            "problem": problems.session_problem(session)}
 
 
 class StaffViewMixin:

@@ -14,26 +14,33 @@ from datetime import UTC, date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import eligibility, health, lifecycle, platform
+from zoom_xblock import eligibility, health, lifecycle, platform, problems
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply, schedule_sync
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.zoom import (
+    HOST_NOT_LICENSED,
     ZoomAuthError,
     ZoomCapacityFull,
     ZoomError,
+    ZoomHostError,
     ZoomMeetingOver,
     ZoomNotFound,
     ZoomQuotaExceeded,
     ZoomRateLimited,
+    ZoomRegistrationDisabled,
     ZoomScopeError,
     ZoomUnavailable,
     ZoomValidationError,
+    concerns_meeting,
+    is_ambiguous,
 )
+from zoom_xblock.zoom.registrants import cut_name, email_problem
 from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
@@ -52,11 +59,13 @@ SYNCABLE = (ZoomSession.Status.SCHEDULED, ZoomSession.Status.UPDATING,
 
 
 class Interrupted(Exception):
-    """Zoom stopped answering for the whole session (down, throttled, daily quota)."""
+    """Zoom stopped answering for the whole session (down, throttled, daily quota), or refuses
+    every registration for the meeting's own reason (``blocked``: code and parameters)."""
 
-    def __init__(self, message: str, retry_at: datetime, outcome: str = SyncRun.Outcome.FAILED):
+    def __init__(self, message: str, retry_at: datetime | None,
+                 outcome: str = SyncRun.Outcome.FAILED, blocked: tuple[str, dict] | None = None):
         super().__init__(message)
-        self.retry_at, self.outcome = retry_at, outcome
+        self.retry_at, self.outcome, self.blocked = retry_at, outcome, blocked
 
 
 def save_rows(rows: list[Registration], fields: list[str]) -> None:
@@ -103,8 +112,8 @@ def record_desired_state(session: ZoomSession) -> dict:
             changed.append(row)
         if row.email and row.email != learner.email and row.state == State.FAILED:
             row.state, row.attempts, row.last_error = State.PENDING, 0, ""  # a fixed e-mail
-        row.email, row.first_name = learner.email, learner.first_name
-        row.last_name = learner.last_name
+        row.email, row.first_name = learner.email, cut_name(learner.first_name)
+        row.last_name = cut_name(learner.last_name)
         row.wanted = answer.eligible
         row.eligible, row.eligibility_reason = answer.eligible, answer.reason
         row.eligibility_checked_at = now
@@ -136,8 +145,8 @@ def record_desired_state(session: ZoomSession) -> dict:
 
 
 def _learner_changed(row, learner, answer) -> bool:
-    return (row.email != learner.email or row.first_name != learner.first_name
-            or row.last_name != learner.last_name or row.wanted != answer.eligible
+    return (row.email != learner.email or row.first_name != cut_name(learner.first_name)
+            or row.last_name != cut_name(learner.last_name) or row.wanted != answer.eligible
             or row.eligibility_reason != answer.reason)
 
 
@@ -150,8 +159,13 @@ def _mark_unusable_emails(rows, changed) -> None:
         problem = ""
         try:
             validate_email(row.email)
+            refused = email_problem(row.email)
         except ValidationError:
-            problem = _("The learner's e-mail address is not valid: Zoom needs a real address.")
+            refused = "invalid"
+        if refused:  # Zoom would refuse it, and with it the whole batch of 30
+            problem = _("Zoom does not accept this learner's e-mail address ({reason}): it "
+                        "needs a plain address of at most 128 characters.").format(
+                reason=_email_reasons().get(refused, refused))
         key = row.email.strip().lower()
         if not problem and key in seen and seen[key] != row.user_id:
             problem = _("Another learner has the same e-mail address; Zoom registers each "
@@ -160,6 +174,13 @@ def _mark_unusable_emails(rows, changed) -> None:
         if problem and (row.state != State.FAILED or row.last_error != problem):
             row.state, row.last_error = State.FAILED, problem
             changed.append(row)
+
+
+def _email_reasons() -> dict:  # worded when called, in the reader's language
+    return {"too_long": _("over 128 characters"), "quoted": _("a quoted name"),
+            "ip_literal": _("an IP address instead of a domain"),
+            "not_ascii": _("letters outside ASCII"), "no_domain": _("no real domain"),
+            "malformed": _("not an address"), "invalid": _("not an address")}
 
 
 def _allocate_seats(session, rows, changed, now) -> None:
@@ -191,8 +212,11 @@ def _next_midnight() -> datetime:
     return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _spend_budget(rows: list[Registration]) -> list[Registration]:
-    """Rows that may still make a Zoom request today (3 per registrant); defer the others."""
+def _within_budget(rows: list[Registration]) -> list[Registration]:
+    """Rows that may still make a Zoom request today (3 per registrant); defer the others.
+
+    Nothing is counted here: :func:`_count` counts each request once it was sent.
+    """
     today, allowed, deferred = _today(), [], []
     for row in rows:
         if row.zoom_requests_day != today:
@@ -203,11 +227,17 @@ def _spend_budget(rows: list[Registration]) -> list[Registration]:
                                "retrying after midnight UTC.")
             deferred.append(row)
             continue
-        row.zoom_requests_today += 1
         allowed.append(row)
     save_rows(deferred, ["zoom_requests_day", "zoom_requests_today", "next_attempt_at",
                          "last_error"])
     return allowed
+
+
+def _count(row: Registration, requests: int = 1) -> None:
+    """Count requests sent for this person against Zoom's 3 a day (sent, not succeeded)."""
+    if row.zoom_requests_day != _today():
+        row.zoom_requests_day, row.zoom_requests_today = _today(), 0
+    row.zoom_requests_today = min(row.zoom_requests_today + requests, 32767)
 
 
 def _due(rows):
@@ -218,6 +248,10 @@ def _due(rows):
 def _session_error(error: ZoomError) -> Interrupted:
     """Why the whole pass stops, for staff, and when to try again."""
     now = timezone.now()
+    if concerns_meeting(error):  # nobody's fault but the meeting's: stop until it is fixed
+        code = (problems.REGISTRATION_OFF if isinstance(error, ZoomRegistrationDisabled)
+                else getattr(error, "reason", HOST_NOT_LICENSED))
+        return Interrupted(problems.blocked_message(code, {}), None, blocked=(code, {}))
     if isinstance(error, ZoomQuotaExceeded):
         return Interrupted(_("Zoom's daily limit was reached; the sync continues after {when} "
                              "UTC.").format(when=error.resets_at.strftime("%Y-%m-%d %H:%M")),
@@ -233,27 +267,35 @@ def _session_error(error: ZoomError) -> Interrupted:
         return Interrupted(_("The meeting no longer accepts registrants in Zoom (deleted or "
                              "over)."), now + timedelta(hours=6))
     wait = getattr(error, "retry_after", None) or 60
-    return Interrupted(_("Zoom could not be reached; the sync will try again shortly."),
-                       now + timedelta(seconds=wait))
+    retry_at = now + timedelta(seconds=wait)
+    return Interrupted(problems.not_answering_message(retry_at), retry_at)
 
 
 SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", "attempts",
-         "last_error", "next_attempt_at", "zoom_requests_day", "zoom_requests_today", "modified"]
+         "last_error", "next_attempt_at", "zoom_requests_day", "zoom_requests_today",
+         "zoom_unsure_since", "modified"]
 
 
 def _set_status(client, session, progress, rows, action: str) -> None:
     """Cancel registrants, or approve returning ones again (they keep their personal link)."""
     for start in range(0, len(rows), BATCH):
-        chunk = _spend_budget(rows[start:start + BATCH])
+        chunk = _within_budget(rows[start:start + BATCH])
         if not chunk:
             continue
         try:
             client.set_registrant_status(session.kind, session.zoom_id, action,
                                          [{"id": r.registrant_id, "email": r.email} for r in chunk])
         except ZoomError as error:  # a status change concerns the whole session
+            if is_ambiguous(error):  # Zoom may have applied it: counted, checked next pass
+                now = timezone.now()
+                for row in chunk:
+                    _count(row)
+                    row.zoom_unsure_since = row.zoom_unsure_since or now
+                save_rows(chunk, SAVED)
             raise _session_error(error) from error
         now = timezone.now()
         for row in chunk:
+            _count(row)
             row.modified, row.last_error = now, ""
             if action == "cancel":
                 row.state, row.cancelled_at = State.CANCELLED, now
@@ -268,19 +310,24 @@ def _set_status(client, session, progress, rows, action: str) -> None:
 
 def _add(client, session, progress, rows) -> None:
     for start in range(0, len(rows), BATCH):
-        chunk = _spend_budget(rows[start:start + BATCH])
+        chunk = _within_budget(rows[start:start + BATCH])
         if not chunk:
             continue
         results = client.add_registrants(
             session.kind, session.zoom_id,
-            [{"email": r.email, "first_name": r.first_name or r.email.split("@")[0],
+            [{"email": r.email, "first_name": cut_name(r.first_name or r.email.split("@")[0]),
               "last_name": r.last_name} for r in chunk],
             auto_approve=True, send_email=session.zoom_emails)
         now = timezone.now()
         stop = None
         for row, result in zip(chunk, results, strict=True):
             row.modified = now
-            if result.ok:
+            _count(row, result.requests)
+            if result.unsure:  # Zoom may have registered them: look before sending again
+                row.zoom_unsure_since = row.zoom_unsure_since or now
+                stop = stop or _session_error(result.error)
+            elif result.ok:
+                row.zoom_unsure_since = None
                 row.state, row.registrant_id, row.join_url = (
                     State.REGISTERED, result.registrant_id or "", result.join_url or "")
                 row.registered_at, row.attempts, row.last_error, row.next_attempt_at = (
@@ -296,9 +343,8 @@ def _add(client, session, progress, rows) -> None:
 
 def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | None:
     """Record one person's failure; returns an interruption when the whole session must wait."""
-    if isinstance(error, SESSION_WIDE) or (
+    if isinstance(error, SESSION_WIDE) or concerns_meeting(error) or (
             isinstance(error, ZoomQuotaExceeded) and error.quota != "registrant"):
-        row.zoom_requests_today = max(0, row.zoom_requests_today - 1)
         return _session_error(error)
     if isinstance(error, ZoomQuotaExceeded):
         row.next_attempt_at, row.last_error = error.resets_at, str(error.message)[:255]
@@ -306,8 +352,9 @@ def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | Non
         row.state, row.waitlisted_at = State.WAITLISTED, row.waitlisted_at or timezone.now()
     elif isinstance(error, ZoomValidationError):
         row.state = State.FAILED
+        details = "; ".join(f"{e.field}: {e.message}" for e in error.field_errors)
         row.last_error = _("Zoom refused this learner: {reason}").format(
-            reason=error.message)[:255]
+            reason=details or error.message)[:255]
     else:
         row.attempts += 1
         row.last_error = str(error.message or error)[:255]
@@ -334,6 +381,66 @@ class Progress:
         run.done = run.added + run.cancelled + run.failed
         run.save(update_fields=["added", "cancelled", "failed", "zoom_calls", "done"])
         self._keep_alive()
+
+
+def confirm_unsure(client, session: ZoomSession) -> dict:
+    """Before anything is sent again, read what Zoom really did with requests it answered with
+    an error (5xx, timeout): those it registered are adopted with Zoom's own link, so nobody's
+    daily budget is spent twice and Join never refuses someone Zoom already has."""
+    unsure = list(Registration.objects.filter(session=session, zoom_unsure_since__isnull=False))
+    if not unsure:
+        return {}
+    in_zoom = {str(entry.get("email", "")).lower(): entry for entry in client.iter_registrants(
+        session.kind, session.zoom_id, status="approved")}
+    now, adopted = timezone.now(), 0
+    for row in unsure:
+        entry = in_zoom.get(row.email.lower())
+        row.zoom_unsure_since, row.modified = None, now
+        if entry is not None and row.state != State.REGISTERED and row.wanted:
+            row.state, row.registered_at = State.REGISTERED, row.registered_at or now
+            row.registrant_id = str(entry.get("id") or row.registrant_id)
+            row.join_url = entry.get("join_url") or row.join_url
+            row.attempts, row.last_error, row.next_attempt_at = 0, "", None
+            adopted += 1
+        elif entry is None and row.state == State.REGISTERED and not row.wanted:
+            row.state, row.cancelled_at = State.CANCELLED, now  # the cancel did land
+    save_rows(unsure, SAVED)
+    return {"unsure": len(unsure), "adopted": adopted}
+
+
+def block_lifted(client, session: ZoomSession) -> bool:
+    """Whether what made Zoom refuse every registration is fixed (one cheap call)."""
+    code, params = session.blocked_code, session.blocked_params or {}
+    if params.get("host") and params["host"].lower() != session.host_email.lower():
+        return True  # another organizer was set
+    try:
+        if code == problems.REGISTRATION_OFF:
+            details = client.get(session.kind, session.zoom_id)
+            approval = (details.get("settings") or {}).get("approval_type")
+            lifted = approval is not None and approval != lifecycle.NO_REGISTRATION
+        else:
+            user = client.get_user(session.host_email,
+                                   check_webinar=session.kind == ZoomSession.Kind.WEBINAR)
+            lifted = user.is_licensed and (session.kind != ZoomSession.Kind.WEBINAR
+                                           or user.has_webinar is not False)
+    except ZoomHostError:
+        lifted = False
+    if lifted:
+        ZoomSession.objects.filter(id=session.id).update(blocked_code="", blocked_params={})
+        SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.REGISTRATION_REFUSED,
+                                    resolved_at=None).update(resolved_at=timezone.now())
+        session.blocked_code, session.blocked_params = "", {}
+    return lifted
+
+
+def _block(session: ZoomSession, code: str) -> None:
+    """Stop registering for the meeting's own reason, told to staff once; nobody's budget."""
+    params = {"host": session.host_email}
+    ZoomSession.objects.filter(id=session.id).update(blocked_code=code, blocked_params=params)
+    SessionAlert.objects.get_or_create(
+        session=session, kind=SessionAlert.Kind.REGISTRATION_REFUSED, resolved_at=None,
+        defaults={"message": problems.blocked_message(code, params),
+                  "details": {"code": code, **params}})
 
 
 def reconcile(client, session: ZoomSession) -> dict:
@@ -381,8 +488,15 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
                 session.live_status == ZoomSession.LiveStatus.ENDED):
             return _finish(session, run, started, desired,
                            message=_("Waiting for the meeting to exist in Zoom."))
+        ZoomSession.objects.filter(id=session.id, sync_retry_at__lte=started).update(
+            sync_retry_at=None)  # this pass is the retry
         try:
             client = get_client()
+            if session.blocked_code and not block_lifted(client, session):
+                return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
+                               message=problems.blocked_message(session.blocked_code,
+                                                                session.blocked_params or {}))
+            desired["confirmed"] = confirm_unsure(client, session)
             if full:
                 desired["reconciled"] = reconcile(client, session)
             _apply_difference(client, session, run, held.keep_alive)
@@ -392,8 +506,17 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
                            message=str(error))
         except Interrupted as stop:
+            if stop.blocked:
+                _block(session, stop.blocked[0])
             _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
-            _retry_at(session, stop.retry_at)
+            if stop.retry_at is not None:
+                _retry_at(session, stop.retry_at)
+            return {**desired, "interrupted": str(stop)}
+        except ZoomError as error:  # confirming or reconciling: Zoom did not answer
+            stop = _session_error(error)
+            _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
+            if stop.retry_at is not None:
+                _retry_at(session, stop.retry_at)
             return {**desired, "interrupted": str(stop)}
         return _finish(session, run, started, desired)
 
@@ -431,9 +554,13 @@ def _finish(session, run, started, desired, outcome=None, message="") -> dict:
 
 
 def _retry_at(session: ZoomSession, when: datetime) -> None:
-    """Leave durable intent so that the sweep (or a scheduled task) picks the session up."""
-    ZoomSession.objects.filter(id=session.id, sync_requested_at__isnull=True).update(
-        sync_requested_at=when)
+    """Leave durable intent so that the sweep (or a scheduled task) picks the session up.
+
+    ``sync_retry_at`` is "come back then", kept apart from ``sync_requested_at`` ("something
+    changed"): a pass that ends with work waiting on Zoom does not nudge a follow-up pass.
+    """
+    ZoomSession.objects.filter(id=session.id).filter(
+        Q(sync_retry_at__isnull=True) | Q(sync_retry_at__gt=when)).update(sync_retry_at=when)
     delay = max(1, int((when - timezone.now()).total_seconds()))
     if delay < 6 * 3600:  # later than that, the periodic sweep is soon enough
         schedule_sync(session.id, "retry", delay)
@@ -458,7 +585,9 @@ def sweep() -> dict:
     now = timezone.now()
     soon = now + timedelta(minutes=config.pre_start_sync_minutes)
     pending = set(
-        ZoomSession.objects.filter(status__in=ACTIVE_STATUSES, sync_requested_at__lte=now)
+        ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
+        .filter(Q(sync_requested_at__lte=now) | Q(sync_retry_at__lte=now)
+                | ~Q(blocked_code=""))  # a blocked pass checks the cause with one cheap call
         .values_list("id", flat=True)
     )
     starting = set(

@@ -7,7 +7,7 @@ import requests
 from django.core import mail
 
 from tests.utils import COURSE, make_user
-from zoom_xblock import intents, lifecycle, sessions, sync
+from zoom_xblock import authoring, intents, lifecycle, sessions, sync
 from zoom_xblock.models import Panelist, SessionAlert, ZoomSession
 
 pytestmark = pytest.mark.django_db
@@ -147,11 +147,23 @@ def test_the_daily_host_limit_defers_the_change_until_the_reset(
     session.refresh_from_db()
     assert session.status == "deferred"
     assert session.deferred_until.hour == 0 and session.deferred_until.minute == 0
-    assert "will be applied after" in session.last_error
+    assert "Zoom's daily limit for this organizer is reached; applied after" in (
+        session.last_error)
     assert SessionAlert.objects.filter(session=session, kind="quota", resolved_at=None).exists()
     calls = requests.get(f"{zoom_sandbox.url}/_sandbox/stats", timeout=5).json()["calls"]
     patches = sum(n for op, n in calls.items() if op.startswith("PATCH"))
     assert patches == 100  # the refused one was not retried blindly
+    # Issue 13 point 5: a later edit keeps the deferral and its reason (not "Updating").
+    _save(django_capture_on_commit_callbacks, title="Edited again")
+    session.refresh_from_db()
+    assert session.status == "deferred"
+    assert "applied after" in authoring.session_state(session)["last_error"]
+    # ... and the host's other sessions defer without spending a request to learn it.
+    other = _save(django_capture_on_commit_callbacks, usage=USAGE + "-other")
+    other.refresh_from_db()
+    assert other.status == "deferred" and other.zoom_id is None
+    calls = requests.get(f"{zoom_sandbox.url}/_sandbox/stats", timeout=5).json()["calls"]
+    assert sum(n for op, n in calls.items() if op.startswith(("PATCH", "POST /users"))) == 101
     # After midnight UTC (in the sandbox) the sweep applies it.
     requests.post(f"{zoom_sandbox.url}/_sandbox/clock/advance", json={"days": 1}, timeout=5)
     past = datetime(2000, 1, 1, tzinfo=UTC)  # the plugin's own clock passes the reset too
@@ -160,7 +172,7 @@ def test_the_daily_host_limit_defers_the_change_until_the_reset(
         sync.sweep()
     session.refresh_from_db()
     assert session.status == "scheduled"
-    assert _zoom_state(zoom_sandbox)[0]["topic"] == "One too many"
+    assert _zoom_state(zoom_sandbox)[0]["topic"] == "Edited again"  # the latest edit
     assert not SessionAlert.objects.filter(session=session, kind="quota", resolved_at=None).exists()
 
 

@@ -146,7 +146,7 @@ def test_unusable_emails_fail_with_a_reason_and_hold_up_nobody(zoom_sandbox, ses
     result = sync.sync_session(meeting.id, "test")
     assert result["added"] == 2
     rows = {r.user_id: r for r in Registration.objects.filter(session=meeting)}
-    assert rows[bad.id].state == "failed" and "not valid" in rows[bad.id].last_error
+    assert rows[bad.id].state == "failed" and "does not accept" in rows[bad.id].last_error
     assert rows[twin.id].state == "failed" and "same e-mail" in rows[twin.id].last_error
     requests.post(f"{zoom_sandbox.url}/_sandbox/stats/reset", timeout=5)
     sync.sync_session(meeting.id, "test")

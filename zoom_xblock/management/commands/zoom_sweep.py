@@ -6,6 +6,8 @@ lost task left behind. ``--inline`` runs the syncs in this process instead of qu
 (useful when no worker is running).
 """
 from django.core.management.base import BaseCommand
+from django.db.models import Q
+from django.utils import timezone
 
 from zoom_xblock import sync
 from zoom_xblock.models import ZoomSession
@@ -22,7 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["inline"]:
-            due = list(ZoomSession.objects.filter(sync_requested_at__isnull=False)
+            due = list(ZoomSession.objects.filter(Q(sync_requested_at__isnull=False)
+                                                  | Q(sync_retry_at__lte=timezone.now()))
                        .values_list("id", flat=True))
             for session_id in due:
                 result = sync.sync_session(session_id, trigger="sweep")

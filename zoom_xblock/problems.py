@@ -1,0 +1,71 @@
+"""Why a session is held up in Zoom, stored as a code with its parameters and worded at render.
+
+The session row keeps ``last_error_code`` (Zoom-side changes: the organizer's daily limit) and
+``blocked_code`` / ``blocked_params`` (registrations refused for the whole meeting); the author
+and staff views word them in the reader's language through :func:`session_problem`.
+"""
+from datetime import datetime
+
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.zoom import (
+    HOST_NO_WEBINAR_LICENCE,
+    HOST_NOT_FOUND,
+    HOST_NOT_IN_ACCOUNT,
+    HOST_NOT_LICENSED,
+)
+
+DAILY_LIMIT = "quota"  # ZoomSession.last_error_code when the organizer's 100 a day are spent
+ZOOM_NOT_ANSWERING = "unavailable"
+REGISTRATION_OFF = "registration_off"
+BLOCKING_HOST_REASONS = (HOST_NOT_LICENSED, HOST_NO_WEBINAR_LICENCE, HOST_NOT_FOUND,
+                         HOST_NOT_IN_ACCOUNT)
+
+
+def _hhmm(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def daily_limit_message(until: datetime | None) -> str:
+    """The organizer's daily create/update limit, and when the change is applied."""
+    return _("Zoom's daily limit for this organizer is reached; applied after {when} UTC."
+             ).format(when=_hhmm(until))
+
+
+def not_answering_message(retry_at: datetime | None) -> str:
+    """Zoom answered with errors or not at all; when the plugin tries again."""
+    if retry_at is None:
+        return _("Zoom is not answering; the plugin tries again shortly.")
+    return _("Zoom is not answering; the plugin tries again after {when} UTC.").format(
+        when=_hhmm(retry_at))
+
+
+def blocked_message(code: str, params: dict) -> str:
+    """Why Zoom refuses every registration of the meeting, and what fixes it."""
+    host = params.get("host", "")
+    if code == REGISTRATION_OFF:
+        return _("Registration is turned off for this meeting in Zoom, so nobody can be "
+                 "registered. Turn registration on in Zoom (or save the component again); "
+                 "learners are registered as soon as it is on.")
+    if code == HOST_NOT_LICENSED:
+        return _("The organizer {host} no longer has a licensed Zoom account, and Zoom "
+                 "registers people only for licensed hosts. Learners are registered as soon "
+                 "as the licence is restored or another organizer is set.").format(host=host)
+    if code == HOST_NO_WEBINAR_LICENCE:
+        return _("The organizer {host} no longer has a Zoom webinar licence. Learners are "
+                 "registered as soon as it is restored.").format(host=host)
+    if code == HOST_NOT_IN_ACCOUNT:
+        return _("The organizer {host} is no longer in the plugin's Zoom account. Learners "
+                 "are registered as soon as another organizer is set.").format(host=host)
+    return _("The organizer {host} no longer exists in Zoom. Learners are registered as soon "
+             "as another organizer is set.").format(host=host)
+
+
+def session_problem(session) -> str:
+    """What holds the session up, worded now; "" when nothing does."""
+    if session is None:
+        return ""
+    if session.blocked_code:
+        return blocked_message(session.blocked_code, session.blocked_params or {})
+    if session.last_error_code == DAILY_LIMIT and session.deferred_until:
+        return daily_limit_message(session.deferred_until)
+    return session.last_error
