@@ -26,7 +26,7 @@ MEETING_BODY = {
         "registration_type": 1,
         "registrants_email_notification": False,
         "registrants_confirmation_email": False,
-        "alternative_hosts": "alt@example.com",
+        "alternative_hosts": "alt@example.com;alt2@example.com",
     },
 }
 WEBINAR_BODY = {
@@ -35,11 +35,11 @@ WEBINAR_BODY = {
     "start_time": "2030-05-01T14:00:00Z",
     "timezone": "Europe/Paris",
     "duration": 90,
-    "settings": {
+    "settings": {  # no registrants_confirmation_email: only the webinar PATCH schema has it
         "approval_type": 0,
         "registration_type": 1,
         "registrants_email_notification": False,
-        "registrants_confirmation_email": False,
+        "alternative_hosts": "alt@example.com,alt2@example.com",
     },
 }
 

@@ -258,6 +258,20 @@ def test_a_licensed_organizer_is_accepted(zoom, staff):
     assert zoom.calls == [("host@example.com", False)]
 
 
+def test_edit_after_edit_costs_one_organizer_look_up(zoom, staff):
+    """Issue 13 point 5: 120 edits cost 123 user look-ups; Zoom's answer is kept briefly."""
+    block = make_block(staff)
+    for number in range(20):
+        status, _body = submit(block, title=f"Office hours {number}")
+        assert status == 200
+    assert zoom.calls == [("host@example.com", False)]
+    zoom.error = ZoomHostError("refused", reason=HOST_NOT_LICENSED)  # cached: still accepted
+    assert submit(block, title="Again")[0] == 200
+    status, body = submit(block, host_email="other@example.com")  # another organizer: asked
+    assert status == 400 and "Basic (free) Zoom user" in body["errors"]["host_email"]
+    assert len(zoom.calls) == 2
+
+
 @pytest.mark.parametrize("error", [ZoomUnavailable("timeout"), zoom_api.NotConfigured("no")])
 def test_the_session_is_saved_with_a_warning_when_zoom_cannot_answer(zoom, monkeypatch, staff,
                                                                      error):
