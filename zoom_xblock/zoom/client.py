@@ -624,6 +624,9 @@ class ZoomClient:
             self.rate_limiter.acquire(self.account_key, category, self.plan)
             base = self.api_base_url or _base_from_token(token.api_url)
             started = self.clock()
+            sent = getattr(self.rate_limiter, "sent", None)
+            if sent is not None:
+                sent()  # the window counts the call from the moment it leaves
             try:
                 response = self.session.request(
                     method,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import itertools
+import math
 import os
 import threading
 import time
@@ -61,6 +62,9 @@ class RateLimiter(Protocol):
 
     def acquire(self, account_key: str, category: Category, plan: str | None = None) -> float:
         """Block until a call of ``category`` may go for ``account_key``; return the wait."""
+
+    def sent(self) -> None:
+        """Optional: the admitted call is leaving now (the window counts it from now)."""
 
 
 def account_key_for(account_id: str) -> str:
@@ -113,6 +117,7 @@ class InProcessRateLimiter(_WindowRateLimiter):
         self.clock = clock
         self._lock = threading.Lock()
         self._admitted: dict[tuple[str, Category], collections.deque[float]] = {}
+        self._last = threading.local()
 
     def _try(self, key: tuple[str, Category], limit: int, window: float) -> float:
         with self._lock:
@@ -122,8 +127,28 @@ class InProcessRateLimiter(_WindowRateLimiter):
                 times.popleft()
             if len(times) < limit:
                 times.append(now)
+                self._last.entry = (key, now)
                 return 0.0
             return max(times[0] + window - now, 1e-6)
+
+    def sent(self) -> None:
+        """Move this thread's last admission to now: a stall after admission (a busy CPU)
+        delays the next calls instead of bunching them."""
+        entry = getattr(self._last, "entry", None)
+        if entry is None:
+            return
+        key, admitted = entry
+        self._last.entry = None
+        with self._lock:
+            now = self.clock()
+            times = self._admitted.get(key)
+            if times is None or now <= admitted:
+                return
+            try:
+                times.remove(admitted)
+            except ValueError:
+                pass  # already out of the window: it counts from now all the same
+            times.append(now)  # now is the latest moment: the log stays sorted
 
     def acquire(self, account_key: str, category: Category, plan: str | None = None) -> float:
         """Wait until the call fits in the window, admit it, and return the seconds waited."""
@@ -137,6 +162,16 @@ class InProcessRateLimiter(_WindowRateLimiter):
             self.sleep(wait)
             waited += wait
 
+
+# KEYS[1]: the log; ARGV[1]: the member admitted; ARGV[2]: TTL (ms). The call leaves now.
+_SENT_LUA = """
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+"""
 
 # A sliding-window log on Redis' own clock, so that every host agrees on the time.
 # KEYS[1]: the log (a sorted set); ARGV: window (microseconds), limit, a unique member.
@@ -176,8 +211,10 @@ class RedisRateLimiter(_WindowRateLimiter):
         self.redis = redis_client
         self.key_prefix = key_prefix
         self._admit = redis_client.register_script(_ADMIT_LUA)
+        self._sent = redis_client.register_script(_SENT_LUA)
         self._tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._count = itertools.count()
+        self._last = threading.local()
 
     def acquire(self, account_key: str, category: Category, plan: str | None = None) -> float:
         """Wait until the call fits in the shared window, admit it, return the seconds waited."""
@@ -190,6 +227,17 @@ class RedisRateLimiter(_WindowRateLimiter):
             member = f"{self._tag}-{next(self._count)}"
             wait = int(self._admit(keys=[key], args=[window_us, limit, member])) / 1_000_000
             if not wait:
+                self._last.entry = (key, member, math.ceil(window_us / 1000) + 1000)
                 return waited
             self.sleep(wait)
             waited += wait
+
+    def sent(self) -> None:
+        """Re-stamp this thread's last admission with Redis' time now (see
+        :meth:`InProcessRateLimiter.sent`); one more round trip per call."""
+        entry = getattr(self._last, "entry", None)
+        if entry is None:
+            return
+        self._last.entry = None
+        key, member, ttl_ms = entry
+        self._sent(keys=[key], args=[member, ttl_ms])
