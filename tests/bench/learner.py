@@ -29,8 +29,8 @@ WORKBENCH_FIELD_TABLE = "workbench_xblockstate"
 
 def run() -> list[Result]:
     """Both benchmarks, each in its own process."""
-    return (django_env.run_child("tests.bench.learner", "render")
-            + django_env.run_child("tests.bench.learner", "join"))
+    return django_env.stack_rows("tests.bench.learner", ["render", "join"],
+                                 lambda name: f"learner: {name}")
 
 
 # --- child side -------------------------------------------------------------------------------
@@ -121,7 +121,8 @@ def render() -> list[Result]:
             rows.append(Result(
                 f"learner view: queries, {size:,} registrants ({label})", str(queries), "<= 3",
                 queries <= 3,
-                f"plugin queries (workbench field storage excluded); median render "
+                f"{django_env.stack_label()}; plugin queries (workbench field storage "
+                f"excluded); median render "
                 f"{ms(median)} over {RENDERS}"))
     return rows
 
@@ -168,7 +169,8 @@ def join() -> list[Result]:
             timings.append(time.perf_counter() - started)
             assert response.status_code == 302
     median, p95 = statistics.median(timings), percentile(timings, 0.95)
-    conditions = (f"Django test client in-process, SQLite, 5,000 registrants, {JOINS} requests; "
+    conditions = (f"Django test client in-process, {django_env.stack_label()}, 5,000 "
+                  f"registrants, {JOINS} requests; "
                   f"p95 {ms(p95)}")
     return [
         Result("join (registered): queries", str(len(statements)), "<= 6",
@@ -184,6 +186,8 @@ def join() -> list[Result]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", choices=["render", "join"], required=True)
-    name = parser.parse_args().child
-    django_env.setup(f"bench-learner-{name}.sqlite3")
+    parser.add_argument("--stack", choices=django_env.STACKS, default="sqlite")
+    options = parser.parse_args()
+    name = options.child
+    django_env.start(f"bench-learner-{name}", options.stack)
     django_env.emit(render() if name == "render" else join())

@@ -24,8 +24,8 @@ MEMORY_TARGET_MB = 20
 
 def run() -> list[Result]:
     """Both benchmarks, each in its own process."""
-    return (django_env.run_child("tests.bench.staff", "report")
-            + django_env.run_child("tests.bench.staff", "csv"))
+    return django_env.stack_rows("tests.bench.staff", ["report", "csv"],
+                                 lambda name: f"staff: {name}")
 
 
 # --- child side -------------------------------------------------------------------------------
@@ -114,7 +114,8 @@ def report() -> list[Result]:
                "recordings, first report page"),
         Result("staff: one report page, 10,000 registrants",
                f"p50 {ms(page_p50)}, p95 {ms(percentile(timings['page'], 0.95))}", "< 100 ms",
-               page_p50 < 0.1, "SQLite; each sort column both ways, search 'learner', page 7"),
+               page_p50 < 0.1, f"{django_env.stack_label()}; each sort column both ways, "
+               "search 'learner', page 7"),
         Result("staff: search, 10,000 registrants",
                f"p50 {ms(statistics.median(timings['search']))}", "< 100 ms",
                statistics.median(timings["search"]) < 0.1, "search 'learner77', sorted by "
@@ -177,6 +178,8 @@ def csv() -> list[Result]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", choices=["report", "csv"], required=True)
-    name = parser.parse_args().child
-    django_env.setup(f"bench-staff-{name}.sqlite3")
+    parser.add_argument("--stack", choices=django_env.STACKS, default="sqlite")
+    options = parser.parse_args()
+    name = options.child
+    django_env.start(f"bench-staff-{name}", options.stack)
     django_env.emit(report() if name == "report" else csv())

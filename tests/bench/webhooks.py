@@ -34,14 +34,24 @@ BATCH = 50
 SECRET = "bench-webhook-secret"
 THROUGHPUT_TARGET = 1000
 P99_TARGET = 0.050
-JOURNALS = ("wal", "rollback")
+JOURNALS = ("wal", "rollback", "mariadb")
 
 
 def run() -> list[Result]:
-    """Both runs, each in its own process on its own database file."""
+    """Both SQLite runs, each in its own process on its own database file, then the same
+    intake on MariaDB + Redis (the production stack), where the targets apply too."""
     wal = django_env.run_child("tests.bench.webhooks", "wal")
     rollback = django_env.run_child("tests.bench.webhooks", "rollback")
-    return wal + rollback
+    missing = django_env.mariadb_missing()
+    if missing:
+        return wal + rollback + [Result(f"webhooks: events accepted per second "
+                                        f"[{django_env.MARIADB_LABEL}]", "-",
+                                        f">= {THROUGHPUT_TARGET:,}/s", None,
+                                        "needs MariaDB and Redis", status=f"skipped ({missing})")]
+    mariadb = django_env.run_child("tests.bench.webhooks", "mariadb", "mariadb")
+    for row in mariadb:
+        row.name = f"{row.name} [{django_env.MARIADB_LABEL}]"
+    return wal + rollback + mariadb
 
 
 # --- child side -------------------------------------------------------------------------------
@@ -144,6 +154,8 @@ def intake(journal: str) -> list[Result]:
     p50, p99 = percentile(timings, 0.50), percentile(timings, 0.99)
     if journal == "wal":
         database = "SQLite WAL, synchronous=NORMAL (commit not waiting on the disk)"
+    elif journal == "mariadb":
+        database = django_env.stack_label()
     else:
         database = "SQLite rollback journal (default): every commit flushed to disk"
     conditions = (f"{EVENTS} signed participant_joined events, sequential, one process, "
@@ -151,8 +163,8 @@ def intake(journal: str) -> list[Result]:
                   f"eager={settings.CELERY_TASK_ALWAYS_EAGER}, apply task queued "
                   f"{len(queued)} times on {settings.CELERY_BROKER_URL} (a worker starting "
                   f"every {BATCH} events), never run; DEBUG={settings.DEBUG}")
-    label = "" if journal == "wal" else " (disk-bound baseline)"
-    gated = journal == "wal"
+    label = "" if journal in ("wal", "mariadb") else " (disk-bound baseline)"
+    gated = journal in ("wal", "mariadb")
     ok = stored == EVENTS and refused == 0
     return [
         Result(f"webhooks: events accepted per second{label}", f"{per_second:,.0f}/s",
@@ -169,6 +181,7 @@ def intake(journal: str) -> list[Result]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--child", choices=JOURNALS, required=True)
-    name = parser.parse_args().child
-    django_env.setup(f"bench-webhooks-{name}.sqlite3")
-    django_env.emit(intake(name))
+    parser.add_argument("--stack", choices=django_env.STACKS, default="sqlite")
+    options = parser.parse_args()
+    django_env.start(f"bench-webhooks-{options.child}", options.stack)
+    django_env.emit(intake(options.child))
