@@ -337,8 +337,7 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
 
     @classmethod
     def get_user(cls, user_id):
-        user = cls._user_model().objects.filter(id=user_id, is_active=True).select_related(
-            "profile").first()
+        user = cls._user_model().objects.filter(id=user_id, is_active=True).first()
         return cls._to_user(user) if user else None
 
     @staticmethod
@@ -537,8 +536,8 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
     @classmethod
     def can_access_block(cls, user_ids, usage_key, course_key, bound=False):
         """``has_access(user, 'load', block, course_key)``: skipped when the block has no rule
-        that depends on the learner; the roles are prefetched per batch so that its staff checks
-        do not query; ``bound`` binds the block to the learner first (in a request), as
+        that depends on the learner; roles and cohorts are prefetched per batch so that its
+        checks do not query per learner; ``bound`` binds the block to the learner first (in a request), as
         xblock-lti-consumer's ``load_block_as_user`` does."""
         from django.utils import timezone
         from lms.djangoapps.courseware.access import has_access
@@ -554,12 +553,14 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         if not bound and not _restricts_learners(block, timezone.now()):
             return {user.id for user in cls._users(user_ids) if user.is_active}
         from common.djangoapps.student.roles import BulkRoleCache
+        from openedx.core.djangoapps.course_groups.cohorts import bulk_cache_cohorts
 
         allowed = set()
         for chunk in chunks(user_ids, READ_BATCH):
             users = [user for user in cls._user_model().objects.filter(id__in=chunk)
                      if user.is_active]
-            BulkRoleCache.prefetch(users)
+            BulkRoleCache.prefetch(users)  # has_access's staff and beta-tester checks
+            bulk_cache_cohorts(key, users)  # its cohort partition checks
             for user in users:
                 target = cls._bound(block, user, key) if bound else block
                 if target is not None and has_access(user, "load", target, key):
