@@ -537,8 +537,8 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
     def can_access_block(cls, user_ids, usage_key, course_key, bound=False):
         """``has_access(user, 'load', block, course_key)``: skipped when the block has no rule
         that depends on the learner; roles and cohorts are prefetched per batch so that its
-        checks do not query per learner; ``bound`` binds the block to the learner first (in a request), as
-        xblock-lti-consumer's ``load_block_as_user`` does."""
+        checks do not query per learner; ``bound`` binds the block to the learner first (in a
+        request), as xblock-lti-consumer's ``load_block_as_user`` does."""
         from django.utils import timezone
         from lms.djangoapps.courseware.access import has_access
         from opaque_keys.edx.keys import UsageKey

@@ -52,11 +52,31 @@ def _matches(row, lookups: dict) -> bool:
         path, _, operator = key.rpartition("__")
         if operator not in LOOKUPS or not path:
             path, operator = key, "exact"
-        if operator == "in":
-            wanted = set(wanted)
-        if not LOOKUPS[operator](_value(row, path), wanted):
+        target = set(wanted) if operator == "in" else wanted
+        if not LOOKUPS[operator](_value(row, path), target):
             return False
     return True
+
+
+_USER_INDEX: dict[int, tuple[list, int, dict]] = {}
+
+
+def _candidates(rows: list, lookups) -> list:
+    """The rows a ``user_id`` / ``user_id__in`` lookup can match (an index, as the real
+    tables have on user_id), else all rows."""
+    for lookup in lookups:
+        wanted = lookup.get("user_id__in", lookup.get("user_id"))
+        if wanted is None:
+            continue
+        table, size, index = _USER_INDEX.get(id(rows), (None, -1, None))
+        if table is not rows or size != len(rows):  # rows appended, or another table
+            index = {}
+            for row in rows:
+                index.setdefault(row.user_id, []).append(row)
+            _USER_INDEX[id(rows)] = (rows, len(rows), index)
+        ids = wanted if "user_id__in" in lookup else [wanted]
+        return [row for user_id in dict.fromkeys(ids) for row in index.get(user_id, [])]
+    return rows
 
 
 class QuerySet:
@@ -93,10 +113,11 @@ class QuerySet:
 
     def _evaluate(self) -> list:
         LEDGER.query(self._table)
-        rows = [row for row in self._rows() if all(_matches(row, f) for f in self._lookups)]
+        rows = [row for row in _candidates(self._rows(), self._lookups)
+                if all(_matches(row, f) for f in self._lookups)]
         for field in reversed(self._order):
-            descending = field.startswith("-")
-            rows.sort(key=lambda row, f=field.lstrip("-"): _value(row, f), reverse=descending)
+            name = field.lstrip("-")
+            rows.sort(key=lambda row, name=name: _value(row, name), reverse=field != name)
         if self._limit is not None:
             rows = rows[:self._limit]
         if self._fields:

@@ -74,7 +74,8 @@ def test_join_refuses_expired_audit_access_but_not_verified(client, zoom_sandbox
 def test_join_waits_for_the_course_prerequisites(client, zoom_sandbox):
     schedule(USAGE)
     (ada,) = learners("ada")
-    CourseRun.objects.create(course_key=COURSE, prerequisite_course_keys=["course-v1:Demo+Basics+1"])
+    CourseRun.objects.create(course_key=COURSE,
+                             prerequisite_course_keys=["course-v1:Demo+Basics+1"])
     refused = join_as(client, ada)
     assert refused.status_code == 403 and case_of(refused) == "course_prerequisite"
     CoursePass.objects.create(user=ada, course_key="course-v1:Demo+Basics+1")
@@ -139,3 +140,28 @@ def test_learners_see_times_in_their_time_zone_preference(zoom_sandbox):
     assert "(Asia/Tokyo)" in html and '"time_zone": "Asia/Tokyo"' in html
     html = render(as_user(block, bob))
     assert "(Europe/Paris)" in html and '"time_zone": ""' in html  # the browser decides
+
+
+def test_a_learners_pass_re_checks_only_that_learner(zoom_sandbox, monkeypatch):
+    from tests.learning import prerequisite, set_score
+    from zoom_xblock import tasks
+    from zoom_xblock.models import ZoomSession
+
+    session = schedule(USAGE, prerequisite=prerequisite(60))
+    ada, bob = learners("ada", "bob")
+    register_all(session)
+    assert not registration(session, ada).wanted and not registration(session, bob).wanted
+    set_score(ada, 70)
+    set_score(bob, 90)
+    ZoomSession.objects.filter(id=session.id).update(sync_requested_at=timezone.now())
+    asked = []
+    real = platform.enrolled_learners
+    monkeypatch.setattr(platform, "enrolled_learners",
+                        lambda course, user_ids=None: asked.append(user_ids) or real(course,
+                                                                                    user_ids))
+    tasks.sync_learner.run([session.id], ada.id)
+    assert asked == [[ada.id]]
+    assert registration(session, ada).state == Registration.State.REGISTERED
+    assert not registration(session, bob).wanted  # bob's own grade event will re-check him
+    session.refresh_from_db()
+    assert session.sync_requested_at is not None  # the course-wide intent is still there
