@@ -162,6 +162,14 @@ def valid_time_zone(name) -> str:
     return name
 
 
+def time_zone_preference(user: PlatformUser) -> str:
+    """The person's LMS time-zone preference ("" when unset or unknown here): from the block
+    runtime when it gave one, else from the platform's preferences API."""
+    if user.time_zone or not user.is_authenticated:
+        return user.time_zone
+    return valid_time_zone(backend().time_zone_preference(user.id))
+
+
 def get_user(user_id: int) -> PlatformUser | None:
     """The active user with this id, or None."""
     return backend().get_user(user_id)
@@ -416,6 +424,14 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         return [cls._to_user(users[user_id]) for user_id in sorted(users)]
 
     @classmethod
+    def time_zone_preference(cls, user_id):
+        """openedx/core/djangoapps/user_api/preferences/api.py ``get_user_preference``."""
+        from openedx.core.djangoapps.user_api.preferences.api import get_user_preference
+
+        user = cls._user_model().objects.filter(id=user_id).first()
+        return (get_user_preference(user, "time_zone") or "") if user else ""
+
+    @classmethod
     def course_access(cls, user_id, course_key):
         """lms/djangoapps/courseware/courses.py ``check_course_access(course, user, 'load',
         check_if_enrolled=True, check_if_authenticated=True)``, as xblock-lti-consumer's
@@ -551,7 +567,7 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
             return set()  # saved but not published: nobody sees it yet
         key = cls._course_key(course_key)
         if not bound and not _restricts_learners(block, timezone.now()):
-            return {user.id for user in cls._users(user_ids) if user.is_active}
+            return set(user_ids)  # no rule depends on the learner: no check to make
         from common.djangoapps.student.roles import BulkRoleCache
         from openedx.core.djangoapps.course_groups.cohorts import bulk_cache_cohorts
 

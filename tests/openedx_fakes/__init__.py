@@ -29,6 +29,7 @@ MODULES = {
     "lms.djangoapps.grades.models": "grades_models",
     "openedx.core.lib.courses": "lib_courses",
     "openedx.core.djangoapps.course_groups.cohorts": "cohorts",
+    "openedx.core.djangoapps.user_api.preferences.api": "preferences",
     "openedx.features.course_duration_limits.access": "course_duration_limits",
     "xmodule.modulestore.django": "modulestore",
     "xmodule.modulestore.exceptions": "modulestore_exceptions",

@@ -82,6 +82,7 @@ class State:
         self.cohorts = []
         self.passed = set()  # (user_id, course_key): course prerequisites fulfilled
         self.overrides = {}  # (usage_key, user_id): fields the bound block has for that user
+        self.preferences = {}  # (user_id, key): value
         self.request_cache = {}
         self._ids = itertools.count(1)
 

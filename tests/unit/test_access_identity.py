@@ -142,6 +142,15 @@ def test_learners_see_times_in_their_time_zone_preference(zoom_sandbox):
     assert "(Europe/Paris)" in html and '"time_zone": ""' in html  # the browser decides
 
 
+def test_the_join_page_shows_times_in_the_learners_preference(client, zoom_sandbox):
+    schedule(USAGE, start=timezone.now() + timedelta(days=2))
+    ada, bob = learners("ada", "bob")
+    UserPreference.objects.create(user=ada, key="time_zone", value="America/Lima")
+    early = join_as(client, ada)
+    assert case_of(early) == "too_early" and b"(America/Lima)" in early.content
+    assert b"(Europe/Paris)" in join_as(client, bob).content  # no preference: the session's
+
+
 def test_a_learners_pass_re_checks_only_that_learner(zoom_sandbox, monkeypatch):
     from tests.learning import prerequisite, set_score
     from zoom_xblock import tasks

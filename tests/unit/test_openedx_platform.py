@@ -251,10 +251,20 @@ def test_prerequisite_of_many_learners_is_one_query_per_batch(openedx, week1, mo
 def test_block_without_learner_rules_needs_no_access_check(openedx):
     openedx.add_block(BLOCK)
     users = people(30)
-    with counted():
+    with counted() as sql:
         allowed = platform.can_access_block([u.id for u in users], BLOCK, COURSE)
     assert allowed == {u.id for u in users}
     assert not any(name.startswith("has_access") for name in LEDGER.calls)
+    assert LEDGER.total == 0 and not sql.captured_queries
+
+
+def test_time_zone_preference_from_the_preferences_api(openedx):
+    ada, bob = people(2)
+    openedx.preferences[(ada.id, "time_zone")] = "Asia/Kolkata"
+    openedx.preferences[(bob.id, "time_zone")] = "Nowhere/Land"
+    assert platform.time_zone_preference(platform.to_platform_user(ada)) == "Asia/Kolkata"
+    assert platform.time_zone_preference(platform.to_platform_user(bob)) == ""
+    assert platform.time_zone_preference(platform.ANONYMOUS) == ""
 
 
 def test_unpublished_block_is_seen_by_nobody(openedx):

@@ -106,9 +106,10 @@ def course_instructors(course_key):
 
 
 def time_zone_preference(user) -> str:
-    """The user's ``time_zone`` preference (openedx/core/djangoapps/user_api/preferences/api.py
-    ``get_user_preferences``), "" when unset."""
-    row = UserPreference.objects.filter(user=user, key="time_zone").first()
+    """The ``time_zone`` preference of a user (or user id), "" when unset
+    (openedx/core/djangoapps/user_api/preferences/api.py ``get_user_preference``)."""
+    user_id = getattr(user, "id", user)
+    row = UserPreference.objects.filter(user_id=user_id, key="time_zone").first()
     return row.value if row else ""
 
 
