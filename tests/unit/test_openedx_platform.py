@@ -110,6 +110,8 @@ def test_course_staff_includes_org_roles_and_global_staff(openedx):
     assert found == {staff.id, limited.id, instructor.id, org_staff.id, org_instructor.id,
                      admin.id}
     assert platform.course_staff_ids([other_org.id], OTHER_ORG_COURSE) == {other_org.id}
+    assert OpenEdxPlatform.is_course_staff(org_staff.id, COURSE)
+    assert not OpenEdxPlatform.is_course_staff(beta.id, COURSE)
 
 
 def test_course_staff_of_many_users_costs_two_queries_per_batch(openedx, monkeypatch):
