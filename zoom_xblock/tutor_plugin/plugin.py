@@ -71,7 +71,8 @@ hooks.Filters.ENV_TEMPLATE_VARIABLES.add_items([
 hooks.Filters.CLI_DO_INIT_TASKS.add_item(("lms", "./manage.py lms migrate zoom_xblock"))
 
 
-@click.command(name="zoom-check", help="Check zoom-xblock's Zoom credentials, scopes, webhooks and sweep")
+@click.command(name="zoom-check",
+               help="Check zoom-xblock's Zoom credentials, scopes, webhooks and sweep")
 def zoom_check() -> t.Iterable[tuple[str, str]]:
     yield ("lms", "./manage.py lms zoom_check")
 

@@ -56,7 +56,7 @@ def _value_expression(key: str, default) -> str:
 
 def settings_patch() -> str:
     """The ``openedx-common-settings`` patch: ``ZOOM_XBLOCK`` for the LMS, Studio and workers."""
-    lines = ["# zoom-xblock (Tutor plugin 'zoom'): every key from `tutor config save --set ZOOM_...`",
+    lines = ["# zoom-xblock (Tutor plugin 'zoom'): keys from `tutor config save --set ZOOM_...`",
              "ZOOM_XBLOCK = {"]
     lines += [f'    "{key}": {_value_expression(key, default)},'
               for key, (_env, default) in DEFAULTS.items()]
