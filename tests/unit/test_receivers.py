@@ -122,3 +122,20 @@ def test_a_grade_event_re_checks_that_learner_not_the_course(monkeypatch, client
     client.post(f"/demo/subsection/{week1.usage_key}", {"score": "75"})  # the real grade event
     assert sent == [("zoom_xblock.tasks.sync_learner", ([gated.id], grace.id, "progress"))]
     assert not ZoomSession.objects.filter(sync_requested_at__isnull=False).exists()
+
+
+def test_a_passing_status_change_re_checks_that_learner(monkeypatch):
+    from opaque_keys.edx.keys import CourseKey
+    from openedx_events.learning.data import CourseData, CoursePassingStatusData, UserData
+
+    from zoom_xblock import receivers
+
+    sent = []
+    monkeypatch.setattr("zoom_xblock.intents._send",
+                        lambda name, *args, **kw: sent.append((name, args)))
+    gated = _session(prerequisite={"usage_key": "week1", "min_score": 60})
+    ada = make_user("ada")
+    receivers.passing_status_changed(course_passing_status=CoursePassingStatusData(
+        is_passing=True, user=UserData(id=ada.id, is_active=True, pii=None),
+        course=CourseData(course_key=CourseKey.from_string(COURSE))))
+    assert sent == [("zoom_xblock.tasks.sync_learner", ([gated.id], ada.id, "progress"))]
