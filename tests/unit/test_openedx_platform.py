@@ -360,3 +360,28 @@ def test_get_user_and_subsections(openedx):
     openedx.add_block(BLOCK)
     assert platform.subsections(COURSE) == [{"usage_key": WEEK1, "display_name": "Week 1"}]
     assert OpenEdxPlatform.full_name(ada) == "Ada 0"
+
+
+def test_a_learners_pass_reads_only_that_learner(openedx, week1, no_gating_api):
+    """The pass a grade event queues (tasks.sync_learner) costs one enrollment query and one
+    grade query, whatever the size of the course."""
+    from zoom_xblock import sync
+    from zoom_xblock.models import Registration, ZoomSession
+
+    users = people(300)
+    for user in users:
+        openedx.enroll(user, COURSE)
+    openedx.add_block(BLOCK)
+    session = ZoomSession.objects.create(
+        usage_key=BLOCK, course_key=COURSE, title="Office hours",
+        prerequisite={"usage_key": WEEK1, "min_score": 60, "min_completion": 0})
+    sync.record_desired_state(session)
+    ada = users[7]
+    openedx.grade(ada, WEEK1, 9, 10)
+    with counted():
+        result = sync.record_desired_state(session, [ada.id])
+    assert result["learners"] == 1
+    assert LEDGER.queries == {"student_courseenrollment": 1,
+                              "grades_persistentsubsectiongrade": 1}
+    assert Registration.objects.get(session=session, user_id=ada.id).wanted
+    assert Registration.objects.filter(session=session, wanted=True).count() == 1
