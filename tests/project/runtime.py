@@ -12,9 +12,12 @@ from xblock.reference.user_service import UserService, XBlockUser
 class DjangoUserService(UserService):
     """The LMS's user service, backed by ``request.user``."""
 
-    def __init__(self, user, **kwargs):
+    def __init__(self, user, view_as_learner: bool = False, **kwargs):
         super().__init__(**kwargs)
         self._user = user
+        # Staff "View as: Learner" (lms/djangoapps/courseware/masquerade.py): the runtime's
+        # course-staff answer is then False, as block_render.py computes it under masquerade.
+        self._view_as_learner = view_as_learner
         self._platform_attrs = None  # the LMS computes them once per runtime (block_render.py)
 
     def get_current_user(self):
@@ -37,7 +40,8 @@ class DjangoUserService(UserService):
         if self._platform_attrs is None:
             preferences = {"time_zone": api.time_zone_preference(user)}
             self._platform_attrs = {
-                "edx-platform.user_is_staff": api.is_course_staff(user.id, course_key),
+                "edx-platform.user_is_staff": (not self._view_as_learner
+                                               and api.is_course_staff(user.id, course_key)),
                 "edx-platform.user_preferences": {k: v for k, v in preferences.items() if v},
             }
         xb_user.opt_attrs.update({
@@ -53,10 +57,10 @@ class DjangoUserService(UserService):
 class ZoomWorkbenchRuntime(WorkbenchRuntime):
     """The workbench runtime, with the Django user as the current user."""
 
-    def __init__(self, user=None):
+    def __init__(self, user=None, view_as_learner: bool = False):
         student_id = str(user.id) if user is not None and user.is_authenticated else "anonymous"
         super().__init__(student_id)
-        self._services["user"] = DjangoUserService(user)
+        self._services["user"] = DjangoUserService(user, view_as_learner=view_as_learner)
 
     def handler_url(self, block, handler_name, suffix="", query="", thirdparty=False):
         url = super().handler_url(block, handler_name, suffix, query, thirdparty)

@@ -15,6 +15,7 @@ urlpatterns = [
     re_path(r"^handler/(?P<usage_id>[^/]+)/(?P<handler_slug>[^/]*)(?:/(?P<suffix>.*))?$",
             views.handler, name="handler"),
     path("demo/subsection/<path:usage_key>", views.subsection, name="demo_subsection"),
+    path("demo/view-as/<str:role>/", views.view_as, name="demo_view_as"),
     path("accounts/login/", auth_views.LoginView.as_view(
         template_name="zoom_workbench/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model, login
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 from workbench.scenarios import get_scenarios
 from xblock.django.request import django_to_webob_request, webob_to_django_response
 from xblock.exceptions import NoSuchUsage
@@ -16,7 +17,7 @@ def show_scenario(request, scenario_id, view_name="student_view"):
     scenario = get_scenarios().get(scenario_id)
     if scenario is None:
         raise Http404
-    runtime = ZoomWorkbenchRuntime(request.user)
+    runtime = ZoomWorkbenchRuntime(request.user, view_as_learner=_viewing_as_learner(request))
     block = runtime.get_block(scenario.usage_id)
     fragment = block.render(view_name, {})
     return render(request, "zoom_workbench/block.html", {
@@ -28,7 +29,7 @@ def show_scenario(request, scenario_id, view_name="student_view"):
 
 def handler(request, usage_id, handler_slug, suffix=""):
     """Call a block handler as the logged-in user (the LMS's behaviour)."""
-    runtime = ZoomWorkbenchRuntime(request.user)
+    runtime = ZoomWorkbenchRuntime(request.user, view_as_learner=_viewing_as_learner(request))
     try:
         block = runtime.get_block(usage_id)
     except NoSuchUsage as error:
@@ -37,6 +38,23 @@ def handler(request, usage_id, handler_slug, suffix=""):
     webob_request.path_info_pop()
     webob_request.path_info_pop()
     return webob_to_django_response(runtime.handle(block, handler_slug, webob_request, suffix))
+
+
+VIEW_AS = "zoom_workbench_view_as"
+
+
+def _viewing_as_learner(request) -> bool:
+    return request.session.get(VIEW_AS) == "learner"
+
+
+@require_POST
+def view_as(request, role):
+    """Staff "View as: Learner / Staff", as the LMS's staff toolbar sets a masquerade in the
+    session (lms/djangoapps/courseware/masquerade.py)."""
+    if role not in ("learner", "staff"):
+        raise Http404
+    request.session[VIEW_AS] = role
+    return HttpResponseRedirect(request.POST.get("next") or "/")
 
 
 def index(request):

@@ -121,14 +121,20 @@ def test_org_roles_are_course_roles(client, zoom_sandbox):
     assert registration(session, org_staff).wanted
 
 
-def test_view_as_learner_follows_the_runtimes_answer(zoom_sandbox):
+def test_view_as_learner_follows_the_runtimes_answer(client, zoom_sandbox):
+    from tests.project.runtime import ZoomWorkbenchRuntime
+
     block, _session = block_with_session()
     admin = make_user("admin", staff=True)
     assert "zoom-staff" in render(as_user(block, admin))
-    seen = as_user(block, admin)
-    seen.runtime.service(seen, "user").get_current_user()  # the runtime computes its answer
-    seen.runtime.service(seen, "user")._platform_attrs["edx-platform.user_is_staff"] = False
-    assert "zoom-staff" not in render(seen)  # "View as learner": the learner's view
+    masked = ZoomWorkbenchRuntime(admin, view_as_learner=True).get_block(block.scope_ids.usage_id)
+    assert "zoom-staff" not in render(masked)  # "View as: Learner": the learner's view
+    client.force_login(admin)
+    page = client.get("/scenario/zoom.0/")
+    client.post("/demo/view-as/learner/")
+    assert client.get("/scenario/zoom.0/").content.count(b"zoom-staff") < page.content.count(
+        b"zoom-staff")
+    assert client.post("/demo/view-as/admin/").status_code == 404
 
 
 def test_learners_see_times_in_their_time_zone_preference(zoom_sandbox):
