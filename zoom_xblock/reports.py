@@ -110,6 +110,7 @@ def attendance_summary(session: ZoomSession) -> dict:
         "completed": totals["completed"],
         "walk_ins": walk_ins,
         "ended": ended,
+        "required_minutes": attendance.required_minutes(session),
     }
 
 
@@ -167,6 +168,25 @@ def recordings(session: ZoomSession) -> list[dict]:
             .order_by("-recorded_at", "-id")[:50]]
 
 
+def test_runs(session: ZoomSession) -> list[dict]:
+    """The runs that ended well before the start (sound checks), newest first: they count for
+    nobody's attendance, and the session stayed upcoming."""
+    shown_runs = []
+    for run in reversed(session.test_runs or []):
+        start, end = _moment(run.get("start")), _moment(run.get("end"))
+        shown_runs.append({"start": iso(start), "end": iso(end), "when": shown(start or end),
+                           "minutes": (minutes((end - start).total_seconds())
+                                       if start and end else None)})
+    return shown_runs
+
+
+def _moment(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
 def summary(session: ZoomSession | None) -> dict:
     """Everything the staff panel shows above the report (a fixed number of queries)."""
     if session is None:
@@ -175,6 +195,7 @@ def summary(session: ZoomSession | None) -> dict:
         "session": session,
         "registrations": state_counts(session),
         "attendance": attendance_summary(session),
+        "test_runs": test_runs(session),
         "last_run": run_status(latest_run(session)),
         "alerts": open_alerts(session),
         "recordings": recordings(session),

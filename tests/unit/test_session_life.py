@@ -96,6 +96,10 @@ def test_a_sound_check_long_before_the_start_keeps_the_session_upcoming(life, cl
     assert session.live_status == ZoomSession.LiveStatus.NOT_STARTED
     assert (session.actual_start, session.actual_end) == (None, None)
     assert len(session.test_runs) == 1 and session.test_runs[0]["uuid"]
+    (shown,) = reports.summary(session)["test_runs"]  # staff see it
+    assert shown["minutes"] == 5 and shown["when"].endswith("UTC")
+    staff = make_user("teacher", course_role="staff")
+    assert "Test runs (long before the start" in s.view(staff)
     assert learner.phase(session) == learner.Phase.UPCOMING
     assert "Upcoming" in s.view(s.ada) and "This session has ended" not in s.view(s.ada)
     page = join(client, s.usage_key, s.ada)
@@ -317,3 +321,14 @@ def test_the_organizer_and_alternative_hosts_are_not_walk_ins(life):
     session = s.refresh()
     assert AttendanceInterval.objects.filter(session=session, registration=None).count() == 3
     assert reports.attendance_summary(session)["walk_ins"] == 1
+
+
+def test_the_demo_has_a_past_dated_session():
+    from tests.project.runtime import ZoomWorkbenchRuntime
+    from zoom_xblock.block import ZoomXBlock
+
+    (xml,) = [xml for name, xml in ZoomXBlock.workbench_scenarios() if "past-dated" in name]
+    runtime = ZoomWorkbenchRuntime(None)
+    block = runtime.get_block(runtime.parse_xml_string(xml))
+    assert block.alternative_hosts == ["host2@example.com"]
+    assert sessions.start_utc(block.start_local, block.timezone) < datetime.now(UTC)
