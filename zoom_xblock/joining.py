@@ -152,9 +152,13 @@ def _after_end(session: ZoomSession, user: platform.PlatformUser,
     if row is not None and open_link:
         _log(session, user, "own link after the end")
         return JoinOutcome(redirect_to=row.join_url, session=session)
-    recording = (Recording.objects.filter(session=session).order_by("-recorded_at", "-id")
-                 .values_list("share_url", flat=True).first())
-    return _page(Case.ENDED, session, own_link=row is not None, recording_url=recording or "")
+    recording = ""
+    # Join's URL is reachable by anyone signed in: the recording is for the course's people.
+    if row is not None or platform.is_enrolled(user.id, session.course_key) or (
+            platform.is_course_staff(user, session.course_key)):
+        recording = (Recording.objects.filter(session=session).order_by("-recorded_at", "-id")
+                     .values_list("share_url", flat=True).first()) or ""
+    return _page(Case.ENDED, session, own_link=row is not None, recording_url=recording)
 
 
 # --- The organizer -----------------------------------------------------------------------------

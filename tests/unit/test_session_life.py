@@ -249,6 +249,10 @@ def test_after_the_end_join_says_so_and_still_opens_the_learners_own_link(life, 
     view = s.view(s.ada)
     assert "This session has ended." in view and "Open your Zoom link" in view
     assert "?open=1" in view
+    outsider = make_user("outsider")  # signed in, not in the course
+    html = join(client, s.usage_key, outsider, open="1").content.decode()
+    assert "This session has ended" in html
+    assert "Watch the recording" not in html and "Open your Zoom link" not in html
 
 
 def test_after_the_end_someone_never_registered_gets_the_note_without_a_link(life, client):
