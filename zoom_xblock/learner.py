@@ -28,7 +28,6 @@ State = Registration.State
 Status = ZoomSession.Status
 
 
-
 class Phase:
     """Where a session is in its life, as the learner sees it."""
 
@@ -53,9 +52,9 @@ def session_for_viewer(usage_key: str, user_id: int | None) -> ZoomSession | Non
 
     The returned session carries ``viewer_registration_id``, ``viewer_state``, ``viewer_wanted``,
     ``viewer_waitlisted_at``, ``viewer_attended_seconds``, ``viewer_completed_at``,
-    ``viewer_join_url_known`` (their registration has a link), ``viewer_ahead`` (waitlisted learners
-    before the viewer), ``seats_taken`` and ``recording_url`` (None when absent). The viewer's
-    ``join_url`` is deliberately not read.
+    ``viewer_join_url_known`` (their registration has a link), ``viewer_ahead`` (waitlisted
+    learners before the viewer), ``seats_taken`` and ``recording_url`` (None when absent). The
+    viewer's ``join_url`` is deliberately not read.
     """
     mine = Registration.objects.filter(session=OuterRef("pk"), user_id=user_id or 0)
     my_waitlisted_at = Registration.objects.filter(
