@@ -13,6 +13,7 @@ existed (the sweep and a re-save in Studio run it).
 import logging
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -81,14 +82,20 @@ def reopen_test_runs(session_ids=None) -> int:
     if session_ids is not None:
         candidates = candidates.filter(id__in=list(session_ids))
     reopened = []
-    for session in candidates.filter(actual_end__lte=F("start") - test_run_margin()):
-        # The run's instance UUID is not kept on the session; its times identify it.
-        record_test_run(session, "", session.actual_start, session.actual_end)
-        session.save(update_fields=["test_runs", "live_status", "actual_start", "actual_end",
-                                    "report_fetched_at", "modified"])
-        Registration.objects.filter(session=session, completed_at__isnull=True).filter(
-            ~Q(attended_seconds=0)).update(attended_seconds=0, modified=timezone.now())
-        reopened.append(session.id)
+    closed = candidates.filter(actual_end__lte=F("start") - test_run_margin())
+    for session_id in list(closed.values_list("id", flat=True)):  # rare: a recovery
+        with transaction.atomic():  # under the lock the webhook events take
+            session = ZoomSession.objects.select_for_update().get(id=session_id)
+            if (session.live_status != ZoomSession.LiveStatus.ENDED
+                    or not is_test_run(session, session.actual_end)):
+                continue
+            # The run's instance UUID is not kept on the session; its times identify it.
+            record_test_run(session, "", session.actual_start, session.actual_end)
+            session.save(update_fields=["test_runs", "live_status", "actual_start",
+                                        "actual_end", "report_fetched_at", "modified"])
+            Registration.objects.filter(session=session, completed_at__isnull=True).filter(
+                ~Q(attended_seconds=0)).update(attended_seconds=0, modified=timezone.now())
+        reopened.append(session_id)
     if reopened:
         nudge_sync(reopened, "test_run_reopened")
     return len(reopened)
