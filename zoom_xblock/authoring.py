@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from zoom_xblock import zoom_api
 from zoom_xblock.conf import get_config
@@ -203,6 +204,8 @@ def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
     submission = Submission()
     for clean in _CLEANERS:
         clean(form, context, submission)
+    if submission.is_valid and _starts_in_the_past(submission.fields):
+        submission.warnings.append(past_date_message())
     if submission.is_valid and check_organizer and get_config().is_configured:
         errors, warnings = organizer_problems(submission.fields["host_email"],
                                               submission.fields["kind"])
@@ -213,6 +216,18 @@ def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
         submission.errors.update({**errors, **more_errors})
         submission.warnings.extend([*warnings, *more_warnings])
     return submission
+
+
+def _starts_in_the_past(fields: dict) -> bool:
+    start = start_utc(fields.get("start_local") or "", fields.get("timezone") or "UTC")
+    return start is not None and start < timezone.now()
+
+
+def past_date_message() -> str:
+    """The warning for a session dated in the past (allowed: it accounts for a past session)."""
+    return _("This date is in the past. The session stays \"Not started yet\" until the "
+             "organizer starts and ends it in Zoom; then it counts for attendance and "
+             "completion (use this to account for a session that already took place).")
 
 
 def _text(form: Mapping, name: str) -> str:

@@ -587,3 +587,14 @@ def test_retry_before_any_save_says_so(staff):
 
 def test_the_author_view_of_a_block_never_saved_says_so(staff):
     assert "not created yet" in render(make_block(staff), "author_view")
+
+
+def test_a_past_date_is_saved_with_a_word_on_what_happens(staff):
+    block = make_block(staff)
+    status, body = submit(block, start_date="2026-01-05", start_time="10:00")
+    assert status == 200
+    assert body["warnings"] == [
+        'This date is in the past. The session stays "Not started yet" until the organizer '
+        "starts and ends it in Zoom; then it counts for attendance and completion (use this "
+        "to account for a session that already took place)."]
+    assert ZoomSession.objects.get().start.year == 2026
