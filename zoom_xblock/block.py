@@ -9,6 +9,7 @@ import json
 
 from web_fragments.fragment import Fragment
 from webob import Response
+from xblock.completable import CompletableXBlockMixin
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Float, Integer, List, Scope, String
@@ -22,8 +23,14 @@ from zoom_xblock.staff import StaffViewMixin
 
 
 @XBlock.wants("user", "i18n", "settings", "completion", "studio_user_permissions")
-class ZoomXBlock(StaffViewMixin, XBlock):
-    """A Zoom meeting or webinar in a unit: join it, see what it needs, get credit for it."""
+class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
+    """A Zoom meeting or webinar in a unit: join it, see what it needs, get credit for it.
+
+    Completion is the block's own (``has_custom_completion``, from ``CompletableXBlockMixin``):
+    attendance decides it, never 5 s on screen (edx-completion ``services.py``
+    ``can_mark_block_complete_on_view``) nor a score signal (``handlers.py``
+    ``scorable_block_completion``).
+    """
 
     display_name = String(display_name=_("Display name"), default=_("Zoom session"),
                           scope=Scope.settings)
@@ -65,6 +72,13 @@ class ZoomXBlock(StaffViewMixin, XBlock):
                                     {"value": "cloud", "display_name": _("Cloud")}])
 
     has_author_view = True
+
+    @property
+    def has_score(self) -> bool:
+        """Scored only when the author gave the session a weight. The class attribute is truthy,
+        so the grades app keeps ``zoom`` blocks in its structures (``grades/scores.py``
+        ``possibly_scored`` reads the class); each block answers for itself."""
+        return bool(self.weight)
 
     @staticmethod
     def workbench_scenarios():
