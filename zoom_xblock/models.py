@@ -138,6 +138,9 @@ class Registration(models.Model):
 
     attended_seconds = models.PositiveIntegerField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The platform refused this learner's completion or score; the sweep publishes it again.
+    progress_pending = models.BooleanField(default=False, db_index=True)
+    progress_error = models.CharField(max_length=255, blank=True, default="")
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
