@@ -176,7 +176,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
         view_context = self._context("author")
         view_context["state"] = authoring.session_state(view_context["session"])
-        view_context["can_retry"] = self._is_author()
+        view_context["can_retry"] = self._can_edit()
         fragment = Fragment(render_template("zoom_xblock/student_view.html", view_context))
         fragment.add_css(read_static("css/zoom.css"))
         fragment.add_css(read_static("css/studio.css"))
@@ -289,20 +289,25 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
         )
 
-    def _is_author(self) -> bool:
-        """Studio (author mode, or the Studio write permission) or course staff."""
-        if getattr(self.runtime, "is_author_mode", False):
-            return True
+    def _can_edit(self) -> bool:
+        """Studio's write permission for this course, and nothing else.
+
+        ``runtime.is_author_mode`` only says "rendered in Studio": Studio sets it for any
+        logged-in user (``cms/djangoapps/contentstore/views/preview.py``). The question goes to
+        ``studio_user_permissions`` (``can_edit_content``, or the older ``can_write``); the LMS
+        has no such service, so nothing is edited there, not even by course staff.
+        """
+        from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+
         permissions = self.runtime.service(self, "studio_user_permissions")
-        course_key = getattr(self.scope_ids.usage_id, "course_key", None)
-        if permissions is not None and course_key is not None and permissions.can_write(
-                course_key):
-            return True
-        return platform.is_course_staff(platform.current_user(self),
-                                        platform.course_key_for(self))
+        check = getattr(permissions, "can_edit_content", None) or getattr(
+            permissions, "can_write", None)
+        if check is None:
+            return False
+        return bool(check(CourseKey.from_string(platform.course_key_for(self))))
 
     def _require_author(self) -> None:
-        if not self._is_author():
+        if not self._can_edit():
             raise JsonHandlerError(403, gettext("Only the course's staff can edit this session."))
 
     @staticmethod

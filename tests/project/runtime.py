@@ -4,8 +4,11 @@ xblock-sdk's workbench takes the student from a ``?student=`` query parameter; t
 the person from the authenticated session. The tests check who can see what, so the project
 serves the workbench through this runtime, which answers the same ``opt_attrs`` as the LMS.
 """
+from django.urls import reverse
 from workbench.runtime import WorkbenchRuntime
 from xblock.reference.user_service import UserService, XBlockUser
+
+from zoom_xblock.standalone import api as platform_standin
 
 
 class DjangoUserService(UserService):
@@ -45,3 +48,43 @@ class ZoomWorkbenchRuntime(WorkbenchRuntime):
         # The user comes from the session, not from a ?student= parameter anyone could edit.
         return url.replace(f"?student={block.scope_ids.user_id}&", "?").replace(
             f"?student={block.scope_ids.user_id}", "")
+
+
+class StudioPermissionsService:
+    """Studio's ``studio_user_permissions`` service (upstream
+    ``openedx/core/djangoapps/content/services.py`` ``StudioPermissionsService``): ``can_write``
+    is ``has_studio_write_access`` (``common/djangoapps/student/auth.py``), granted to global
+    staff and to the course's staff and instructors, answered per course."""
+
+    def __init__(self, user):
+        self._user = user
+
+    def can_write(self, context_key) -> bool:
+        """May the user change the course's content in Studio?"""
+        user = self._user
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return user.is_staff or platform_standin.is_course_staff(user.id, str(context_key))
+
+    def can_read(self, context_key) -> bool:
+        """Studio read access: the same people here (no read-only course roles are seeded)."""
+        return self.can_write(context_key)
+
+
+class StudioPreviewRuntime(ZoomWorkbenchRuntime):
+    """Studio's preview runtime, as ``cms/djangoapps/contentstore/views/preview.py``
+    (``_prepare_runtime_for_preview``) builds it: ``is_author_mode`` for whoever is logged in
+    (``preview_handler`` is only ``@login_required``), the ``studio_user_permissions`` service,
+    and handler URLs under the preview handler."""
+
+    is_author_mode = True
+
+    def __init__(self, user=None):
+        super().__init__(user)
+        self._services["studio_user_permissions"] = StudioPermissionsService(user)
+
+    def handler_url(self, block, handler_name, suffix="", query="", thirdparty=False):
+        url = reverse("preview_handler", kwargs={
+            "usage_id": str(block.scope_ids.usage_id), "handler_slug": handler_name,
+            "suffix": suffix})
+        return url + ("?" + query if query else "")

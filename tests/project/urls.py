@@ -25,6 +25,11 @@ urlpatterns = [
             name="workbench_show_scenario"),
     re_path(r"^handler/(?P<usage_id>[^/]+)/(?P<handler_slug>[^/]*)(?:/(?P<suffix>.*))?$",
             views.handler, name="handler"),
+    # Studio's unit page, editor and preview handler (cms/djangoapps/contentstore/views/preview.py)
+    re_path(r"^preview/handler/(?P<usage_id>[^/]+)/(?P<handler_slug>[^/]*)(?:/(?P<suffix>.*))?$",
+            views.preview_handler, name="preview_handler"),
+    re_path(r"^preview/(?P<scenario_id>[^/]+)/(?P<view_name>[^/]+)/$", views.preview_scenario,
+            name="preview_scenario"),
     path("demo/subsection/<path:usage_key>", views.subsection, name="demo_subsection"),
     path("accounts/login/", auth_views.LoginView.as_view(
         template_name="zoom_workbench/login.html"), name="login"),
