@@ -16,13 +16,13 @@ from xblock.fields import Boolean, Float, Integer, List, Scope, String
 
 from zoom_xblock import js_catalog, platform
 from zoom_xblock.conf import get_config
-from zoom_xblock.i18n import gettext
 from zoom_xblock.i18n import gettext_noop as _
 from zoom_xblock.resources import read_static, render_template
 from zoom_xblock.staff import StaffViewMixin
 
 
-@XBlock.wants("user", "i18n", "settings", "completion", "studio_user_permissions")
+@XBlock.needs("i18n")
+@XBlock.wants("user", "settings", "completion", "studio_user_permissions")
 class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     """A Zoom meeting or webinar in a unit: join it, see what it needs, get credit for it.
 
@@ -72,6 +72,9 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
                                     {"value": "cloud", "display_name": _("Cloud")}])
 
     has_author_view = True
+    # The block's own words come from the runtime's ``i18n`` service (``XBlock.ugettext``): in
+    # the LMS and Studio, ``XBlockI18nService`` reads the catalog the package ships
+    # (``translations/<locale>/LC_MESSAGES/text.mo``, see zoom_xblock.i18n).
 
     @property
     def has_score(self) -> bool:
@@ -224,7 +227,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
         self._require_author()
         if not isinstance(data, dict):
-            raise JsonHandlerError(400, gettext("The editor sent an unreadable form."))
+            raise JsonHandlerError(400, self.ugettext("The editor sent an unreadable form."))
         usage_key, course_key = platform.usage_key_for(self), platform.course_key_for(self)
         editor = self._editor_context(sessions.session_for(usage_key))
         initial = authoring.initial_values(self, platform.current_user(self).email)
@@ -254,7 +257,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         usage_key = platform.usage_key_for(self)
         session = sessions.session_for(usage_key)
         if session is None:
-            raise JsonHandlerError(409, gettext(
+            raise JsonHandlerError(409, self.ugettext(
                 "This session has not been saved yet: open the editor and save it first."))
         if session.status == session.Status.FAILED:
             values = {name: getattr(session, name) for name in sessions.DESIRED_FIELDS}
@@ -308,16 +311,15 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
     def _require_author(self) -> None:
         if not self._can_edit():
-            raise JsonHandlerError(403, gettext("Only the course's staff can edit this session."))
+            raise JsonHandlerError(403, self.ugettext(
+                "Only the course's staff can edit this session."))
 
-    @staticmethod
-    def _invalid(errors: dict) -> Response:
+    def _invalid(self, errors: dict) -> Response:
         """HTTP 400 with one message per invalid field, and a summary."""
-        from zoom_xblock.i18n import ngettext  # pylint: disable=import-outside-toplevel
-
-        message = ngettext("Nothing was saved: correct the field marked below.",
-                           "Nothing was saved: correct the {count} fields marked below.",
-                           len(errors)).format(count=len(errors))
+        message = self.runtime.service(self, "i18n").ngettext(
+            "Nothing was saved: correct the field marked below.",
+            "Nothing was saved: correct the {count} fields marked below.",
+            len(errors)).format(count=len(errors))
         body = {"result": "error", "errors": {k: str(v) for k, v in errors.items()},
                 "message": message}
         return Response(json.dumps(body), status=400, content_type="application/json",

@@ -7,7 +7,8 @@ See docs/decisions/0001-layout-and-data-model.md.
 """
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+
+from zoom_xblock.i18n import gettext_lazy as _
 
 KEY_LENGTH = 255  # usage and course keys; 255 x 4 bytes fits InnoDB's 3072-byte index limit
 EMAIL_LENGTH = 254

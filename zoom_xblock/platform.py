@@ -387,7 +387,7 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
 
 def unmet_requirement(name, url, min_score, score, min_completion, done) -> Requirement:
     """An unmet prerequisite with a detail the learner can act on."""
-    from django.utils.translation import gettext as _  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.i18n import gettext as _  # pylint: disable=import-outside-toplevel
 
     details = []
     if score < min_score:

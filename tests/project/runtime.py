@@ -4,7 +4,12 @@ xblock-sdk's workbench takes the student from a ``?student=`` query parameter; t
 the person from the authenticated session. The tests check who can see what, so the project
 serves the workbench through this runtime, which answers the same ``opt_attrs`` as the LMS.
 """
+import gettext
+from importlib import resources
+
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from workbench.runtime import WorkbenchRuntime
 from xblock.reference.user_service import UserService, XBlockUser
 
@@ -35,13 +40,43 @@ class DjangoUserService(UserService):
         return xb_user
 
 
+class XBlockI18nService:
+    """The LMS's and Studio's ``i18n`` service, as upstream ``xmodule/modulestore/django.py``
+    ``XBlockI18nService`` builds it for a block: the catalog its package ships (domain ``text``
+    in ``<root package>/translations``) for the active language, else Django's translations."""
+
+    def __init__(self, block=None):
+        self.translator = translation
+        if block is not None:
+            # upstream get_xblock_root_module_name: the unmixed class's top-level package
+            package = getattr(block, "unmixed_class", type(block)).__module__.split(".")[0]
+            language = translation.get_language() or settings.LANGUAGE_CODE
+            # Upstream reads resources.files(package) / "translations"; the same folder, named
+            # as a subpackage so that the editable install (which maps it) finds it too.
+            try:
+                with resources.as_file(resources.files(f"{package}.translations")) as directory:
+                    self.translator = gettext.translation(
+                        "text", str(directory), [translation.to_locale(language)])
+            except (OSError, ModuleNotFoundError):
+                pass  # no catalog for the language: Django's, as upstream
+
+    def __getattr__(self, name):
+        return getattr(self.translator, "gettext" if name == "ugettext" else name)
+
+
 class ZoomWorkbenchRuntime(WorkbenchRuntime):
-    """The workbench runtime, with the Django user as the current user."""
+    """The workbench runtime, with the Django user as the current user and the platform's
+    ``i18n`` service."""
 
     def __init__(self, user=None):
         student_id = str(user.id) if user is not None and user.is_authenticated else "anonymous"
         super().__init__(student_id)
         self._services["user"] = DjangoUserService(user)
+
+    def service(self, block, service_name):
+        if service_name == "i18n" and block.service_declaration("i18n") is not None:
+            return XBlockI18nService(block)
+        return super().service(block, service_name)
 
     def handler_url(self, block, handler_name, suffix="", query="", thirdparty=False):
         url = super().handler_url(block, handler_name, suffix, query, thirdparty)

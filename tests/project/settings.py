@@ -24,6 +24,8 @@ from workbench.settings import INSTALLED_APPS as WORKBENCH_APPS  # noqa: E402  p
 from workbench.settings import MIDDLEWARE as WORKBENCH_MIDDLEWARE  # noqa: E402  pylint: disable=wrong-import-position
 from workbench.settings import TEMPLATES as WORKBENCH_TEMPLATES  # noqa: E402  pylint: disable=wrong-import-position
 
+from tests.project.derived import Derived, derive_settings  # noqa: E402  pylint: disable=wrong-import-position
+
 PROJECT = "lms.djangoapp"
 TIER = os.environ.get("ZOOM_XBLOCK_TEST_TIER", "default")
 SERVICES = TIER == "services"
@@ -41,6 +43,13 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français")]
 LANGUAGE_CODE = "en"
+# As in the LMS (openedx/envs/common.py ``LOCALE_PATHS = Derived(_make_locale_paths)``): still a
+# Derived object while the plugins' COMMON settings run, a list after derive_settings() below.
+# The plugin adds nothing to it. Only `make extract_translations` (ZOOM_XBLOCK_I18N_TOOLING=1)
+# names translations/, for Django's makemessages to know where the plugin's sources live.
+LOCALE_PATHS = Derived(lambda settings: (
+    [str(Path(__file__).resolve().parents[2] / "translations")]
+    if os.environ.get("ZOOM_XBLOCK_I18N_TOOLING") == "1" else []))
 
 INSTALLED_APPS = [
     *(app for app in WORKBENCH_APPS if app != "djpyfs"),
@@ -152,3 +161,4 @@ EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 # Plugin settings last, as the LMS applies them after its own (edx-django-utils).
 add_plugins(__name__, PROJECT, "common")
 add_plugins(__name__, PROJECT, "test")
+derive_settings(__name__)  # as lms/envs/common.py's callers do once every stage has run
