@@ -3,7 +3,7 @@
 The catalog is the one an XBlock ships in its package, as the platform's ``i18n`` service reads
 it (``xmodule/modulestore/django.py`` ``XBlockI18nService.get_python_locale``: domain ``text``
 in ``<package>/translations/<locale>/LC_MESSAGES/``, as xblock-drag-and-drop-v2 ships it). The
-block's own text goes through that service (``ZoomXBlock.i18n``); the rest of the plugin (the
+block's own text goes through that service (``XBlock.ugettext``); the rest of the plugin (the
 Join pages, e-mails, staff pages, messages of the tasks) through the functions here. Neither
 touches the site's ``LOCALE_PATHS``: the platform's own translations of common words stay the
 platform's, and the plugin's words are looked up in the plugin's catalog first, then in the
