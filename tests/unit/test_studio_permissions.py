@@ -137,3 +137,17 @@ def test_studios_preview_handler_asks_only_for_a_login_and_the_block_refuses(cli
     client.force_login(staff)
     assert client.post(url, data=VALID, content_type="application/json").status_code == 200
     assert ZoomSession.objects.filter(usage_key=platform.usage_key_for(block)).exists()
+
+
+def test_every_handler_but_the_learners_refuses_outsiders_in_studios_preview(client, staff):
+    from tests.unit.test_access_walk import LEARNER_HANDLERS, handler_names
+
+    block = studio_block(staff)
+    assert submit(block)[0] == 200
+    people = [person for person in _people().values() if person is not None]
+    for handler in sorted(set(handler_names()) - LEARNER_HANDLERS):
+        url = block.runtime.handler_url(block, handler)
+        for person in people:
+            client.force_login(person)
+            response = client.post(url, data={}, content_type="application/json")
+            assert response.status_code in (401, 403), (handler, person.username)
