@@ -29,7 +29,9 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     Completion is the block's own (``has_custom_completion``, from ``CompletableXBlockMixin``):
     attendance decides it, never 5 s on screen (edx-completion ``services.py``
     ``can_mark_block_complete_on_view``) nor a score signal (``handlers.py``
-    ``scorable_block_completion``).
+    ``scorable_block_completion``). Its words come from the runtime's ``i18n`` service
+    (``XBlock.ugettext``): in the LMS and Studio, ``XBlockI18nService`` reads the catalog the
+    package ships (``translations/<locale>/LC_MESSAGES/text.mo``; see :mod:`zoom_xblock.i18n`).
     """
 
     display_name = String(display_name=_("Display name"), default=_("Zoom session"),
@@ -72,9 +74,6 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
                                     {"value": "cloud", "display_name": _("Cloud")}])
 
     has_author_view = True
-    # The block's own words come from the runtime's ``i18n`` service (``XBlock.ugettext``): in
-    # the LMS and Studio, ``XBlockI18nService`` reads the catalog the package ships
-    # (``translations/<locale>/LC_MESSAGES/text.mo``, see zoom_xblock.i18n).
 
     @property
     def has_score(self) -> bool:
