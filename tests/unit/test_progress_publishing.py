@@ -7,6 +7,7 @@ tested with the platform modules it imports replaced in ``sys.modules``.
 """
 import sys
 import types
+from datetime import timedelta
 
 import pytest
 from completion.models import BlockCompletion
@@ -17,7 +18,7 @@ from opaque_keys.edx.keys import CourseKey, UsageKey
 
 from tests.unit.test_attendance import USAGE, _completed, _scores, meeting  # noqa: F401
 from tests.utils import COURSE, make_block, make_user
-from zoom_xblock import events, platform
+from zoom_xblock import attendance, events, platform
 from zoom_xblock.models import Registration
 from zoom_xblock.platform import OpenEdxPlatform
 from zoom_xblock.standalone import grades
@@ -186,6 +187,35 @@ def test_a_learner_whose_grade_fails_does_not_undo_the_session_or_the_others(mee
     assert _completed([m.ada.id, m.bob.id]) == {m.ada.id, m.bob.id}
     assert _scores()[m.ada.id] == (2.0, 2.0)
     assert events.catch_up()["progress_republished"] == 0
+
+
+def test_a_refused_grade_does_not_stop_the_report_sweep(meeting):  # noqa: F811 (the fixture)
+    m = meeting()
+    m.room.start()
+    m.room.join(m.reg(m.ada))
+    m.room.join(m.reg(m.bob))
+    m.room.advance(35)
+    m.room.end()
+    lost = m.pending().index("meeting.participant_joined")  # Ada's join never arrives
+    m.deliver_all(skip={lost})
+    session = m.refresh()
+
+    def refuse_ada(sender, **kwargs):  # pylint: disable=unused-argument
+        if kwargs["user_id"] == m.ada.id:
+            raise TypeError("the grades app refused this score")
+
+    grades.PROBLEM_WEIGHTED_SCORE_CHANGED.connect(refuse_ada, dispatch_uid="refuse_ada")
+    try:
+        result = attendance.fetch_report(session.id, now=session.actual_end + timedelta(
+            minutes=15))
+    finally:
+        grades.PROBLEM_WEIGHTED_SCORE_CHANGED.disconnect(dispatch_uid="refuse_ada")
+
+    assert result["added"] == 2
+    assert m.refresh().report_fetched_at is not None  # the report is not read again
+    assert m.reg(m.ada).progress_pending and m.reg(m.ada).completed_at is not None
+    assert events.catch_up()["progress_republished"] == 1
+    assert _completed([m.ada.id, m.bob.id]) == {m.ada.id, m.bob.id}
 
 
 # --- Point 10: completion tracking switched off ----------------------------------------------
