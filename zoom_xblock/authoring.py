@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from zoom_xblock import problems, zoom_api
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.sessions import start_utc
 from zoom_xblock.zoom import (
+    HOST_ALTERNATIVE_REFUSED,
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,
     HOST_NOT_IN_ACCOUNT,
@@ -194,19 +197,37 @@ def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
              check_organizer: bool = True) -> Submission:
     """Clean and check a submission; ``initial`` fills the form fields ``data`` leaves out.
 
-    The organizer is checked against Zoom only when every other field is valid and Zoom is
-    configured (``check_organizer=False`` skips it).
+    The organizer, then the alternative hosts, are checked against Zoom only when every other
+    field is valid and Zoom is configured (``check_organizer=False`` skips it).
     """
     form = {**initial, **{name: data[name] for name in FORM_FIELDS if name in data}}
     submission = Submission()
     for clean in _CLEANERS:
         clean(form, context, submission)
+    if submission.is_valid and _starts_in_the_past(submission.fields):
+        submission.warnings.append(past_date_message())
     if submission.is_valid and check_organizer and get_config().is_configured:
         errors, warnings = organizer_problems(submission.fields["host_email"],
                                               submission.fields["kind"])
-        submission.errors.update(errors)
-        submission.warnings.extend(warnings)
+        more_errors, more_warnings = {}, []
+        if not warnings:  # Zoom answered about the organizer: ask it about the others too
+            more_errors, more_warnings = alternative_host_problems(
+                submission.fields["alternative_hosts"], submission.fields["kind"])
+        submission.errors.update({**errors, **more_errors})
+        submission.warnings.extend([*warnings, *more_warnings])
     return submission
+
+
+def _starts_in_the_past(fields: dict) -> bool:
+    start = start_utc(fields.get("start_local") or "", fields.get("timezone") or "UTC")
+    return start is not None and start < timezone.now()
+
+
+def past_date_message() -> str:
+    """The warning for a session dated in the past (allowed: it accounts for a past session)."""
+    return _("This date is in the past. The session stays \"Not started yet\" until the "
+             "organizer starts and ends it in Zoom; then it counts for attendance and "
+             "completion (use this to account for a session that already took place).")
 
 
 def _text(form: Mapping, name: str) -> str:
@@ -466,8 +487,34 @@ def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
 
     A host Zoom refuses gives an error on ``host_email``; a Zoom that cannot answer now gives a
     warning only: the lifecycle task checks the host again when it creates the meeting. Zoom's
-    answer is kept for a few minutes, so that an author saving edit after edit costs one user
-    look-up, not one per save; "could not verify" is not kept.
+    answer is kept for a few minutes (:func:`_host_reason`), so that an author saving edit
+    after edit costs one user look-up, not one per save.
+    """
+    try:
+        reason = _host_reason(_ZoomForChecks(), email, kind)
+    except (ZoomError, zoom_api.NotConfigured):
+        return {}, [organizer_unverified_message()]
+    return ({"host_email": host_error_message(reason, email)} if reason else {}), []
+
+
+class _ZoomForChecks:
+    """The short-timeout client of the save checks, made only if a look-up is needed."""
+
+    def __init__(self):
+        self._client = None
+
+    def get_user(self, email, *, check_webinar):
+        if self._client is None:
+            self._client = zoom_api.get_client(timeout=ORGANIZER_CHECK_TIMEOUT,
+                                               max_attempts=ORGANIZER_CHECK_ATTEMPTS)
+        return self._client.get_user(email, check_webinar=check_webinar)
+
+
+def _host_reason(client, email: str, kind: str) -> str:
+    """"" when Zoom takes ``email`` as a host of a ``kind``, else the ``HOST_*`` reason.
+
+    Zoom's answer (a reason, not words) is cached for :data:`ORGANIZER_CACHE_SECONDS`; a Zoom
+    that cannot answer raises and nothing is kept.
     """
     import hashlib  # pylint: disable=import-outside-toplevel
 
@@ -476,31 +523,89 @@ def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
     digest = hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
     key = ORGANIZER_CACHE_KEY.format(kind=kind, digest=digest)
     known = cache.get(key)
-    if known is not None:  # reasons are stored, words are made in the reader's language
-        return {name: host_error_message(reason, email) for name, reason in known.items()}, []
-    errors, warnings = _ask_zoom_about_organizer(email, kind)
-    if not warnings:
-        cache.set(key, {name: reason for name, reason in errors.items()},
-                  ORGANIZER_CACHE_SECONDS)
-    return {name: host_error_message(reason, email) for name, reason in errors.items()}, warnings
-
-
-def _ask_zoom_about_organizer(email: str, kind: str) -> tuple[dict, list]:
-    """(errors as ``HOST_*`` reasons, warnings): one Zoom look-up."""
+    if known is not None:
+        return known
     webinar = kind == "webinar"
     try:
-        client = zoom_api.get_client(timeout=ORGANIZER_CHECK_TIMEOUT,
-                                     max_attempts=ORGANIZER_CHECK_ATTEMPTS)
         user = client.get_user(email, check_webinar=webinar)
     except ZoomHostError as error:
-        return {"host_email": error.reason}, []
+        reason = error.reason
+    else:
+        reason = (HOST_NOT_LICENSED if not user.is_licensed
+                  else HOST_NO_WEBINAR_LICENCE if webinar and user.has_webinar is False else "")
+    cache.set(key, reason, ORGANIZER_CACHE_SECONDS)
+    return reason
+
+
+# The order in which the causes are told (each cause its own sentence, naming every address).
+_ALTERNATIVE_HOST_CAUSES = (HOST_NOT_FOUND, HOST_NOT_IN_ACCOUNT, HOST_NOT_LICENSED,
+                            HOST_NO_WEBINAR_LICENCE)
+
+
+def alternative_host_problems(emails: list[str], kind: str) -> tuple[dict, list]:
+    """(errors, warnings) about ``emails`` as alternative hosts of a ``kind``, like the
+    organizer: Zoom takes only licensed users of the account (with a webinar licence for a
+    webinar). Every address is checked; the error on ``alternative_hosts`` has one sentence per
+    cause naming all the addresses with that cause. A Zoom that cannot answer gives a warning.
+    """
+    if not emails:
+        return {}, []
+    causes: dict[str, list[str]] = {}
+    try:
+        client = _ZoomForChecks()
+        for email in emails:
+            reason = _host_reason(client, email, kind)
+            if reason:
+                causes.setdefault(reason, []).append(email)
     except (ZoomError, zoom_api.NotConfigured):
-        return {}, [organizer_unverified_message()]
-    if not user.is_licensed:
-        return {"host_email": HOST_NOT_LICENSED}, []
-    if webinar and user.has_webinar is False:
-        return {"host_email": HOST_NO_WEBINAR_LICENCE}, []
-    return {}, []
+        return {}, [_("Could not verify the alternative hosts in Zoom now; they will be checked "
+                      "when the meeting is saved in Zoom.")]
+    if not causes:
+        return {}, []
+    known = [cause for cause in _ALTERNATIVE_HOST_CAUSES if cause in causes]
+    others = [cause for cause in causes if cause not in _ALTERNATIVE_HOST_CAUSES]
+    return {"alternative_hosts": " ".join(alternative_host_message(cause, causes[cause])
+                                          for cause in known + others)}, []
+
+
+def alternative_host_message(reason: str, emails: list[str]) -> str:
+    """One sentence about the alternative hosts ``emails`` that share the cause ``reason``."""
+    count, listed = len(emails), ", ".join(emails)
+    if reason == HOST_NOT_IN_ACCOUNT:
+        text = ngettext(
+            "{emails} uses Zoom, but not in this organization's Zoom account, so cannot be an "
+            "alternative host: ask your Zoom administrator to invite them, or remove the address.",
+            "{emails} use Zoom, but not in this organization's Zoom account, so cannot be "
+            "alternative hosts: ask your Zoom administrator to invite them, or remove the "
+            "addresses.", count)
+    elif reason == HOST_NOT_LICENSED:
+        text = ngettext(
+            "{emails} has a Basic (free) Zoom user; alternative hosts must be licensed: ask your "
+            "Zoom administrator for a licence, or remove the address.",
+            "{emails} have Basic (free) Zoom users; alternative hosts must be licensed: ask your "
+            "Zoom administrator for licences, or remove the addresses.", count)
+    elif reason == HOST_NO_WEBINAR_LICENCE:
+        text = ngettext(
+            "{emails} has no Zoom Webinar licence, which the alternative hosts of a webinar "
+            "need: ask your Zoom administrator to assign one, or remove the address.",
+            "{emails} have no Zoom Webinar licence, which the alternative hosts of a webinar "
+            "need: ask your Zoom administrator to assign them, or remove the addresses.", count)
+    elif reason == HOST_ALTERNATIVE_REFUSED:
+        text = ngettext(
+            "Zoom refused {emails} as an alternative host: alternative hosts must be licensed "
+            "users of this organization's Zoom account. Remove the address or ask your Zoom "
+            "administrator.",
+            "Zoom refused {emails} as alternative hosts: alternative hosts must be licensed "
+            "users of this organization's Zoom account. Remove the addresses or ask your Zoom "
+            "administrator.", count)
+    else:
+        text = ngettext(
+            "Zoom has no user {emails} in this organization's Zoom account, so it cannot be an "
+            "alternative host: ask your Zoom administrator to add them, or remove the address.",
+            "Zoom has no users {emails} in this organization's Zoom account, so they cannot be "
+            "alternative hosts: ask your Zoom administrator to add them, or remove the "
+            "addresses.", count)
+    return text.format(emails=listed)
 
 
 def organizer_unverified_message() -> str:

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from completion.models import BlockCompletion
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user
 from tests.zoom_people import ZoomRoom
 from zoom_xblock import events, sessions, sync
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
-from zoom_xblock.standalone.models import BlockCompletion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +37,9 @@ def test_sandbox_webhooks_drive_attendance_to_completion(zoom_with_webhooks):
     assert all(check["valid"] for check in requests.post(
         f"{sandbox.url}/_sandbox/webhooks/validate", timeout=10).json().values())
     session = sessions.save_desired(USAGE, COURSE, {
-        "kind": "meeting", "title": "Live seminar", "start": datetime(2030, 1, 15, 14, tzinfo=UTC),
+        # Run now: scheduled a few minutes ahead (a run long before the start is a test run).
+        "kind": "meeting", "title": "Live seminar",
+        "start": datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10),
         "duration_minutes": 60, "timezone": "UTC", "host_email": "host@example.com",
         "completion_threshold_percent": 50, "weight": None})
     session.refresh_from_db()

@@ -114,12 +114,13 @@ def test_daily_limits_can_come_with_only_the_message(sandbox, zoom):
 
 def test_webinar_alternative_hosts_are_comma_separated(zoom):
     zoom.post("/_sandbox/users", json={"email": "web@example.com", "type": 2, "webinar": True})
+    commas, semicolons = "host@example.com,host2@example.com", "host@example.com;host2@example.com"
     ok = zoom.post("/users/web@example.com/webinars", json={
-        "topic": "W", "type": 5, "settings": {"alternative_hosts": "a@example.com,b@example.com"}})
+        "topic": "W", "type": 5, "settings": {"alternative_hosts": commas}})
     assert ok.status_code == 201
-    semicolons = zoom.post("/users/web@example.com/webinars", json={
-        "topic": "W", "type": 5, "settings": {"alternative_hosts": "a@example.com;b@example.com"}})
-    assert semicolons.status_code == 400
+    refused = zoom.post("/users/web@example.com/webinars", json={
+        "topic": "W", "type": 5, "settings": {"alternative_hosts": semicolons}})
+    assert refused.status_code == 400
 
 
 def test_listing_a_hosts_meetings_cuts_agendas_to_250(zoom):
