@@ -26,6 +26,7 @@ from zoom_xblock.standalone.models import (
     Enrollment,
     Subsection,
     SubsectionProgress,
+    UserPreference,
 )
 
 
@@ -120,6 +121,28 @@ def publish_grade(user_id, usage_key, earned, possible):
     BlockScore.objects.update_or_create(
         user_id=user_id, block_key=usage_key, defaults={"earned": earned, "possible": possible}
     )
+
+
+def update_block_fields(usage_key, fields):
+    """Write the block's settings fields in the workbench's field storage (its
+    ``WorkbenchDjangoKeyValueStore``): the workbench has no draft, so the change is live."""
+    from workbench.runtime import WORKBENCH_KVS  # pylint: disable=import-outside-toplevel
+    from xblock.fields import Scope  # pylint: disable=import-outside-toplevel
+    from xblock.runtime import KeyValueStore  # pylint: disable=import-outside-toplevel
+
+    if str(usage_key).count(".") < 3:
+        return "missing"  # not a workbench usage ({scenario}.{type}.d{n}.u{n}): no block
+    for name, value in fields.items():
+        WORKBENCH_KVS.set(KeyValueStore.Key(scope=Scope.settings, user_id=None,
+                                            block_scope_id=str(usage_key), field_name=name),
+                          value)
+    return "published"
+
+
+def user_languages(user_ids):
+    """``pref-lang`` of each user who set one."""
+    rows = UserPreference.objects.filter(user_id__in=list(user_ids), key="pref-lang")
+    return {row.user_id: row.value for row in rows if row.value}
 
 
 # --- What the platform does when someone enrolls (used by the demo and the tests) ---------------

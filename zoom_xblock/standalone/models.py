@@ -86,3 +86,17 @@ class BlockScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "block_key"], name="standalone_score"),
         ]
+
+
+class UserPreference(models.Model):
+    """A user's preference, such as ``pref-lang`` (the platform's ``UserPreference``, in
+    openedx/core/djangoapps/user_api/models.py: one row per user and key)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255, db_index=True)
+    value = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="standalone_preference"),
+        ]
