@@ -51,20 +51,28 @@ def request(session_id: int) -> None:
 
 
 def due_sessions(now=None) -> list[int]:
-    """Sessions the sweep should look at: starting within the reminder window, or with
-    learners registered recently (Join's just-in-time registration sends nothing itself)."""
+    """Sessions the sweep should look at (one query): a registered learner not told yet
+    (Join's just-in-time registration sends nothing itself), or without a reminder once the
+    start is within ``LEARNER_REMINDER_MINUTES``."""
+    from django.db.models import Exists, OuterRef, Q  # pylint: disable=import-outside-toplevel
+
     now = now or timezone.now()
-    config = get_config()
-    if not policies.site_learner_emails():
-        return []
-    soon = now + timedelta(minutes=config.learner_reminder_minutes)
-    recent = now - timedelta(minutes=2 * config.sweep_interval_minutes + 5)
-    starting = ZoomSession.objects.filter(status=ZoomSession.Status.SCHEDULED, start__gt=now,
-                                          start__lte=soon).values_list("id", flat=True)
-    registered = Registration.objects.filter(
-        registered_at__gte=recent, state=Registration.State.REGISTERED).values_list(
-        "session_id", flat=True).distinct()
-    return sorted(set(starting) | set(registered))
+    kinds = policies.site_learner_emails()
+    soon = now + timedelta(minutes=get_config().learner_reminder_minutes)
+    messages = LearnerMessage.objects.filter(session_id=OuterRef("session_id"),
+                                             user_id=OuterRef("user_id"))
+    rows = Registration.objects.filter(
+        state=Registration.State.REGISTERED, wanted=True,
+        session__status=ZoomSession.Status.SCHEDULED,
+        session__live_status=ZoomSession.LiveStatus.NOT_STARTED, session__start__gt=now,
+    )
+    due = Q(pk__in=[])
+    if kinds & {"registered", "promoted"}:
+        due |= ~Exists(messages.filter(kind__in=TOLD))
+    if "reminder" in kinds:
+        due |= Q(session__start__lte=soon) & ~Exists(messages.filter(kind="reminder"))
+    rows = rows.filter(due)
+    return sorted(set(rows.values_list("session_id", flat=True)))
 
 
 def dispatch(session_id: int, now=None) -> dict:
@@ -162,7 +170,7 @@ def message_context(session: ZoomSession, user: platform.PlatformUser, kind: str
     return {
         "kind": kind,
         "title": session.title,
-        "kind_label": session.get_kind_display(),
+        "kind_label": str(session.get_kind_display()),
         "start": start,
         "timezone": zone_name,
         "duration_minutes": session.duration_minutes,
@@ -182,11 +190,14 @@ def send(session: ZoomSession, user: platform.PlatformUser, kind: str, language:
     from edx_ace.message import Message  # pylint: disable=import-outside-toplevel
     from edx_ace.recipient import Recipient  # pylint: disable=import-outside-toplevel
 
+    from django.utils import translation  # pylint: disable=import-outside-toplevel
+
+    language = language or getattr(settings, "LANGUAGE_CODE", "en")
+    with translation.override(language):  # words computed here, e.g. "Meeting"
+        context = message_context(session, user, kind)
     message = Message(
         app_label=APP_LABEL, name=MESSAGE_NAME,
         recipient=Recipient(lms_user_id=user.id, email_address=user.email),
-        language=language or getattr(settings, "LANGUAGE_CODE", "en"),
-        context=message_context(session, user, kind),
-        options={"transactional": True},
+        language=language, context=context, options={"transactional": True},
     )
     ace.send(message)
