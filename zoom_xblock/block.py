@@ -74,12 +74,14 @@ class ZoomXBlock(StaffViewMixin, XBlock):
 
     @staticmethod
     def workbench_scenarios():
-        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session."""
+        """The demo's scenarios: a meeting (adopting changes made in Zoom), a webinar, a
+        prerequisite, a full session, and a new one whose organizer is still to choose."""
         common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
              f'<zoom title="Office hours" start_local="2030-01-15T15:00" {common} '
-             'agenda="Questions about week 1, answered live." join_window_minutes="15"/>'),
+             'agenda="Questions about week 1, answered live." join_window_minutes="15" '
+             'drift_policy="adopt"/>'),
             ("Zoom: a webinar",
              f'<zoom kind="webinar" title="Guest lecture" start_local="2030-01-20T18:00" '
              f'{common} agenda="A talk followed by questions." auto_recording="cloud"/>'),
@@ -90,6 +92,9 @@ class ZoomXBlock(StaffViewMixin, XBlock):
             ("Zoom: a full session",
              f'<zoom title="Small-group tutorial" start_local="2030-01-25T09:00" {common} '
              'capacity="2"/>'),
+            ("Zoom: a new session (no organizer yet)",
+             '<zoom title="Study group" start_local="2030-02-01T17:00" timezone="Europe/Paris" '
+             'duration_minutes="45"/>'),
         ]
 
     # --- Views ----------------------------------------------------------------------------------

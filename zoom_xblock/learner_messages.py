@@ -170,7 +170,7 @@ def message_context(session: ZoomSession, user: platform.PlatformUser, kind: str
     return {
         "kind": kind,
         "title": session.title,
-        "kind_label": str(session.get_kind_display()),
+        "kind_label": str(session.get_kind_display()).lower(),
         "start": start,
         "timezone": zone_name,
         "duration_minutes": session.duration_minutes,

@@ -67,8 +67,8 @@ def test_each_learner_is_written_to_in_their_own_language(zoom_sandbox):
     ada, bob = learners("ada", "bob")
     UserPreference.objects.create(user=ada, key="pref-lang", value="fr")
     sync_task(session)
-    assert "Réunion" in mails_to(ada)[0].body  # the kind of session, in French
-    assert "Meeting" in mails_to(bob)[0].body
+    assert "réunion" in mails_to(ada)[0].body  # the kind of session, in French
+    assert "Zoom meeting" in mails_to(bob)[0].body
 
 
 def test_a_learner_moved_off_the_waitlist_is_told(zoom_sandbox):
