@@ -186,11 +186,10 @@ def message_context(session: ZoomSession, user: platform.PlatformUser, kind: str
 def send(session: ZoomSession, user: platform.PlatformUser, kind: str, language: str) -> None:
     """One e-mail through ``edx_ace.ace.send``. ACE reports a channel's delivery errors through
     its monitoring rather than raising: a message is sent at most once."""
+    from django.utils import translation  # pylint: disable=import-outside-toplevel
     from edx_ace import ace  # pylint: disable=import-outside-toplevel
     from edx_ace.message import Message  # pylint: disable=import-outside-toplevel
     from edx_ace.recipient import Recipient  # pylint: disable=import-outside-toplevel
-
-    from django.utils import translation  # pylint: disable=import-outside-toplevel
 
     language = language or getattr(settings, "LANGUAGE_CODE", "en")
     with translation.override(language):  # words computed here, e.g. "Meeting"

@@ -470,9 +470,7 @@ def sweep() -> dict:
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
-
-    from zoom_xblock import intents, learner_messages  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import events, intents, learner_messages  # pylint: disable=import-outside-toplevel
 
     mailed = learner_messages.due_sessions(now)  # reminders, and Join's registrations
     for session_id in mailed:

@@ -5,8 +5,8 @@ policy is the site's unless the block chooses its own, and the Studio editor say
 applies."""
 import sys
 import types
-from html import escape
 from datetime import UTC, datetime
+from html import escape
 
 import pytest
 import requests
