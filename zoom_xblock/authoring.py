@@ -211,6 +211,8 @@ def editor_template_context(values: dict, context: EditorContext,
         "applied_drift_policy": policies.drift_policy_label(
             values.get("drift_policy") or policies.site_drift_policy()),
         "email_choices": email_choices(values),
+        "double_emails": bool(values.get("zoom_emails")) and any(
+            choice["site"] and choice["checked"] for choice in email_choices(values)),
         "kind_locked": bool(context.locked_kind),
         "kind_locked_message": kind_locked_message(),
         "state": session_state(session),

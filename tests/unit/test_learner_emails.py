@@ -171,8 +171,13 @@ def test_the_editor_lists_the_emails_and_says_whether_zooms_own_are_on(settings)
     assert "(turned off for the whole platform)" in html
     assert "Zoom's own e-mails are on for this session." in html
     assert "receive both" in html
+    assert '<p class="zoom-field-help zoom-double-emails" role="status">' in html  # shown
     html = render(make_block(author, **BLOCK_FIELDS), "studio_view")
     assert "Zoom's own e-mails are off for this session." in html
+    assert '<p class="zoom-field-help zoom-double-emails" role="status" hidden>' in html
+    html = render(make_block(author, zoom_emails="true", learner_emails_off=["registered",
+                  "reminder"], **BLOCK_FIELDS), "studio_view")
+    assert '<p class="zoom-field-help zoom-double-emails" role="status" hidden>' in html
 
 
 def test_the_editor_saves_the_blocks_choice(settings):
