@@ -128,18 +128,24 @@ def _due(session: ZoomSession, kinds, now) -> list[tuple[int, str, str]]:
 
 
 def _send_all(session: ZoomSession, due) -> int:
-    """Claim the rows, send through ACE, keep the rows of what was sent (one query each)."""
+    """Claim the rows, send through ACE, keep the rows of what was sent (one query each).
+
+    Someone due who is no longer an enrolled learner (course staff registered at Join, a
+    learner who just left) keeps a claimed row without ``sent_at``: not sent, and not due
+    again, so the sweep does not come back for them.
+    """
     user_ids = sorted({user_id for user_id, _kind, _key in due})
     people = {user.id: user for user in platform.enrolled_learners(session.course_key, user_ids)}
     languages = platform.user_languages(user_ids)
     current = schedule_key(session)
     claimed = [LearnerMessage(session=session, user_id=user_id, kind=kind, event_key=key,
-                              schedule_key=current)
-               for user_id, kind, key in due if user_id in people]
+                              schedule_key=current) for user_id, kind, key in due]
     LearnerMessage.objects.bulk_create(claimed)
-    failed, sent = [], 0
+    failed, sent = [], []
     for message in claimed:
-        user = people[message.user_id]
+        user = people.get(message.user_id)
+        if user is None:
+            continue
         try:
             send(session, user, message.kind, languages.get(user.id, ""))
         except Exception:  # pylint: disable=broad-except
@@ -147,13 +153,14 @@ def _send_all(session: ZoomSession, due) -> int:
                         exc_info=True)
             failed.append((message.user_id, message.kind, message.event_key))
         else:
-            sent += 1
+            sent.append((message.user_id, message.kind, message.event_key))
     for user_id, kind, key in failed:  # the next pass tries these again
         LearnerMessage.objects.filter(session=session, user_id=user_id, kind=kind,
                                       event_key=key).delete()
-    LearnerMessage.objects.filter(session=session, sent_at__isnull=True).update(
+    LearnerMessage.objects.filter(session=session, sent_at__isnull=True,
+                                  user_id__in={user_id for user_id, _k, _e in sent}).update(
         sent_at=timezone.now())
-    return sent
+    return len(sent)
 
 
 def message_context(session: ZoomSession, user: platform.PlatformUser, kind: str) -> dict:

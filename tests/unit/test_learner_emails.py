@@ -192,3 +192,14 @@ def test_the_editor_saves_the_blocks_choice(settings):
     session = sessions.session_for(platform.usage_key_for(block))
     assert "reminder" not in session.learner_emails and "registered" in session.learner_emails
     assert SANDBOX_CREDENTIALS  # (no Zoom needed: the organizer check is skipped unconfigured)
+
+
+def test_course_staff_registered_at_join_get_no_learner_email(zoom_sandbox):
+    session = scheduled(USAGE, start=later(days=3))
+    staff = make_user("prof", course_role="staff")  # not enrolled
+    Registration.objects.create(session=session, user_id=staff.id, email=staff.email,
+                                state=Registration.State.REGISTERED, registered_at=later())
+    assert learner_messages.due_sessions() == [session.id]
+    learner_messages.dispatch(session.id)
+    assert mails_to(staff) == []
+    assert learner_messages.due_sessions() == []  # the sweep does not come back for them
