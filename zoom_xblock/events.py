@@ -180,16 +180,17 @@ def meeting_updated(session: ZoomSession, event: WebhookEvent) -> None:
     )
 
 
-# Zoom's names of what two-way sync adopts (iSpring: schedule both ways, title from Zoom only).
-ADOPTED_FIELDS = ("topic", "start_time", "duration", "timezone")
-SCHEDULE_FIELDS = ("start_time", "duration", "timezone")
+# What two-way sync adopts (iSpring: schedule both ways, title from Zoom only): Zoom's name ->
+# the session's field.
+ADOPTED_FIELDS = {"topic": "title", "start_time": "start", "duration": "duration_minutes",
+                  "timezone": "timezone"}
 
 
 def _adopted_message(changes: dict, adopted: dict, publication: str) -> str:
     parts = [_("{operator} changed the session in Zoom ({changes}).")]
     if adopted:
         parts.append(_("The new schedule and title were adopted into the course."))
-    if set(changes) - set(adopted):
+    if any(ADOPTED_FIELDS.get(name) not in adopted for name in changes):
         parts.append(_("Other changes (such as the description) were not adopted: the course "
                        "keeps its own."))
     if publication == "draft":
@@ -198,7 +199,7 @@ def _adopted_message(changes: dict, adopted: dict, publication: str) -> str:
     return " ".join(parts)
 
 
-def adoptable_values(session: ZoomSession, changes: dict) -> dict:
+def adoptable_values(changes: dict) -> dict:
     """The session's new values for the schedule and title Zoom changed, when they are valid
     (a value the editor would refuse is not adopted): ``{session field: value}``."""
     from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
@@ -229,7 +230,7 @@ def _adopt(session: ZoomSession, changes: dict) -> tuple[dict, str]:
     """
     from zoom_xblock import learner_messages, sessions  # pylint: disable=import-outside-toplevel
 
-    values = adoptable_values(session, changes)
+    values = adoptable_values(changes)
     if not values:
         return {}, ""
     old_schedule = learner_messages.schedule_key(session)

@@ -129,6 +129,18 @@ def test_the_block_can_restore_while_the_site_adopts(course, settings):
     assert c.in_zoom()["topic"] == "Office hours"  # put back in Zoom
 
 
+def test_a_schedule_change_alone_is_adopted_without_a_word_about_other_changes(course,
+                                                                               settings):
+    settings.ZOOM_XBLOCK = {**settings.ZOOM_XBLOCK, "DRIFT_POLICY": "adopt"}
+    c = course()
+    c.room.edit_in_zoom(duration=45)
+    c.deliver()
+    assert c.refresh().duration_minutes == 45
+    (alert,) = SessionAlert.objects.filter(kind="drift")
+    assert alert.details["adopted"] == ["duration_minutes"]
+    assert "were not adopted" not in alert.message
+
+
 def test_values_the_editor_would_refuse_are_not_adopted(course, settings):
     settings.ZOOM_XBLOCK = {**settings.ZOOM_XBLOCK, "DRIFT_POLICY": "adopt"}
     c = course()
@@ -137,6 +149,7 @@ def test_values_the_editor_would_refuse_are_not_adopted(course, settings):
     assert c.refresh().duration_minutes == 60
     (alert,) = SessionAlert.objects.filter(kind="drift")
     assert alert.details["adopted"] == []
+    assert "were not adopted" in alert.message
 
 
 def test_the_editor_says_which_policy_applies(settings):
