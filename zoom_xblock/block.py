@@ -75,7 +75,8 @@ class ZoomXBlock(StaffViewMixin, XBlock):
     @staticmethod
     def workbench_scenarios():
         """The demo's scenarios: a meeting (adopting changes made in Zoom), a webinar, a
-        prerequisite, a full session, and a new one whose organizer is still to choose."""
+        prerequisite, a full session, a session dated in the past (to account for one that
+        already took place), and a new one whose organizer is still to choose."""
         common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
@@ -92,6 +93,9 @@ class ZoomXBlock(StaffViewMixin, XBlock):
             ("Zoom: a full session",
              f'<zoom title="Small-group tutorial" start_local="2030-01-25T09:00" {common} '
              'capacity="2"/>'),
+            ("Zoom: a past-dated session",
+             f'<zoom title="Workshop held last month" start_local="2026-11-02T10:00" {common} '
+             "alternative_hosts='[\"host2@example.com\"]' completion_threshold=\"50\"/>"),
             ("Zoom: a new session (no organizer yet)",
              '<zoom title="Study group" start_local="2030-02-01T17:00" timezone="Europe/Paris" '
              'duration_minutes="45"/>'),
