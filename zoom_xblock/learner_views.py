@@ -135,7 +135,11 @@ def feed_page(request, course_key: str):
         "count": len(feeds.sessions_of(course_key)),
         "LANGUAGE_CODE": get_language() or "en",
     }, request=request)
-    return _private(HttpResponse(html, content_type="text/html; charset=utf-8"))
+    response = _private(HttpResponse(html, content_type="text/html; charset=utf-8"))
+    # "no-referrer" would make the browser send "Origin: null" with the reset form, which
+    # Django's CSRF check refuses; this page's own URL carries no secret.
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @require_POST

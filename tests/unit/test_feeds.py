@@ -88,6 +88,9 @@ def test_resetting_the_link_revokes_the_old_one(course):
     assert Client().get(old).status_code == 404
     assert Client().get(new).status_code == 200
     assert "previous one no longer works" in client.get(PAGE + "?reset=1").content.decode()
+    # A browser sends "Origin: null" with the form under "no-referrer", which CSRF refuses.
+    assert client.get(PAGE)["Referrer-Policy"] == "same-origin"
+    assert Client().get(new)["Referrer-Policy"] == "no-referrer"
 
 
 def test_each_learner_has_their_own_link_and_cannot_touch_anothers(course):
