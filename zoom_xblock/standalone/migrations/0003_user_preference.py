@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zoom_standalone', '0001_initial'),
+        ('zoom_standalone', '0002_remove_blockcompletion'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
