@@ -185,7 +185,7 @@ def test_the_editor_saves_the_blocks_choice(settings):
 
     settings.ZOOM_XBLOCK = {"SYNC_DEBOUNCE_SECONDS": 0}
     author = make_user("author", course_role="instructor")
-    block = make_block(author, **BLOCK_FIELDS)
+    block = make_block(author, studio=True, **BLOCK_FIELDS)
     status, body = call_handler(block, "studio_submit", {"learner_email_reminder": False})
     assert status == 200, body
     assert block.learner_emails_off == ["reminder"]

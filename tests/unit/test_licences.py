@@ -33,7 +33,7 @@ def test_without_a_webinar_plan_authors_are_offered_meetings_only(zoom_sandbox):
     without_webinar_plan(zoom_sandbox)
     directory.refresh([])
     author = make_user("author", course_role="instructor")
-    block = make_block(author, **BLOCK_FIELDS)
+    block = make_block(author, studio=True, **BLOCK_FIELDS)
     html = render(block, "studio_view")
     assert 'value="webinar"' not in html
     assert NO_PLAN in html

@@ -168,7 +168,7 @@ def test_an_unknown_policy_is_refused_by_the_editor():
     from tests.utils import call_handler
 
     author = make_user("author", course_role="instructor")
-    block = make_block(author, **BLOCK_FIELDS)
+    block = make_block(author, studio=True, **BLOCK_FIELDS)
     status, body = call_handler(block, "studio_submit", {"drift_policy": "overwrite"})
     assert status == 400 and "drift_policy" in body["errors"]
 
