@@ -20,6 +20,10 @@ from .models import APPROVED, Meeting, Registrant
 from .state import stable_user_id
 from .validation import clean_meeting_body
 
+# Someone editing in Zoom's own web pages is not held to the API's duration check (the
+# plugin must cope with what they leave there).
+ZOOM_UI_MAX_DURATION = 100_000
+
 if TYPE_CHECKING:
     from .app import SandboxApp
 
@@ -47,6 +51,15 @@ def list_users(sandbox: SandboxApp, request: Request) -> Result:
 
 def create_user(sandbox: SandboxApp, request: Request) -> Result:
     return 201, sandbox.state.upsert_user(json_body(request)).to_dict()
+
+
+def set_account(sandbox: SandboxApp, request: Request) -> Result:
+    """``{"webinar_plan": bool}``: give the account a Zoom Webinar plan, or take it away
+    (without one, no user can host a webinar, as in Zoom); back to the config on reset."""
+    body = json_body(request)
+    if isinstance(body.get("webinar_plan"), bool):
+        sandbox.state.webinar_plan = body["webinar_plan"]
+    return 200, {"webinar_plan": sandbox.state.webinar_plan}
 
 
 def dump_state(sandbox: SandboxApp, request: Request) -> Result:
@@ -135,7 +148,8 @@ def zoom_side_update(sandbox: SandboxApp, request: Request, meeting_id: str) -> 
     operator, operator_id = _operator(body)
     changes = {key: value for key, value in body.items() if key != "operator"}
     fields = clean_meeting_body(meeting.kind, changes, partial=True,
-                                default_timezone=meeting.timezone)
+                                default_timezone=meeting.timezone,
+                                max_duration=ZOOM_UI_MAX_DURATION)
     changed, previous = sandbox.state.update_meeting(meeting, fields)
     if changed:
         sandbox.state.emit(events.meeting_updated(
@@ -273,6 +287,7 @@ ROUTES: tuple[tuple[str, str, Callable[..., Result]], ...] = (
     ("GET", "/config", get_config),
     ("GET", "/users", list_users),
     ("POST", "/users", create_user),
+    ("POST", "/account", set_account),
     ("GET", "/state", dump_state),
     ("GET", "/faults", get_faults),
     ("POST", "/faults", set_faults),

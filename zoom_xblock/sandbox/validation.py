@@ -35,7 +35,8 @@ def is_email(value: Any) -> bool:
 
 
 def clean_meeting_body(kind: str, body: dict[str, Any], *, partial: bool,
-                       default_timezone: str = "") -> dict[str, Any]:
+                       default_timezone: str = "",
+                       max_duration: int = MAX_DURATION) -> dict[str, Any]:
     """Check a create (``partial=False``) or PATCH body; return the fields to store.
 
     ``start_time`` comes back normalised to UTC (``...Z``); a naive time is read in
@@ -63,7 +64,7 @@ def clean_meeting_body(kind: str, body: dict[str, Any], *, partial: bool,
     if "duration" in body:
         duration = body["duration"]
         if (not isinstance(duration, int) or isinstance(duration, bool)
-                or not 1 <= duration <= MAX_DURATION):
+                or not 1 <= duration <= max_duration):
             raise validation_error("duration", "Invalid field.")
         cleaned["duration"] = duration
     if "timezone" in body:
