@@ -270,13 +270,14 @@ class ZoomXBlock(StaffViewMixin, XBlock):
         return True
 
     def _editor_context(self, session):
-        from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import accounts, authoring  # pylint: disable=import-outside-toplevel
 
         return authoring.EditorContext(
             display_name=self.display_name,
             webinars_enabled=get_config().webinars_enabled,
             subsections=platform.subsections(platform.course_key_for(self)),
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
+            zoom_account=accounts.block_account_name(platform.course_key_for(self), session),
         )
 
     def _is_author(self) -> bool:

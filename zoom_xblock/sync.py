@@ -34,6 +34,7 @@ from zoom_xblock.zoom import (
     ZoomUnavailable,
     ZoomValidationError,
 )
+from zoom_xblock.accounts import session_account_name
 from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
@@ -382,7 +383,7 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
             return _finish(session, run, started, desired,
                            message=_("Waiting for the meeting to exist in Zoom."))
         try:
-            client = get_client()
+            client = get_client(account=session_account_name(session))
             if full:
                 desired["reconciled"] = reconcile(client, session)
             _apply_difference(client, session, run, held.keep_alive)

@@ -1,0 +1,177 @@
+"""Several Zoom accounts syncing at once (issue 17): each keeps its own Zoom bound.
+
+Two accounts of one sandbox (one URL, like Zoom), both on the Pro plan at Zoom's real rates
+(time scale 1), each with a course of 2,000 learners. Two worker processes sync them at the
+same moment, sharing one Redis for the rate-limit buckets and the token cache when
+``ZOOM_XBLOCK_BENCH_REDIS`` answers (else each process limits itself in-process). Batch
+registration is Heavy: 10 calls/s x 30 = 300 learners/s per account, so 2,000 take 6.7 s; if the
+accounts shared one set of buckets, each would get half that rate (50% of its bound).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+from . import django_env
+from .core import REDIS_URL, Result
+
+LEARNERS = 2000
+PER_SECOND = 300  # learners per second: Heavy 10 calls/s x 30 per batch (Pro)
+ACCOUNTS = {
+    "north": {"account_id": "north-account", "client_id": "north-client",
+              "client_secret": "north-secret", "org": "NorthX"},
+    "south": {"account_id": "south-account", "client_id": "south-client",
+              "client_secret": "south-secret", "org": "SouthX"},
+}
+
+
+def _redis_url() -> str:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping()
+    except Exception:  # pylint: disable=broad-except
+        return ""
+    return REDIS_URL
+
+
+def _serve(url_pipe, stop) -> None:
+    from zoom_xblock.sandbox.accounts import start_accounts_sandbox
+
+    accounts = [{key: value for key, value in account.items() if key != "org"}
+                for account in ACCOUNTS.values()]
+    with start_accounts_sandbox(accounts, webhook_base="", time_scale=1.0, plan="pro") as h:
+        url_pipe.send(h.url)
+        stop.wait()
+
+
+@contextmanager
+def _sandbox():
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    stop = context.Event()
+    process = context.Process(target=_serve, args=(send, stop), daemon=True)
+    process.start()
+    try:
+        if not receive.poll(30):
+            raise RuntimeError("the sandbox process did not start within 30 s")
+        yield receive.recv()
+    finally:
+        stop.set()
+        process.join(timeout=10)
+
+
+def run() -> list[Result]:
+    """Both accounts' workers at once; one row per account, and the 429s."""
+    import requests
+
+    redis_url = _redis_url()
+    with _sandbox() as url:
+        start_at = time.time() + 25  # both children set up their data, then start together
+        env = {**os.environ, "PYTHONPATH": str(django_env.ROOT)}
+        for key in [k for k in env if k.startswith("ZOOM_") and k != "ZOOM_XBLOCK_BENCH_REDIS"]:
+            env.pop(key)
+        children = [subprocess.Popen(
+            [sys.executable, "-m", "tests.bench.accounts", "--child", name, "--url", url,
+             "--start-at", str(start_at), "--redis", redis_url],
+            cwd=django_env.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True) for name in ACCOUNTS]
+        outputs = [child.communicate(timeout=600) for child in children]
+        stats = {name: requests.get(f"{url}/_sandbox/stats?account={account['account_id']}",
+                                    timeout=10).json()
+                 for name, account in ACCOUNTS.items()}
+    rows: list[Result] = []
+    bound = LEARNERS / PER_SECOND
+    spans = []
+    for name, (stdout, stderr) in zip(ACCOUNTS, outputs):
+        line = next((line for line in reversed(stdout.splitlines())
+                     if line.startswith(django_env.MARKER)), None)
+        if line is None:
+            raise RuntimeError(f"accounts {name} printed no results:\n{stderr[-4000:]}")
+        measured = json.loads(line[len(django_env.MARKER):])
+        spans.append((measured["started"], measured["finished"]))
+        elapsed = measured["finished"] - measured["started"]
+        throttled = sum(stats[name].get("throttled", {}).values())
+        peak = stats[name].get("peak_rate", {}).get("Heavy", {}).get("peak_per_second")
+        rows.append(Result(
+            f"accounts: {name}, 2,000 learners in parallel",
+            f"{elapsed:.1f} s ({bound / elapsed:.0%} of its bound {bound:.1f} s)",
+            ">= 90% of its own bound, 0 x 429",
+            bound / elapsed >= 0.9 and measured["added"] == LEARNERS and throttled == 0,
+            f"{measured['added']} registered, {throttled} x 429, peak Heavy {peak}/s; Pro plan, "
+            f"sandbox time scale 1, one worker process per account, SQLite each; limiter "
+            f"{'Redis (shared)' if redis_url else 'in-process'}"))
+    overlap = min(end for _s, end in spans) - max(start for start, _e in spans)
+    rows.append(Result("accounts: the two syncs overlapped", f"{max(overlap, 0):.1f} s",
+                       "> 90% of the bound", overlap > 0.9 * bound,
+                       "time both workers were syncing at once"))
+    return rows
+
+
+# --- child side -------------------------------------------------------------------------------
+
+def child(name: str, url: str, start_at: float, redis_url: str) -> dict:
+    """Set up one account's course of 2,000 learners, wait for ``start_at``, sync."""
+    from datetime import UTC, datetime
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from zoom_xblock import lifecycle, sessions, sync
+    from zoom_xblock.standalone.models import Enrollment
+
+    north, south = ACCOUNTS["north"], ACCOUNTS["south"]
+    settings.ZOOM_XBLOCK = {
+        "ACCOUNT_ID": north["account_id"], "CLIENT_ID": north["client_id"],
+        "CLIENT_SECRET": north["client_secret"], "OAUTH_URL": f"{url}/oauth/token",
+        "ACCOUNTS": {"south": {"ACCOUNT_ID": south["account_id"],
+                               "CLIENT_ID": south["client_id"],
+                               "CLIENT_SECRET": south["client_secret"]}},
+        "ORG_ACCOUNTS": {"SouthX": "south"}, "REDIS_URL": redis_url,
+        "SYNC_DEBOUNCE_SECONDS": 5,
+    }
+    if redis_url:  # this account's buckets start empty (the other account's are its own)
+        import redis
+
+        from zoom_xblock.zoom.ratelimit import account_key_for
+
+        client = redis.Redis.from_url(redis_url)
+        keys = client.keys(f"zoom_xblock:ratelimit:{account_key_for(ACCOUNTS[name]['account_id'])}:*")
+        if keys:
+            client.delete(*keys)
+    course = f"course-v1:{ACCOUNTS[name]['org']}+Bench+2026"
+    session = sessions.save_desired(f"block-v1:{ACCOUNTS[name]['org']}+Bench+2026+type@zoom"
+                                    f"+block@bench", course, {
+        "kind": "meeting", "title": "Benchmark", "start": datetime(2030, 1, 15, 14, tzinfo=UTC),
+        "duration_minutes": 60, "timezone": "UTC", "host_email": "host@example.com"})
+    lifecycle.apply_session(session.id)
+    session.refresh_from_db()
+    assert session.zoom_account == ("south" if name == "south" else "default"), session
+    users = get_user_model().objects
+    users.bulk_create([users.model(username=f"{name}{n}", email=f"{name}{n}@example.com",
+                                   first_name="Learner", last_name=str(n))
+                       for n in range(LEARNERS)], batch_size=1000)
+    Enrollment.objects.bulk_create([Enrollment(user=user, course_key=course)
+                                    for user in users.filter(username__startswith=name)])
+    time.sleep(max(0.0, start_at - time.time()))
+    started = time.time()
+    result = sync.sync_session(session.id, "bench")
+    return {"started": started, "finished": time.time(), "added": result.get("added", 0)}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child", choices=list(ACCOUNTS), required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--start-at", type=float, required=True)
+    parser.add_argument("--redis", default="")
+    options = parser.parse_args()
+    django_env.setup(f"bench-accounts-{options.child}.sqlite3")
+    print(django_env.MARKER + json.dumps(child(options.child, options.url, options.start_at,
+                                               options.redis)), flush=True)
