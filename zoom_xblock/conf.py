@@ -56,7 +56,7 @@ def _coerce(value, default):
     if isinstance(default, dict) and isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError as error:
+        except ValueError:
             raise ValueError(f"expected a JSON object, not {value[:40]!r}") from None
         if not isinstance(value, dict):
             raise ValueError("expected a JSON object")

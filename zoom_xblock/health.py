@@ -132,6 +132,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
                 .format(account=params.get("account", "")),
                 _("Add it to ZOOM_XBLOCK['ACCOUNTS'] or correct ORG_ACCOUNTS, DEFAULT_ACCOUNT "
                   "or the course's account (Django admin, zoom_account command)."))
+    if code == "completion_tracking":
+        return (_("Completion tracking is off (the waffle switch "
+                  "completion.enable_completion_tracking): learners who attend get no "
+                  "completion, only their score."),
+                _("Turn it on: `./manage.py lms waffle_switch --create "
+                  "completion.enable_completion_tracking on` (Tutor's init job does this)."))
     if code == "sweep":
         interval = params.get("interval", 15)
         fix = _("Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
@@ -251,6 +257,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
             report.passed.append(_tagged(_("The webhook secret token is set."), tag))
             if self_check_webhooks:
                 _check_webhook_endpoints(account.webhook_secret_token, report, tag)
+    _check_completion_tracking(report)
     problem = sweep_problem(strict=True)
     if problem is None:
         report.passed.append(_("The periodic sweep ran at {moment} UTC.").format(
@@ -291,6 +298,15 @@ def _check_account(client, organizers: dict, report: CheckReport, tag: dict) -> 
         report.passed.append(_tagged(_("All {count} scopes the integration needs are "
                                        "granted.").format(count=len(zoom.REQUIRED_SCOPES)), tag))
     _check_organizers(client, organizers, report, tag)
+
+
+def _check_completion_tracking(report: CheckReport) -> None:
+    from zoom_xblock import platform  # pylint: disable=import-outside-toplevel
+
+    if platform.completion_tracking_enabled():
+        report.passed.append(_("Completion tracking is on: attending completes the block."))
+    else:
+        report.problems.append(Problem("completion_tracking"))
 
 
 def _short(error) -> str:
@@ -411,12 +427,13 @@ def cached_problems() -> list[Problem]:
     return problems
 
 
-def banner_problems(host_email: str = "") -> list[Problem]:
+def banner_problems(host_email: str = "", account: str = "") -> list[Problem]:
     """What staff and authors should see on a block: cheap, never calls Zoom.
 
     The settings and the sweep's heartbeat are read now; Zoom's side (token, scopes, webhook
     endpoints, organizers) comes from the last stored check, organizers only for this block's
-    own organizer. Missing credentials are left out: the block has its own banner for those.
+    own organizer, and, given the block's Zoom ``account``, only that account's and the site's
+    problems. Missing credentials are left out: the block has its own banner for those.
     """
     config = get_config()
     if not config.is_configured:
@@ -431,5 +448,7 @@ def banner_problems(host_email: str = "") -> list[Problem]:
             continue
         if problem.code == "organizer" and problem.params.get("email", "").lower() != host:
             continue
+        if account and problem.params.get("account", account) != account:
+            continue  # another Zoom account's problem: not this block's
         problems.append(problem)
     return problems

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from zoom_xblock import authoring, notifications, platform
+from zoom_xblock.accounts import session_account_name
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
@@ -26,7 +27,6 @@ from zoom_xblock.zoom import (
     ZoomUnavailable,
     ZoomValidationError,
 )
-from zoom_xblock.accounts import session_account_name
 from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
@@ -232,7 +232,8 @@ def delete_session(usage_key: str) -> dict:
     with exclusive(f"apply:{session.id}", wait=30):
         if session.zoom_id is not None:
             try:
-                get_client(account=session_account_name(session)).delete(session.kind, session.zoom_id, notify=session.zoom_emails)
+                get_client(account=session_account_name(session)).delete(
+                    session.kind, session.zoom_id, notify=session.zoom_emails)
             except ZoomNotFound:
                 pass
             except (ZoomUnavailable, ZoomRateLimited) as error:

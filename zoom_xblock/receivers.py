@@ -7,6 +7,8 @@ Celery for one debounced sync per session.
 """
 import logging
 
+from django.db import transaction
+
 from zoom_xblock import intents
 
 log = logging.getLogger(__name__)
@@ -26,26 +28,50 @@ def enrollment_changed(signal=None, sender=None, enrollment=None, metadata=None,
 
 
 def grade_changed(signal=None, sender=None, grade=None, metadata=None, **kwargs):
-    """PERSISTENT_GRADE_SUMMARY_CHANGED: a prerequisite may have become met (or unmet)."""
+    """PERSISTENT_GRADE_SUMMARY_CHANGED: one learner's prerequisite may have become met (or
+    unmet): re-check that learner, not the course (``PersistentCourseGradeData.user_id``)."""
     course = getattr(grade, "course", None)
     key = getattr(course, "course_key", None)
-    if key is not None:
-        intents.request_course_sync(str(key), trigger="progress")
+    user_id = getattr(grade, "user_id", None)
+    if key is not None and user_id:
+        intents.request_learner_sync(int(user_id), str(key), trigger="progress")
 
 
 def passing_status_changed(signal=None, sender=None, course_passing_status=None, metadata=None,
                            **kwargs):
-    """COURSE_PASSING_STATUS_UPDATED: re-check eligibility in that course."""
+    """COURSE_PASSING_STATUS_UPDATED: re-check that learner in that course
+    (``CoursePassingStatusData.user``)."""
     course = getattr(course_passing_status, "course", None)
     key = getattr(course, "course_key", None)
-    if key is not None:
-        intents.request_course_sync(str(key), trigger="progress")
+    user_id = getattr(getattr(course_passing_status, "user", None), "id", None)
+    if key is not None and user_id:
+        intents.request_learner_sync(int(user_id), str(key), trigger="progress")
 
 
 def user_logged_in(sender=None, request=None, user=None, **kwargs):
-    """Django's login signal: sync the sessions of the learner's courses (one query)."""
+    """Django's login signal: sync the sessions of the learner's courses (one query).
+
+    Django sends it with ``send``, inside the login request (and its transaction): a failure
+    here must never break a login, so it is logged and the sweep catches up, and the work runs
+    in its own savepoint so that a database error leaves the login's transaction usable.
+    """
+    if user is None or not getattr(user, "id", None):
+        return
+    try:
+        with transaction.atomic():
+            intents.request_user_sync(user.id, trigger="login")
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Could not record the login of user %s; the periodic sweep will sync",
+                      user.id)
+
+
+def user_retired(sender=None, user=None, **kwargs):
+    """The platform's retirement signals (USER_RETIRE_LMS_MISC / _CRITICAL): forget the
+    person (see :mod:`zoom_xblock.retirement`)."""
+    from zoom_xblock import retirement  # pylint: disable=import-outside-toplevel
+
     if user is not None and getattr(user, "id", None):
-        intents.request_user_sync(user.id, trigger="login")
+        retirement.purge_user(user.id, getattr(user, "email", ""))
 
 
 def block_deleted(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):

@@ -165,7 +165,9 @@ class StaffViewMixin:
         """The banner listing what is wrong with the integration (cheap: no Zoom call)."""
         from zoom_xblock import health  # pylint: disable=import-outside-toplevel
 
-        problems = health.banner_problems(context.get("host_email") or "")
+        session = context.get("session")
+        problems = health.banner_problems(context.get("host_email") or "",
+                                          account=session.zoom_account if session else "")
         if not problems:
             return ""
         return render_template("zoom_xblock/staff_banner.html", {"problems": problems})

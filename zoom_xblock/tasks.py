@@ -18,6 +18,13 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
     return sync.sync_session(session_id, trigger=trigger, full=full)
 
 
+@shared_task(name="zoom_xblock.tasks.sync_learner", **RETRY)
+def sync_learner(session_ids: list, user_id: int, trigger: str = "progress") -> dict:
+    """Re-check one learner in these sessions (a grade event), registering or cancelling them."""
+    return {str(session_id): sync.sync_session(session_id, trigger=trigger, user_ids=[user_id])
+            for session_id in session_ids}
+
+
 @shared_task(name="zoom_xblock.tasks.sync_course", **RETRY)
 def sync_course(course_key: str, trigger: str = "enrollment") -> dict:
     """Queue a sync for each session of the course that has recorded intent."""
@@ -46,6 +53,18 @@ def delete_session(self, usage_key: str) -> dict:
         return lifecycle.delete_session(usage_key)
     except lifecycle.RetryLater as later:
         raise self.retry(eta=later.when) from later
+
+
+@shared_task(name="zoom_xblock.tasks.cancel_registrants", bind=True, max_retries=10, **RETRY)
+def cancel_registrants(self, session_id: int, registrants: list) -> dict:
+    """Cancel in Zoom the registrants of a learner whose account was retired."""
+    from zoom_xblock import retirement  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.zoom import ZoomError  # pylint: disable=import-outside-toplevel
+
+    try:
+        return retirement.cancel_in_zoom(session_id, registrants)
+    except ZoomError as error:
+        raise self.retry(countdown=min(3600, 60 * 2 ** self.request.retries)) from error
 
 
 @shared_task(name="zoom_xblock.tasks.apply_webhook", **RETRY)

@@ -79,7 +79,7 @@ def _children(url: str, names: list[str], redis_url: str) -> list[dict]:
         cwd=django_env.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True) for name in names]
     measured = []
-    for name, child_process in zip(names, children):
+    for name, child_process in zip(names, children, strict=True):
         stdout, stderr = child_process.communicate(timeout=600)
         line = next((line for line in reversed(stdout.splitlines())
                      if line.startswith(django_env.MARKER)), None)
@@ -125,7 +125,7 @@ def run() -> list[Result]:
         both = _children(url, list(ACCOUNTS), redis_url)
         rows += [_row(f"accounts: {name}, 2,000 learners in parallel", name, measured,
                       _stats(url, name), redis_url)
-                 for name, measured in zip(ACCOUNTS, both)]
+                 for name, measured in zip(ACCOUNTS, both, strict=True)]
     overlap = min(m["finished"] for m in both) - max(m["started"] for m in both)
     rows.append(Result("accounts: the two syncs overlapped", f"{max(overlap, 0):.1f} s",
                        "> 90% of the bound", overlap > 0.9 * bound,
@@ -162,7 +162,8 @@ def child(name: str, url: str, start_at: float, redis_url: str) -> dict:
         from zoom_xblock.zoom.ratelimit import account_key_for
 
         client = redis.Redis.from_url(redis_url)
-        keys = client.keys(f"zoom_xblock:ratelimit:{account_key_for(ACCOUNTS[name]['account_id'])}:*")
+        key = account_key_for(ACCOUNTS[name]["account_id"])
+        keys = client.keys(f"zoom_xblock:ratelimit:{key}:*")
         if keys:
             client.delete(*keys)
     if name == "south":  # one site has unique session ids (its locks are named by them)

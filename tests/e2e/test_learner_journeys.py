@@ -42,7 +42,7 @@ def join_in_new_tab(page):
 def test_an_author_creates_the_session_in_the_studio_editor(workbench, new_context):
     make_user("author", email="author@example.com", course_role="instructor")
     page = new_context(timezone_id="Europe/Paris").new_page()
-    login(page, workbench.url, "author", f"/scenario/{SCENARIO}/studio_view/")
+    login(page, workbench.url, "author", f"/preview/{SCENARIO}/studio_view/")
     form = page.locator(".zoom-studio-form")
     form.wait_for()
     check_accessibility(page, "studio editor")
@@ -61,7 +61,7 @@ def test_an_author_creates_the_session_in_the_studio_editor(workbench, new_conte
     assert session.status == ZoomSession.Status.SCHEDULED and session.zoom_id
     assert session.title == "Week 2 office hours" and session.capacity == 25
     assert session.start == start.astimezone(ZoneInfo("UTC"))
-    page.goto(f"{workbench.url}/scenario/{SCENARIO}/author_view/")
+    page.goto(f"{workbench.url}/preview/{SCENARIO}/author_view/")
     page.wait_for_selector(".zoom-author-status")
     assert f"{session.zoom_id}" in page.locator(".zoom-author-status").inner_text()
     check_accessibility(page, "author view")
@@ -96,6 +96,21 @@ def test_a_learner_sees_the_session_in_their_time_zone_and_joins_as_themselves(
     assert "Ada Lovelace (ada@example.com) joined" in joined.inner_text()
     assert popup.url == registration(session, ada).join_url
     screenshot(popup, "04-joined-in-zoom-sandbox")
+
+
+def test_the_lms_time_zone_preference_comes_before_the_browsers(workbench, new_context):
+    from zoom_xblock.standalone.models import UserPreference
+
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=3)
+    schedule(scenario_usage_key(SCENARIO), start=start)
+    kim = make_user("kim")
+    enroll(kim)
+    UserPreference.objects.create(user=kim, key="time_zone", value="Asia/Tokyo")
+    page = open_block(new_context, workbench.url, "kim", timezone_id="America/New_York",
+                      locale="en-US")
+    when = page.locator(".zoom-when time").inner_text()
+    assert "(Asia/Tokyo)" in when, when
+    assert start.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%-I:%M") in when, when
 
 
 def test_see_requirements_then_join_once_the_prerequisite_is_met(workbench, new_context):

@@ -52,7 +52,7 @@ def test_two_accounts_create_and_register_in_their_own_zoom(two_accounts, accoun
     for course, users in people.items():
         for user in users:
             enroll(user, course)
-    for course, session in scheduled.items():
+    for session in scheduled.values():
         wait_for(lambda s=session: Registration.objects.filter(
             session=s, state=Registration.State.REGISTERED).count() == 3, timeout=60)
     north_zoom = two_accounts.account(NORTH["account_id"]).state

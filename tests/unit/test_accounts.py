@@ -162,6 +162,16 @@ def test_staff_see_which_account_a_session_uses(two_accounts):
     assert line["name"] == "south" and "organisation" in line["why"]
 
 
+def test_a_blocks_banner_shows_its_own_accounts_problems_only(two_accounts, settings):
+    config = settings_for(two_accounts.url)
+    config["ACCOUNTS"]["south"]["CLIENT_SECRET"] = "wrong"
+    settings.ZOOM_XBLOCK = config
+    health.run_check(self_check_webhooks=False)
+    codes = {account: {p.code for p in health.banner_problems("x@example.com", account=account)}
+             for account in ("default", "south")}
+    assert "token" in codes["south"] and "token" not in codes["default"]
+
+
 # --- Webhooks, one URL pair for every account ---------------------------------------------------
 
 def _event(account_id, zoom_id=123456789, event="meeting.started"):
