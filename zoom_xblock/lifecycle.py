@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from zoom_xblock import authoring, notifications, platform
-from zoom_xblock.accounts import session_account_name
+from zoom_xblock.accounts import course_account_name, session_account_name
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
@@ -117,7 +117,9 @@ def _apply(session: ZoomSession) -> dict:
     version = session.desired_version
     payload = zoom_payload(session)
     previous = dict(session.applied_settings or {})
-    account = session_account_name(session)
+    # A new meeting goes to the course's account now; an existing one stays in its own.
+    account = (course_account_name(session.course_key) if session.zoom_id is None
+               else session_account_name(session))
     try:
         client = get_client(account=account)
         if session.zoom_id is None:

@@ -12,6 +12,7 @@ from django.test import Client
 from tests.learning import session_values
 from tests.utils import enroll, make_user
 from zoom_xblock import accounts, authoring, health, lifecycle, sessions, staff, sync, zoom_api
+from zoom_xblock.conf import get_config
 from zoom_xblock.models import CourseZoomAccount, Registration, ZoomSession
 from zoom_xblock.sandbox.accounts import start_accounts_sandbox
 from zoom_xblock.zoom.webhooks import signature_headers
@@ -77,6 +78,7 @@ def test_the_top_level_keys_are_the_default_account_and_others_inherit_the_share
     assert site["south"].plan == "business" and site["south"].rate_scale == 2
     assert site["south"].oauth_url == "http://zoom.test/oauth/token"
     assert "south-secret" not in repr(site["south"])
+    assert "south-secret" not in repr(get_config())
 
 
 def test_a_course_takes_its_organisations_account_unless_operators_chose_its_own(settings):
@@ -162,6 +164,22 @@ def test_staff_see_which_account_a_session_uses(two_accounts):
     assert line["name"] == "south" and "organisation" in line["why"]
 
 
+def test_the_staff_panel_names_the_sessions_account(two_accounts):
+    from tests.utils import COURSE, make_block, render
+    from zoom_xblock import platform
+
+    teacher = make_user("teacher", course_role="staff")
+    block = make_block(teacher, title="Office hours", start_local="2030-01-15T15:00",
+                       timezone="UTC", host_email="south-host@example.com")
+    CourseZoomAccount.objects.create(course_key=COURSE, account="south")
+    ZoomSession.objects.create(usage_key=platform.usage_key_for(block), course_key=COURSE,
+                               title="Office hours", status=ZoomSession.Status.SCHEDULED,
+                               zoom_id=123, zoom_account="south",
+                               host_email="south-host@example.com")
+    html = render(block)
+    assert "Zoom account: south." in html and "created under this account" in html
+
+
 def test_a_blocks_banner_shows_its_own_accounts_problems_only(two_accounts, settings):
     config = settings_for(two_accounts.url)
     config["ACCOUNTS"]["south"]["CLIENT_SECRET"] = "wrong"
@@ -170,6 +188,21 @@ def test_a_blocks_banner_shows_its_own_accounts_problems_only(two_accounts, sett
     codes = {account: {p.code for p in health.banner_problems("x@example.com", account=account)}
              for account in ("default", "south")}
     assert "token" in codes["south"] and "token" not in codes["default"]
+
+
+def test_a_meeting_deleted_in_zoom_is_created_again_in_the_courses_account_now(two_accounts):
+    session = scheduled(SOUTH_COURSE, "s9", "south-host@example.com")
+    ZoomSession.objects.filter(id=session.id).update(live_status=ZoomSession.LiveStatus.ENDED)
+    accounts.set_course_account(SOUTH_COURSE, "default")
+    two_accounts.account("north-account").state.upsert_user(
+        {"email": "south-host@example.com", "type": 2, "webinar": True})
+    ZoomSession.objects.filter(id=session.id).update(
+        zoom_id=None, status=ZoomSession.Status.CREATING, live_status="not_started",
+        synced_version=0)
+    lifecycle.apply_session(session.id)
+    session.refresh_from_db()
+    assert session.zoom_account == "default"
+    assert session.zoom_id in two_accounts.account("north-account").state.meetings
 
 
 # --- Webhooks, one URL pair for every account ---------------------------------------------------
