@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from zoom_xblock import accounts, events
 from zoom_xblock.conf import get_config
-from zoom_xblock.models import WebhookEvent
+from zoom_xblock.models import WebhookEvent, ZoomSession
 from zoom_xblock.zoom import webhooks as zoom_webhooks
 
 log = logging.getLogger(__name__)
@@ -117,8 +117,9 @@ def webhook(request, endpoint: str):
     data = _decode(body)
     if not isinstance(data, dict) or not isinstance(data.get("event"), str):
         return _error("malformed JSON" if data is None else "not a Zoom event", 400)
-    if not _names_account(data, signer):
-        return _error("invalid signature", 401)  # signed by one account, naming another
+    if not _names_account(data, signer) or (len(candidates) > 1
+                                            and not _owns_meeting(data, signer, candidates)):
+        return _error("invalid signature", 401)  # signed by one account, naming another's
     if data["event"] == zoom_webhooks.URL_VALIDATION_EVENT:
         payload = data.get("payload")
         plain = payload.get("plainToken") if isinstance(payload, dict) else None
@@ -155,6 +156,19 @@ def _names_account(data: dict, signer) -> bool:
     if account_id is None or not signer.account_id:
         return True
     return isinstance(account_id, str) and account_id == signer.account_id
+
+
+def _owns_meeting(data: dict, signer, candidates) -> bool:
+    """False when the event is about a meeting of another of the site's accounts (one
+    organisation's app must not write another's attendance); one indexed query."""
+    zoom_id = _zoom_id(data)
+    row = ZoomSession.objects.filter(zoom_id=zoom_id).values_list(
+        "zoom_account", "course_key").first() if zoom_id is not None else None
+    if row is None:
+        return True  # not one of ours: stored, then ignored when applied
+    name = row[0] or accounts.course_account_name(row[1])
+    owner = next((account for account in candidates if account.name == name), None)
+    return owner is not None and owner.account_id == signer.account_id
 
 
 def _store(data: dict, endpoint: str) -> HttpResponse:

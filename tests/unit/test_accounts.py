@@ -228,6 +228,14 @@ def test_each_accounts_webhooks_are_verified_with_its_own_secret(two_accounts):
     assert _post(_event("unknown-account", 5), "nobodys-secret").status_code == 401
 
 
+def test_one_account_cannot_send_events_about_anothers_meetings(two_accounts):
+    south_session = scheduled(SOUTH_COURSE, "w1", "south-host@example.com")
+    forged = _event("north-account", south_session.zoom_id)
+    assert _post(forged, "north-webhook").status_code == 401
+    assert _post(_event("south-account", south_session.zoom_id), "south-webhook"
+                 ).status_code == 200
+
+
 def test_url_validation_is_answered_with_the_signing_accounts_secret(two_accounts):
     from zoom_xblock.zoom.webhooks import url_validation_response
 
