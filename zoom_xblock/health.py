@@ -252,7 +252,11 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
             except NotConfigured:  # pragma: no cover - is_configured said otherwise
                 account_client = None
             if account_client is not None:
-                _check_account(account_client, organizers.get(name, {}), report, tag)
+                answered = _check_account(account_client, organizers.get(name, {}), report, tag)
+                if answered and name == (config.default_account or "default"):
+                    # The Studio editor's webinar offer reads one site-wide answer
+                    # (zoom_xblock/directory.py): the default account's.
+                    _check_webinar_plan(account_client, report)
         if account.webhook_secret_token:
             report.passed.append(_tagged(_("The webhook secret token is set."), tag))
             if self_check_webhooks:
@@ -276,18 +280,19 @@ def _tagged(line: str, tag: dict) -> str:
     return _("Zoom account {account}:").format(account=tag["account"]) + " " + line
 
 
-def _check_account(client, organizers: dict, report: CheckReport, tag: dict) -> None:
-    """A token and its scopes, then the organizers of the account's sessions."""
+def _check_account(client, organizers: dict, report: CheckReport, tag: dict) -> bool:
+    """A token and its scopes, then the organizers of the account's sessions; False when Zoom
+    gave no token."""
     from zoom_xblock import zoom  # pylint: disable=import-outside-toplevel
 
     try:
         granted = client.granted_scopes()
     except zoom.ZoomAuthError as error:
         report.problems.append(Problem("token", {"error": _short(error), **tag}))
-        return
+        return False
     except zoom.ZoomError as error:
         report.problems.append(Problem("unreachable", {"error": _short(error), **tag}))
-        return
+        return False
     report.passed.append(_tagged(_("Zoom gave a token ({count} scopes granted).").format(
         count=len(granted)), tag))
     missing = zoom.missing_scopes(granted)
@@ -298,6 +303,7 @@ def _check_account(client, organizers: dict, report: CheckReport, tag: dict) -> 
         report.passed.append(_tagged(_("All {count} scopes the integration needs are "
                                        "granted.").format(count=len(zoom.REQUIRED_SCOPES)), tag))
     _check_organizers(client, organizers, report, tag)
+    return True
 
 
 def _check_completion_tracking(report: CheckReport) -> None:
@@ -363,6 +369,18 @@ def _check_organizers(client, organizers: dict, report: CheckReport, tag: dict) 
     if organizers and not bad:
         report.passed.append(_tagged(_("All {count} organizer(s) in use are licensed Zoom users "
                                        "of the account.").format(count=len(organizers)), tag))
+
+
+def _check_webinar_plan(client, report: CheckReport) -> None:
+    """Whether the account has a Zoom Webinar plan (cached for the Studio editor)."""
+    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+
+    webinar = directory.refresh_account(client)
+    if webinar is False:
+        report.passed.append(_("The Zoom account has no Webinar plan: authors are offered "
+                               "meetings only."))
+    elif webinar:
+        report.passed.append(_("The Zoom account has a Webinar plan."))
 
 
 def _check_webhook_endpoints(secret: str, report: CheckReport, tag: dict | None = None) -> None:

@@ -13,7 +13,7 @@ def meetings_were_made_under_the_default_account(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zoom_xblock', '0005_registration_progress_pending'),
+        ('zoom_xblock', '0006_learner_messages_feeds_policies'),
     ]
 
     operations = [
