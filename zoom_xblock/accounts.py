@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from zoom_xblock.conf import ZoomConfig, get_config
 
@@ -201,10 +202,14 @@ def move_refusal(course_key: str, account: str) -> str:
     if not blocking:
         return ""
     titles = ", ".join(session.title for session in blocking[:5])
-    return _("The course cannot move to the Zoom account {account}: {count} session(s) have "
-             "a meeting in another account that is not over ({titles}). Wait until they end, "
-             "or move them with manage.py lms zoom_account migrate.").format(
-                 account=account, count=len(blocking), titles=titles)
+    return ngettext(
+        "The course cannot move to the Zoom account {account}: {count} session has a meeting "
+        "in another account that is not over ({titles}). Wait until it ends, or move it with "
+        "manage.py lms zoom_account migrate.",
+        "The course cannot move to the Zoom account {account}: {count} sessions have a meeting "
+        "in another account that is not over ({titles}). Wait until they end, or move them "
+        "with manage.py lms zoom_account migrate.", len(blocking)).format(
+            account=account, count=len(blocking), titles=titles)
 
 
 def set_course_account(course_key: str, account: str, note: str = "") -> None:

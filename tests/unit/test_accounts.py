@@ -205,6 +205,21 @@ def test_a_meeting_deleted_in_zoom_is_created_again_in_the_courses_account_now(t
     assert session.zoom_id in two_accounts.account("north-account").state.meetings
 
 
+def test_a_retired_learner_is_cancelled_in_the_sessions_own_account(two_accounts):
+    from zoom_xblock import retirement
+
+    session = scheduled(SOUTH_COURSE, "r1", "south-host@example.com")
+    ada = make_user("ada")
+    enroll(ada, SOUTH_COURSE)
+    sync.sync_session(session.id, "test")
+    row = Registration.objects.get(session=session, user_id=ada.id)
+    answer = retirement.cancel_in_zoom(session.id, [{"id": row.registrant_id,
+                                                     "email": row.email}])
+    assert answer == {"cancelled": 1}
+    meeting = two_accounts.account("south-account").state.meetings[session.zoom_id]
+    assert meeting.registrants[row.registrant_id].status == "cancelled"
+
+
 # --- Webhooks, one URL pair for every account ---------------------------------------------------
 
 def _event(account_id, zoom_id=123456789, event="meeting.started"):
