@@ -54,7 +54,9 @@ class Worker:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "tests.project", "worker", "-l", "INFO",
                  "-c", str(concurrency), "--without-gossip", "--without-mingle",
-                 "-n", f"zoomtest-{os.getpid()}-{Worker.count}@%h"],
+                 "-n", f"zoomtest-{os.getpid()}-{Worker.count}@%h",
+                 # a worker with its own settings consumes only its own queue
+                 *(["-Q", env["ZOOM_CELERY_QUEUE"]] if env.get("ZOOM_CELERY_QUEUE") else [])],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )

@@ -15,6 +15,7 @@ from zoom_xblock.models import Registration, ZoomSession
 from zoom_xblock.sandbox.accounts import start_accounts_sandbox
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+QUEUE = "zoom-accounts-test"  # not the other workers' queue: they have one account only
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +31,17 @@ def accounts_worker(worker_factory, two_accounts):
     return worker_factory(sandbox_url=two_accounts.url, extra_env={
         "ZOOM_ACCOUNT_ID": NORTH["account_id"], "ZOOM_CLIENT_ID": NORTH["client_id"],
         "ZOOM_CLIENT_SECRET": NORTH["client_secret"],
-        "ZOOM_ACCOUNTS": json.dumps(south), "ZOOM_ORG_ACCOUNTS": '{"SouthX": "south"}'})
+        "ZOOM_ACCOUNTS": json.dumps(south), "ZOOM_ORG_ACCOUNTS": '{"SouthX": "south"}',
+        "ZOOM_CELERY_QUEUE": QUEUE})
 
 
 def test_two_accounts_create_and_register_in_their_own_zoom(two_accounts, accounts_worker,
                                                             settings):
-    settings.ZOOM_XBLOCK = {**settings_for(two_accounts.url), "RATE_SCALE": 50}
+    from django.core.cache import cache
+
+    cache.clear()  # no token of an earlier sandbox (its address) in the shared cache
+    settings.ZOOM_XBLOCK = {**settings_for(two_accounts.url), "RATE_SCALE": 50,
+                            "CELERY_QUEUE": QUEUE}
     made = {}
     for course, name, host in ((NORTH_COURSE, "n", "host@example.com"),
                                (SOUTH_COURSE, "s", "south-host@example.com")):
