@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zoom_xblock import eligibility, health, lifecycle, platform, runs
+from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import (
@@ -400,7 +401,7 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
             return _finish(session, run, started, desired,
                            message=_("Waiting for the meeting to exist in Zoom."))
         try:
-            client = get_client()
+            client = get_client(account=session_account_name(session))
             if full:
                 desired["reconciled"] = reconcile(client, session)
             _apply_difference(client, session, run, held.keep_alive)
