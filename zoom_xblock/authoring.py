@@ -78,6 +78,8 @@ class EditorContext:
     subsections: list[dict] = field(default_factory=list)
     # The kind Zoom already has (set once the meeting exists: it can no longer change).
     locked_kind: str | None = None
+    # The Zoom account organizers are checked against (None: the site's default account).
+    zoom_account: str | None = None
     # Why webinars are not offered, when they are not (the platform's setting, the licence).
     webinars_reason: str = ""
 
@@ -252,11 +254,13 @@ def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
         submission.warnings.append(past_date_message())
     if submission.is_valid and check_organizer and get_config().is_configured:
         errors, warnings = organizer_problems(submission.fields["host_email"],
-                                              submission.fields["kind"])
+                                              submission.fields["kind"],
+                                              account=context.zoom_account)
         more_errors, more_warnings = {}, []
         if not warnings:  # Zoom answered about the organizer: ask it about the others too
             more_errors, more_warnings = alternative_host_problems(
-                submission.fields["alternative_hosts"], submission.fields["kind"])
+                submission.fields["alternative_hosts"], submission.fields["kind"],
+                account=context.zoom_account)
         submission.errors.update({**errors, **more_errors})
         submission.warnings.extend([*warnings, *more_warnings])
     return submission
@@ -553,11 +557,13 @@ _CLEANERS = (
 # --- The organizer in Zoom -----------------------------------------------------------------------
 
 ORGANIZER_CACHE_SECONDS = 300
-ORGANIZER_CACHE_KEY = "zoom_xblock:organizer:{kind}:{digest}"
+ORGANIZER_CACHE_KEY = "zoom_xblock:organizer:{account}:{kind}:{digest}"
 
 
-def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
-    """(errors, warnings) about ``email`` hosting a ``kind`` in the configured Zoom account.
+def organizer_problems(email: str, kind: str, account: str | None = None
+                       ) -> tuple[dict, list]:
+    """(errors, warnings) about ``email`` hosting a ``kind`` in the Zoom account ``account``
+    (the course's; None: the site's default account).
 
     A host Zoom refuses gives an error on ``host_email``; a Zoom that cannot answer now gives a
     warning only: the lifecycle task checks the host again when it creates the meeting. Zoom's
@@ -565,7 +571,7 @@ def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
     after edit costs one user look-up, not one per save.
     """
     try:
-        reason = _host_reason(_ZoomForChecks(), email, kind)
+        reason = _host_reason(_ZoomForChecks(account), email, kind)
     except (ZoomError, zoom_api.NotConfigured):
         return {}, [organizer_unverified_message()]
     return ({"host_email": host_error_message(reason, email)} if reason else {}), []
@@ -574,12 +580,13 @@ def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
 class _ZoomForChecks:
     """The short-timeout client of the save checks, made only if a look-up is needed."""
 
-    def __init__(self):
-        self._client = None
+    def __init__(self, account: str | None = None):
+        self.account, self._client = account, None
 
     def get_user(self, email, *, check_webinar):
         if self._client is None:
-            self._client = zoom_api.get_client(timeout=ORGANIZER_CHECK_TIMEOUT,
+            self._client = zoom_api.get_client(account=self.account,
+                                               timeout=ORGANIZER_CHECK_TIMEOUT,
                                                max_attempts=ORGANIZER_CHECK_ATTEMPTS)
         return self._client.get_user(email, check_webinar=check_webinar)
 
@@ -595,7 +602,8 @@ def _host_reason(client, email: str, kind: str) -> str:
     from django.core.cache import cache  # pylint: disable=import-outside-toplevel
 
     digest = hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
-    key = ORGANIZER_CACHE_KEY.format(kind=kind, digest=digest)
+    key = ORGANIZER_CACHE_KEY.format(account=getattr(client, "account", None) or "",
+                                     kind=kind, digest=digest)
     known = cache.get(key)
     if known is not None:
         return known
@@ -616,7 +624,8 @@ _ALTERNATIVE_HOST_CAUSES = (HOST_NOT_FOUND, HOST_NOT_IN_ACCOUNT, HOST_NOT_LICENS
                             HOST_NO_WEBINAR_LICENCE)
 
 
-def alternative_host_problems(emails: list[str], kind: str) -> tuple[dict, list]:
+def alternative_host_problems(emails: list[str], kind: str, account: str | None = None
+                              ) -> tuple[dict, list]:
     """(errors, warnings) about ``emails`` as alternative hosts of a ``kind``, like the
     organizer: Zoom takes only licensed users of the account (with a webinar licence for a
     webinar). Every address is checked; the error on ``alternative_hosts`` has one sentence per
@@ -626,7 +635,7 @@ def alternative_host_problems(emails: list[str], kind: str) -> tuple[dict, list]
         return {}, []
     causes: dict[str, list[str]] = {}
     try:
-        client = _ZoomForChecks()
+        client = _ZoomForChecks(account)
         for email in emails:
             reason = _host_reason(client, email, kind)
             if reason:

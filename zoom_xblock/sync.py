@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zoom_xblock import eligibility, health, lifecycle, platform, problems, runs
+from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import (
@@ -510,7 +511,7 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
             ZoomSession.objects.filter(id=session.id, sync_retry_at__lte=started).update(
                 sync_retry_at=None)
         try:
-            client = get_client()
+            client = get_client(account=session_account_name(session))
             if session.blocked_code and not block_lifted(client, session):
                 return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
                                message=problems.blocked_message(session.blocked_code,

@@ -7,7 +7,8 @@ every organizer of a session in use (exists in the account, licensed, with a web
 for webinars); and that the periodic sweep ran recently. Prints one line per problem with how
 to fix it. The result is stored in Django's cache, where the block's banner for staff and
 authors reads it (rendering never calls Zoom); run it from cron, e.g. hourly, to keep that
-banner current.
+banner current. A site with several Zoom accounts (``ACCOUNTS``) gets these checks once per
+account, each line prefixed with the account's name.
 """
 from django.core.management.base import BaseCommand, CommandError
 
