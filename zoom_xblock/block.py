@@ -68,7 +68,8 @@ class ZoomXBlock(StaffViewMixin, XBlock):
 
     @staticmethod
     def workbench_scenarios():
-        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session."""
+        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session, and two
+        empty components in which an author creates a meeting or a webinar from scratch."""
         common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
@@ -84,6 +85,9 @@ class ZoomXBlock(StaffViewMixin, XBlock):
             ("Zoom: a full session",
              f'<zoom title="Small-group tutorial" start_local="2030-01-25T09:00" {common} '
              'capacity="2"/>'),
+            ("Zoom: a new component (empty)", '<zoom display_name="New Zoom session"/>'),
+            ("Zoom: another new component (empty)",
+             '<zoom display_name="Another Zoom session"/>'),
         ]
 
     # --- Views ----------------------------------------------------------------------------------
@@ -267,12 +271,17 @@ class ZoomXBlock(StaffViewMixin, XBlock):
 
     def _editor_context(self, session):
         from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.models import Registration  # pylint: disable=import-outside-toplevel
 
+        registered = 0 if session is None else Registration.objects.filter(
+            session=session, state=Registration.State.REGISTERED, wanted=True).count()
         return authoring.EditorContext(
             display_name=self.display_name,
             webinars_enabled=get_config().webinars_enabled,
             subsections=platform.subsections(platform.course_key_for(self)),
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
+            registered=registered,
+            in_zoom=session is not None and session.in_zoom,
         )
 
     def _is_author(self) -> bool:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import ZoomSession
 
 log = logging.getLogger(__name__)
@@ -120,18 +121,26 @@ def _describe(problem: Problem) -> tuple[str, str]:
     if code == "organizer":
         sessions = params.get("sessions", 1)
         return (authoring.host_error_message(params.get("reason", ""), params.get("email", ""))
-                + " " + _("({count} session(s) use this organizer.)").format(count=sessions),
+                + " " + ngettext("({count} session uses this organizer.)",
+                                 "({count} sessions use this organizer.)", sessions).format(
+                    count=sessions),
                 "")
     if code == "sweep":
         interval = params.get("interval", 15)
-        fix = _("Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
-                "Kubernetes CronJob: Tutor runs no Celery beat); see docs/tutor.md.").format(
-                    interval=interval)
+        fix = ngettext("Run `./manage.py lms zoom_sweep` every minute (cron or a Kubernetes "
+                       "CronJob: Tutor runs no Celery beat); see docs/tutor.md.",
+                       "Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
+                       "Kubernetes CronJob: Tutor runs no Celery beat); see docs/tutor.md.",
+                       interval).format(interval=interval)
         if not params.get("last"):
             return _("The periodic sweep has never run: lost updates are not caught up."), fix
-        return (_("The periodic sweep last ran {minutes} minutes ago (expected every {interval} "
-                  "minutes): lost updates are not caught up.").format(
-                      minutes=params.get("minutes", 0), interval=interval), fix)
+        minutes = params.get("minutes", 0)
+        ago = ngettext("{minutes} minute ago", "{minutes} minutes ago", minutes).format(
+            minutes=minutes)
+        expected = ngettext("every minute", "every {interval} minutes", interval).format(
+            interval=interval)
+        return (_("The periodic sweep last ran {ago} (expected {expected}): lost updates are "
+                  "not caught up.").format(ago=ago, expected=expected), fix)
     return code, ""
 
 
@@ -289,8 +298,10 @@ def _check_organizers(client, report: CheckReport) -> None:
             report.problems.append(Problem("organizer", {
                 "email": email, "reason": reason, "sessions": entry["sessions"]}))
     if organizers and not bad:
-        report.passed.append(_("All {count} organizer(s) in use are licensed Zoom users of the "
-                               "account.").format(count=len(organizers)))
+        report.passed.append(ngettext(
+            "The {count} organizer in use is a licensed Zoom user of the account.",
+            "All {count} organizers in use are licensed Zoom users of the account.",
+            len(organizers)).format(count=len(organizers)))
 
 
 def _check_webhook_endpoints(secret: str, report: CheckReport) -> None:

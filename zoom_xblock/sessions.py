@@ -38,6 +38,10 @@ ZOOM_FIELDS = (
 )
 
 
+# A change to one of these may change who is registered (the sync allocates seats again).
+SEAT_FIELDS = ("capacity", "prerequisite")
+
+
 class KindChangeRefused(Exception):
     """A meeting cannot become a webinar (or the reverse) once Zoom has it."""
 
@@ -55,10 +59,15 @@ def save_desired(usage_key: str, course_key: str, values: dict) -> ZoomSession:
 
     with transaction.atomic():
         session = ZoomSession.objects.select_for_update().filter(usage_key=usage_key).first()
+        seats_changed = False
         if session is None:
             session = ZoomSession(usage_key=usage_key, course_key=course_key)
             changed_for_zoom = True
         else:
+            # More seats (or a new prerequisite) change who is registered: sync now, so that the
+            # waitlist moves up at once instead of at the next periodic sweep.
+            seats_changed = any(name in values and getattr(session, name) != values[name]
+                                for name in SEAT_FIELDS)
             if session.zoom_id and values.get("kind", session.kind) != session.kind:
                 raise KindChangeRefused(session.kind)
             changed_for_zoom = any(
@@ -79,7 +88,9 @@ def save_desired(usage_key: str, course_key: str, values: dict) -> ZoomSession:
         # Capacity, prerequisite or dates may change who should be registered.
         session.sync_requested_at = session.sync_requested_at or timezone.now()
         session.save()
+        session_id = session.id
         if changed_for_zoom:
-            session_id = session.id
             transaction.on_commit(lambda: intents.queue_apply(session_id))
+        if seats_changed and session.zoom_id:
+            transaction.on_commit(lambda: intents.nudge_sync([session_id], "capacity"))
     return session

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 POLL_MILLISECONDS = 1000
 STAFF_HANDLERS = ("staff_summary", "staff_report", "staff_sync_now", "staff_sync_status",
-                  "staff_dismiss_alert")
+                  "staff_dismiss_alert", "retry_zoom")
 
 
 def plugin_url(name: str, usage_key: str, fallback: str) -> str:
@@ -91,7 +91,8 @@ def start_full_sync(session) -> dict:
 
     running = running_run(session)
     if running is not None:
-        return {"started": False, "after": running.id - 1, "run": reports.run_status(running),
+        return {"started": False, "after": running.id - 1,
+                "run": reports.run_status(running, session.timezone),
                 "message": gettext("A sync is already running; its progress is shown below.")}
     after = SyncRun.objects.filter(session=session).aggregate(last=Max("id"))["last"] or 0
     queue = get_config().celery_queue
@@ -108,11 +109,26 @@ def start_full_sync(session) -> dict:
         raise JsonHandlerError(503, gettext(
             "The sync could not be started now; the periodic sweep will run it.")) from error
     run = reports.latest_run(session, after)
-    answer = {"started": True, "after": after, "run": reports.run_status(run),
+    answer = {"started": True, "after": after, "run": reports.run_status(run, session.timezone),
               "message": gettext("Sync started.")}
     if run is not None and run.outcome != SyncRun.Outcome.RUNNING:  # it ran in this request
         answer["registrations"] = reports.state_counts(session)
     return answer
+
+
+def start_button(learner_state, session) -> str:
+    """Which start the staff panel offers the organizer: ``"above"`` when the learner area
+    already shows Start (one start button on the page), ``"early"`` before Join opens (it asks
+    for confirmation), ``""`` when the session is over, cancelled or not in Zoom."""
+    from zoom_xblock.learner import Phase  # pylint: disable=import-outside-toplevel
+
+    if session is None or learner_state is None or learner_state.viewer != "organizer":
+        return ""
+    if learner_state.can_join:
+        return "above"
+    if learner_state.phase == Phase.UPCOMING:
+        return "early"
+    return ""
 
 
 def session_json(session) -> dict | None:
@@ -157,7 +173,7 @@ class StaffViewMixin:
 
     def staff_section(self, context: dict) -> Fragment:
         """The staff panel (``templates/zoom_xblock/staff_panel.html``) with its CSS and JS."""
-        from zoom_xblock import reports  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import authoring, reports  # pylint: disable=import-outside-toplevel
 
         usage_key = platform.usage_key_for(self)
         session = context.get("session")
@@ -190,6 +206,10 @@ class StaffViewMixin:
             "csv_url": csv_url(usage_key),
             "is_organizer": bool(viewer.email) and viewer.email.lower() in hosts,
             "host_email": session.host_email if session else context.get("host_email"),
+            "state": authoring.session_state(session),
+            "can_retry": True,  # course staff may ask Zoom again (retry_zoom checks it)
+            "start": start_button(context.get("learner"), session),
+            "learner": context.get("learner"),
         })
         section = Fragment(html)
         section.add_css(read_static("css/staff.css"))
@@ -247,7 +267,7 @@ class StaffViewMixin:
         after = data.get("after") if isinstance(data, dict) else 0
         after = after if isinstance(after, int) and not isinstance(after, bool) else 0
         run = reports.latest_run(session, after) if session is not None else None
-        answer = {"run": reports.run_status(run)}
+        answer = {"run": reports.run_status(run, session.timezone if session else "UTC")}
         if run is not None and run.outcome != SyncRun.Outcome.RUNNING:
             answer["registrations"] = reports.state_counts(session)
         return answer

@@ -48,6 +48,22 @@
         return node;
     }
 
+    /* A time from the server (ISO 8601) in the viewer's own time zone, naming the zone. */
+    function localTime(iso, fallback) {
+        var node = element('time', 'zoom-local', fallback || '');
+        if (!iso) { return node; }
+        node.setAttribute('datetime', iso);
+        var moment = new Date(iso);
+        if (isNaN(moment.getTime())) { return node; }
+        try {
+            var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+            node.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+                dateStyle: 'medium', timeStyle: 'short', timeZone: zone}).format(moment) +
+                ' (' + zone + ')';
+        } catch (error) { /* keep the server's text */ }
+        return node;
+    }
+
     function StaffSection(root) {
         var options = JSON.parse(root.getAttribute('data-options') || '{}');
         var urls = options.urls || {};
@@ -89,7 +105,9 @@
                 var stateCell = element('td', '', row.state_display);
                 if (row.detail) { stateCell.appendChild(element('span', 'zoom-staff-detail', row.detail)); }
                 tr.appendChild(stateCell);
-                tr.appendChild(element('td', '', row.registered_display));
+                var registered = element('td', '');
+                if (row.registered_at) { registered.appendChild(localTime(row.registered_at, row.registered_display)); }
+                tr.appendChild(registered);
                 tr.appendChild(element('td', '', String(row.attended_minutes)));
                 tr.appendChild(element('td', '', row.completed ? gettext('Complete') : gettext('Not complete')));
                 tbody.appendChild(tr);
@@ -192,6 +210,30 @@
             });
         });
 
+        /* --- Retry (Zoom refused, or is not answering) ------------------------------------ */
+
+        var retry = root.querySelector('.zoom-retry');
+        var retryLive = root.querySelector('.zoom-staff-zoom-state .zoom-author-live');
+        if (retry && urls.retry_zoom) {
+            retry.addEventListener('click', function () {
+                retry.disabled = true;
+                retryLive.textContent = gettext('Asking Zoom again…');
+                postJson(urls.retry_zoom, {}).then(function (result) {
+                    var body = result.body || {};
+                    if (result.status === 200 && body.result === 'success') {
+                        retryLive.textContent = body.state.status_display;
+                        retry.hidden = true;
+                    } else {
+                        retry.disabled = false;
+                        retryLive.textContent = failure(result);
+                    }
+                }, function () {
+                    retry.disabled = false;
+                    retryLive.textContent = failure(null);
+                });
+            });
+        }
+
         /* --- Sync now ---------------------------------------------------------------------- */
 
         function showProgress(run) {
@@ -238,7 +280,7 @@
             root.setAttribute('data-sync', run.outcome);
             if (lastSync) {
                 lastSync.textContent = format(gettext('Last sync: %(outcome)s (%(when)s).'),
-                    {outcome: run.outcome_display, when: run.when});
+                    {outcome: run.outcome_display, when: localTime(run.finished_at, run.when).textContent});
             }
             syncButton.disabled = false;
             syncButton.removeAttribute('aria-disabled');

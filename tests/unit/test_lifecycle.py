@@ -7,7 +7,7 @@ import requests
 from django.core import mail
 
 from tests.utils import COURSE, make_user
-from zoom_xblock import intents, lifecycle, sessions, sync
+from zoom_xblock import intents, lifecycle, sessions, sync, wording
 from zoom_xblock.models import Panelist, SessionAlert, ZoomSession
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_zoom_refusing_the_organizer_fails_with_the_reason(
     session = _save(django_capture_on_commit_callbacks, host_email=host, kind=kind)
     session.refresh_from_db()
     assert session.status == "failed"
-    assert message in session.last_error
+    assert message in wording.stored_text(session.last_error)
     assert _zoom_state(zoom_sandbox, kind + "s") == []
 
 

@@ -1,4 +1,5 @@
 """Defaults that every environment of the LMS and CMS gets (``plugin_settings``)."""
+from zoom_xblock.conf import setting_value
 from zoom_xblock.resources import translations_dir
 
 SWEEP_TASK = "zoom_xblock.tasks.sweep"
@@ -19,7 +20,8 @@ def plugin_settings(settings):
     if schedule is None:
         schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None) or {}
     settings.CELERY_BEAT_SCHEDULE = settings.CELERYBEAT_SCHEDULE = schedule
-    minutes = int(configured.get("SWEEP_INTERVAL_MINUTES", 15))
+    # The same resolution as zoom_check and the banner (setting, then environment, then 15).
+    minutes = int(setting_value("SWEEP_INTERVAL_MINUTES", configured))
     schedule.setdefault(
         "zoom-xblock-sweep",
         {"task": SWEEP_TASK, "schedule": minutes * 60, "options": {"expires": minutes * 60}},
