@@ -249,15 +249,17 @@
             }
             progress.setAttribute('aria-valuemax', String(progress.max));
             progress.setAttribute('aria-valuenow', String(progress.value));
-            progress.setAttribute('aria-valuetext', format(
-                gettext('%(done)s of %(total)s changes'), {done: done, total: total}));
+            progress.setAttribute('aria-valuetext', format(ngettext(
+                '%(done)s of %(total)s change', '%(done)s of %(total)s changes', total),
+                {done: done, total: total}));
         }
 
         function describe(run) {
             var counts = format(gettext('%(added)s added, %(cancelled)s cancelled, %(failed)s failed.'),
                 {added: run.added, cancelled: run.cancelled, failed: run.failed});
             if (!run.finished) {
-                return format(gettext('Syncing: %(done)s of %(total)s changes applied.'),
+                return format(ngettext('Syncing: %(done)s of %(total)s change applied.',
+                                       'Syncing: %(done)s of %(total)s changes applied.', run.total),
                     {done: Math.min(run.done, run.total), total: run.total});
             }
             return format(gettext('Sync finished: %(outcome)s.'), {outcome: run.outcome_display}) +
