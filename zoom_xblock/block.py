@@ -251,6 +251,7 @@ class ZoomXBlock(StaffViewMixin, XBlock):
             session = sessions.save_desired(usage_key, session.course_key, values)
         else:
             intents.queue_apply(session.id)
+            session.refresh_from_db()  # a worker may have answered already
         return {"result": "success", "state": authoring.session_state(session)}
 
     def _adopt_fields_as_session(self) -> bool:

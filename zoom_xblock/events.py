@@ -154,8 +154,6 @@ def meeting_updated(session: ZoomSession, event: WebhookEvent) -> None:
     if not changes:
         return
     restore = get_config().drift_policy == DRIFT_POLICY_RESTORE
-    if restore:
-        _restore(session)
     SessionAlert.objects.create(
         session=session, kind=SessionAlert.Kind.DRIFT,
         # Worded when shown: field labels, times in the viewer's zone, "put back at ...".
@@ -165,6 +163,8 @@ def meeting_updated(session: ZoomSession, event: WebhookEvent) -> None:
                  "policy": get_config().drift_policy, "restored": restore,
                  "event_ts": event.event_ts},
     )
+    if restore:  # after the alert: the restore marks it "put back at ..." when it lands
+        _restore(session)
 
 
 def mark_drift_restored(session: ZoomSession, when: datetime) -> int:
