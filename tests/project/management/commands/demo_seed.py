@@ -74,12 +74,16 @@ class Command(BaseCommand):
         from workbench.scenarios import get_scenarios
 
         from tests.project.runtime import ZoomWorkbenchRuntime
+        from zoom_xblock.models import ZoomSession
 
         for scenario_id, scenario in sorted(get_scenarios().items()):
             if scenario_id.startswith("zoom."):
                 block = ZoomWorkbenchRuntime(author).get_block(scenario.usage_id)
                 block.render("author_view", {})
-                self.stdout.write(f"Scheduled: {scenario.description}")
+                if ZoomSession.objects.filter(usage_key=str(scenario.usage_id)).exists():
+                    self.stdout.write(f"Scheduled: {scenario.description}")
+                else:
+                    self.stdout.write(f"Empty, for the Studio editor: {scenario.description}")
 
 
 def recreate_missing_meetings(known_ids: set[int]) -> list[str]:
@@ -96,7 +100,7 @@ def recreate_missing_meetings(known_ids: set[int]) -> list[str]:
     for session in lost:
         Registration.objects.filter(session=session).update(
             state=Registration.State.PENDING, registrant_id="", join_url="", registered_at=None,
-            attempts=0, last_error="", next_attempt_at=None)
+            waitlisted_at=None, attempts=0, last_error="", next_attempt_at=None)
         session.zoom_id, session.zoom_uuid, session.registration_url = None, "", ""
         session.status, session.synced_version, session.applied_settings = (
             Status.CREATING, 0, {})
