@@ -102,9 +102,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
                   "zoom_check again."))
     if code == "scopes":
         missing = params.get("missing", [])
-        return (_("The Zoom app lacks {count} of the {required} scopes the integration needs: "
-                  "{scopes}.").format(count=len(missing), required=params.get("required", 0),
-                                      scopes=", ".join(missing)),
+        return (ngettext("The Zoom app lacks {count} of the {required} scopes the integration "
+                         "needs: {scopes}.",
+                         "The Zoom app lacks {count} of the {required} scopes the integration "
+                         "needs: {scopes}.", len(missing)).format(
+                    count=len(missing), required=params.get("required", 0),
+                    scopes=", ".join(missing)),
                 _("Add them to the app in Zoom's App Marketplace (Scopes), then activate the "
                   "app again (see docs/zoom-app.md)."))
     if code == "webhook_secret":
@@ -224,15 +227,18 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
             report.problems.append(Problem("unreachable", {"error": _short(error)}))
             granted = None
         if granted is not None:
-            report.passed.append(_("Zoom gave a token ({count} scopes granted).").format(
-                count=len(granted)))
+            report.passed.append(ngettext("Zoom gave a token ({count} scope granted).",
+                                          "Zoom gave a token ({count} scopes granted).",
+                                          len(granted)).format(count=len(granted)))
             missing = zoom.missing_scopes(granted)
             if missing:
                 report.problems.append(Problem("scopes", {
                     "missing": missing, "required": len(zoom.REQUIRED_SCOPES)}))
             else:
-                report.passed.append(_("All {count} scopes the integration needs are "
-                                       "granted.").format(count=len(zoom.REQUIRED_SCOPES)))
+                report.passed.append(ngettext(
+                    "The {count} scope the integration needs is granted.",
+                    "All {count} scopes the integration needs are granted.",
+                    len(zoom.REQUIRED_SCOPES)).format(count=len(zoom.REQUIRED_SCOPES)))
             _check_organizers(client, report)
     if config.webhook_secret_token:
         report.passed.append(_("The webhook secret token is set."))

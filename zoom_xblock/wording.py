@@ -11,10 +11,10 @@ English) is shown as it is.
 
 A new message is one function registered with :func:`message`::
 
-    @message("quota_deferred")
-    def _quota_deferred(words, params):
-        return words.fill(_("Zoom's daily limit reached; applied after {time}."),
-                          time=words.time(params.get("until"), short=True))
+    @message("zoom_unavailable")
+    def _zoom_unavailable(words, params):
+        return words.fill(_("Zoom is not answering; retrying at {time}."),
+                          time=words.time(params.get("retry_at"), short=True))
 
 ``words.fill`` escapes the values for HTML (never the times it made itself), so a parameter
 that came from Zoom or a learner cannot inject markup.
@@ -218,6 +218,15 @@ def _zoom_unavailable(words, params):
     if not retry:
         return _("Zoom is not answering; retrying shortly.")
     return words.fill(_("Zoom is not answering; retrying at {time}."), time=retry)
+
+
+@message("quota_deferred")
+def _quota_deferred(words, params):
+    """For the lifecycle's daily-limit deferral (``until``: when Zoom accepts changes again)."""
+    until = words.time(params.get("until"), short=True)
+    if not until:
+        return _("Zoom's daily limit reached; the change is applied tomorrow.")
+    return words.fill(_("Zoom's daily limit reached; applied after {time}."), time=until)
 
 
 @message("host_refused")

@@ -291,3 +291,9 @@ def test_the_sweep_interval_is_counted_with_ngettext(settings, minutes, expected
     assert expected in problem.message and "1 minute ago" in problem.message
     assert "every 1 minutes" not in problem.line
 
+
+
+def test_the_daily_limit_wording_is_ready_for_the_lifecycle():
+    text = wording.stored_text(wording.stored("quota_deferred", until="2030-01-16T00:00:00+00:00"),
+                               "Europe/Paris")
+    assert text == "Zoom's daily limit reached; applied after 01:00 (Europe/Paris)."
