@@ -196,3 +196,30 @@ def test_the_join_page_speaks_the_readers_time_zone(workbench, new_context):
     assert "Join opens on" in text and "(America/New_York)" in text and "Europe/Paris" not in text
     check_accessibility(page, "join page too early")
     screenshot(page, "15-join-page-readers-zone")
+
+
+def test_stored_messages_are_worded_in_the_staff_members_language(workbench, new_context):
+    from zoom_xblock import sync, wording
+    from zoom_xblock.models import SessionAlert
+
+    usage_key = scenario_usage_key(SCENARIO)
+    session = ZoomSession.objects.create(
+        usage_key=usage_key, course_key="course-v1:Demo+Zoom+2026", title="Office hours",
+        start=timezone.now() + timedelta(days=3), timezone="Europe/Paris",
+        host_email="host@example.com", status="creating")
+    health.record_sweep()
+    make_user("teacher", course_role="staff")
+    sync.sync_session(session.id, "test")  # written while English is active
+    SessionAlert.objects.create(session=session, kind="registrant_changed",
+                                message=wording.stored("registrant_changed", action="cancelled",
+                                                       operator="", email="ada@example.com"))
+    page = _page(new_context, workbench.url, "teacher", locale="es-ES",
+                 timezone_id="Europe/Madrid")
+    section = page.locator(".zoom-staff")
+    section.wait_for()
+    text = section.inner_text()
+    assert "A la espera de que la reunión exista en Zoom." in text
+    assert "Waiting for the meeting to exist in Zoom." not in text
+    assert "ada@example.com" in section.locator(".zoom-staff-alert").inner_text()
+    assert "cancelled the registration" not in text
+    screenshot(page, "15-staff-stored-messages-in-spanish")
