@@ -64,6 +64,16 @@
         return node;
     }
 
+    /* The server's words (escaped there) with their times shown in the viewer's zone. */
+    function serverWords(html) {
+        var span = element('span', 'zoom-staff-words');
+        span.innerHTML = html;
+        span.querySelectorAll('time.zoom-local').forEach(function (node) {
+            node.textContent = localTime(node.getAttribute('datetime'), node.textContent).textContent;
+        });
+        return span;
+    }
+
     function StaffSection(root) {
         var options = JSON.parse(root.getAttribute('data-options') || '{}');
         var urls = options.urls || {};
@@ -263,7 +273,7 @@
                     {done: Math.min(run.done, run.total), total: run.total});
             }
             return format(gettext('Sync finished: %(outcome)s.'), {outcome: run.outcome_display}) +
-                ' ' + counts + (run.message ? ' ' + run.message : '');
+                ' ' + counts;
         }
 
         function refreshCounts(registrations) {
@@ -278,7 +288,8 @@
             window.clearTimeout(polling);
             polling = null;
             showProgress(run);
-            status.textContent = describe(run);
+            status.textContent = describe(run) + ' ';
+            if (run.message_html) { status.appendChild(serverWords(run.message_html)); }
             root.setAttribute('data-sync', run.outcome);
             if (lastSync) {
                 lastSync.textContent = format(gettext('Last sync: %(outcome)s (%(when)s).'),
