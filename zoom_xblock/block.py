@@ -68,8 +68,9 @@ class ZoomXBlock(StaffViewMixin, XBlock):
 
     @staticmethod
     def workbench_scenarios():
-        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session, and two
-        empty components in which an author creates a meeting or a webinar from scratch."""
+        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session, a session
+        dated in the past (to account for one that already took place), and two empty
+        components in which an author creates a meeting or a webinar from scratch."""
         common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
@@ -85,6 +86,9 @@ class ZoomXBlock(StaffViewMixin, XBlock):
             ("Zoom: a full session",
              f'<zoom title="Small-group tutorial" start_local="2030-01-25T09:00" {common} '
              'capacity="2"/>'),
+            ("Zoom: a past-dated session",
+             f'<zoom title="Workshop held last month" start_local="2026-11-02T10:00" {common} '
+             "alternative_hosts='[\"host2@example.com\"]' completion_threshold=\"50\"/>"),
             ("Zoom: a new component (empty)", '<zoom display_name="New Zoom session"/>'),
             ("Zoom: another new component (empty)",
              '<zoom display_name="Another Zoom session"/>'),

@@ -19,6 +19,7 @@ from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
+    HOST_ALTERNATIVE_REFUSED,
     ZoomError,
     ZoomHostError,
     ZoomNotFound,
@@ -144,7 +145,12 @@ def _apply(session: ZoomSession) -> dict:
             raise
         return _defer(session, error)
     except ZoomHostError as error:
-        # Worded when shown with the same words as the Studio editor's organizer field.
+        # Worded when shown, with the Studio editor's words for the organizer (or the
+        # alternative hosts) field.
+        if error.reason == HOST_ALTERNATIVE_REFUSED:
+            return _fail(session, stored(
+                "alternative_hosts_refused", reason=error.reason,
+                emails=list(error.addresses or session.alternative_hosts or [])), error.code)
         return _fail(session, stored("host_refused", reason=error.reason,
                                      email=session.host_email), error.code)
     except ZoomNotFound:

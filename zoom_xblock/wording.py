@@ -236,6 +236,14 @@ def _host_refused(words, params):
     return authoring.host_error_message(params.get("reason", ""), params.get("email", ""))
 
 
+@message("alternative_hosts_refused")
+def _alternative_hosts_refused(words, params):
+    from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+
+    return authoring.alternative_host_message(params.get("reason", ""),
+                                              list(params.get("emails") or []))
+
+
 @message("zoom_refused_session")
 def _zoom_refused_session(words, params):
     details = params.get("details") or ""
