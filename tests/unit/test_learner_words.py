@@ -18,6 +18,7 @@ from tests.learning import (
     set_score,
 )
 from tests.utils import as_user, call_handler, render
+from zoom_xblock.models import ZoomSession
 
 pytestmark = pytest.mark.django_db
 
@@ -84,5 +85,6 @@ def test_registering_you_shows_until_the_worker_has_registered_the_learner(
 
 def test_an_ended_session_never_says_registering(zoom_sandbox):
     block, session = block_with_session(start=timezone.now() - timedelta(days=2))
+    ZoomSession.objects.filter(id=session.id).update(live_status="ended")  # Zoom said so
     (ada,) = learners("ada")
     assert "Registering you…" not in render(as_user(block, ada))
