@@ -128,6 +128,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
                                  "({count} sessions use this organizer.)", sessions).format(
                     count=sessions),
                 "")
+    if code == "completion_tracking":
+        return (_("Completion tracking is off (the waffle switch "
+                  "completion.enable_completion_tracking): learners who attend get no "
+                  "completion, only their score."),
+                _("Turn it on: `./manage.py lms waffle_switch --create "
+                  "completion.enable_completion_tracking on` (Tutor's init job does this)."))
     if code == "sweep":
         interval = params.get("interval", 15)
         fix = ngettext("Run `./manage.py lms zoom_sweep` every minute (cron or a Kubernetes "
@@ -244,6 +250,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
         report.passed.append(_("The webhook secret token is set."))
         if self_check_webhooks:
             _check_webhook_endpoints(config.webhook_secret_token, report)
+    _check_completion_tracking(report)
     problem = sweep_problem(strict=True)
     if problem is None:
         report.passed.append(_("The periodic sweep ran at {moment} UTC.").format(
@@ -253,6 +260,15 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
     if store:
         store_report(report)
     return report
+
+
+def _check_completion_tracking(report: CheckReport) -> None:
+    from zoom_xblock import platform  # pylint: disable=import-outside-toplevel
+
+    if platform.completion_tracking_enabled():
+        report.passed.append(_("Completion tracking is on: attending completes the block."))
+    else:
+        report.problems.append(Problem("completion_tracking"))
 
 
 def _short(error) -> str:

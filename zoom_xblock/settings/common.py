@@ -1,6 +1,12 @@
-"""Defaults that every environment of the LMS and CMS gets (``plugin_settings``)."""
+"""Defaults that every environment of the LMS and CMS gets (``plugin_settings``).
+
+This runs at the platform's COMMON stage (``add_plugins(..., SettingsType.COMMON)`` in
+``lms/envs/common.py``), while values such as ``LOCALE_PATHS`` are still ``Derived`` objects
+(``openedx/envs/common.py``, ``openedx/core/lib/derived.py``): read and change only the
+plugin's own settings here. The plugin's translations are its own catalog
+(:mod:`zoom_xblock.i18n`), never added to ``LOCALE_PATHS``.
+"""
 from zoom_xblock.conf import setting_value
-from zoom_xblock.resources import translations_dir
 
 SWEEP_TASK = "zoom_xblock.tasks.sweep"
 CHECK_TASK = "zoom_xblock.tasks.check_health"
@@ -9,8 +15,10 @@ CHECK_TASK = "zoom_xblock.tasks.check_health"
 def plugin_settings(settings):
     """Give ``ZOOM_XBLOCK`` its defaults and register the periodic sweep.
 
-    Values the operator set (YAML, Tutor patch) are kept; only missing keys are filled, and
-    the environment is read lazily by :mod:`zoom_xblock.conf`, not here.
+    Values the operator set (YAML, Tutor patch) are kept; only missing keys are filled. The
+    environment is read lazily by :mod:`zoom_xblock.conf`, except the sweep interval of the
+    beat entry, which is resolved here exactly as ``conf`` resolves it for ``zoom_check`` and
+    the banner (the setting, then ``ZOOM_SWEEP_INTERVAL_MINUTES``, then 15).
     """
     configured = dict(getattr(settings, "ZOOM_XBLOCK", None) or {})
     settings.ZOOM_XBLOCK = configured
@@ -32,8 +40,3 @@ def plugin_settings(settings):
         "zoom-xblock-check",
         {"task": CHECK_TASK, "schedule": 3600, "options": {"expires": 3600}},
     )
-
-    locale_paths = list(getattr(settings, "LOCALE_PATHS", []))
-    path = str(translations_dir())
-    if path not in locale_paths:
-        settings.LOCALE_PATHS = locale_paths + [path]

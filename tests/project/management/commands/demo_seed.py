@@ -73,12 +73,12 @@ class Command(BaseCommand):
         worker creates it in the sandbox (the same path as a course re-run's first use)."""
         from workbench.scenarios import get_scenarios
 
-        from tests.project.runtime import ZoomWorkbenchRuntime
+        from tests.project.runtime import StudioPreviewRuntime
         from zoom_xblock.models import ZoomSession
 
         for scenario_id, scenario in sorted(get_scenarios().items()):
             if scenario_id.startswith("zoom."):
-                block = ZoomWorkbenchRuntime(author).get_block(scenario.usage_id)
+                block = StudioPreviewRuntime(author).get_block(scenario.usage_id)
                 block.render("author_view", {})
                 if ZoomSession.objects.filter(usage_key=str(scenario.usage_id)).exists():
                     self.stdout.write(f"Scheduled: {scenario.description}")
