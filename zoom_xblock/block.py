@@ -258,21 +258,15 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         In: ``{}``. Out: ``{"result": "success", "state": {...}}``; 409 when there is no
         session yet (save the editor first).
         """
-        from zoom_xblock import authoring, intents, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         self._require_author()
-        usage_key = platform.usage_key_for(self)
-        session = sessions.session_for(usage_key)
+        session = sessions.session_for(platform.usage_key_for(self))
         if session is None:
             raise JsonHandlerError(409, self.ugettext(
                 "This session has not been saved yet: open the editor and save it first."))
-        if session.status == session.Status.FAILED:
-            values = {name: getattr(session, name) for name in sessions.DESIRED_FIELDS}
-            session = sessions.save_desired(usage_key, session.course_key, values)
-        else:
-            intents.queue_apply(session.id)
-            session.refresh_from_db()  # a worker may have answered already
-        return {"result": "success", "state": authoring.session_state(session)}
+        return {"result": "success",
+                "state": authoring.session_state(sessions.ask_zoom_again(session))}
 
     def _adopt_fields_as_session(self) -> bool:
         """A block that arrived with its fields but no session (course re-run, import, an

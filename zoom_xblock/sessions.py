@@ -43,6 +43,20 @@ ZOOM_FIELDS = (
 SEAT_FIELDS = ("capacity", "prerequisite")
 
 
+def ask_zoom_again(session: ZoomSession) -> ZoomSession:
+    """Send the session to Zoom again: after Zoom refused it (a new version of the same
+    values), or now while Zoom is not answering (the apply is queued again). Changes nothing
+    the author set; the author view's and the staff view's Retry."""
+    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
+
+    if session.status == ZoomSession.Status.FAILED:
+        values = {name: getattr(session, name) for name in DESIRED_FIELDS}
+        return save_desired(session.usage_key, session.course_key, values)
+    intents.queue_apply(session.id)
+    session.refresh_from_db()  # a worker (or an eager Celery) may have answered already
+    return session
+
+
 class KindChangeRefused(Exception):
     """A meeting cannot become a webinar (or the reverse) once Zoom has it."""
 

@@ -19,6 +19,8 @@ Handlers (all ``POST`` JSON, course staff only, 403 otherwise):
 - ``staff_sync_status`` ``{"after": id}`` -> ``{"run": {...}|null, "registrations": {...}?}``
   (the latest sync run with an id above ``after``; the counts once it finished)
 - ``staff_dismiss_alert`` ``{"alert_id": id}`` -> ``{"dismissed": bool, "alerts": [...]}``
+- ``staff_retry_zoom`` ``{}`` -> ``{"result": "success", "state": {...}}``: send the session to
+  Zoom again (Zoom refused it, or is not answering); 409 before the session exists
 """
 import hashlib
 import json
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 
 POLL_MILLISECONDS = 1000
 STAFF_HANDLERS = ("staff_summary", "staff_report", "staff_sync_now", "staff_sync_status",
-                  "staff_dismiss_alert", "retry_zoom")
+                  "staff_dismiss_alert", "staff_retry_zoom")
 
 
 def plugin_url(name: str, usage_key: str, fallback: str) -> str:
@@ -207,7 +209,7 @@ class StaffViewMixin:
             "is_organizer": bool(viewer.email) and viewer.email.lower() in hosts,
             "host_email": session.host_email if session else context.get("host_email"),
             "state": authoring.session_state(session),
-            "can_retry": True,  # course staff may ask Zoom again (retry_zoom checks it)
+            "can_retry": True,  # course staff may ask Zoom again (staff_retry_zoom)
             "start": start_button(context.get("learner"), session),
             "learner": context.get("learner"),
         })
@@ -271,6 +273,19 @@ class StaffViewMixin:
         if run is not None and run.outcome != SyncRun.Outcome.RUNNING:
             answer["registrations"] = reports.state_counts(session)
         return answer
+
+    @XBlock.json_handler
+    def staff_retry_zoom(self, data, suffix=""):  # pylint: disable=unused-argument
+        """Ask Zoom again for the session (Zoom refused it, or is not answering): the same
+        values, nothing edited, so course staff may do it from the LMS."""
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+
+        session = self._require_staff()
+        if session is None:
+            raise JsonHandlerError(409, gettext(
+                "This session has not been saved yet: there is nothing to send to Zoom."))
+        return {"result": "success",
+                "state": authoring.session_state(sessions.ask_zoom_again(session))}
 
     @XBlock.json_handler
     def staff_dismiss_alert(self, data, suffix=""):  # pylint: disable=unused-argument

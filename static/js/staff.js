@@ -224,11 +224,11 @@
 
         var retry = root.querySelector('.zoom-retry');
         var retryLive = root.querySelector('.zoom-staff-zoom-state .zoom-author-live');
-        if (retry && urls.retry_zoom) {
+        if (retry && urls.staff_retry_zoom) {
             retry.addEventListener('click', function () {
                 retry.disabled = true;
                 retryLive.textContent = gettext('Asking Zoom again…');
-                postJson(urls.retry_zoom, {}).then(function (result) {
+                postJson(urls.staff_retry_zoom, {}).then(function (result) {
                     var body = result.body || {};
                     if (result.status === 200 && body.result === 'success') {
                         retryLive.textContent = body.state.status_display;

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from tests.utils import (
     COURSE,
     SANDBOX_CREDENTIALS,
+    as_user,
     call_handler,
     enroll,
     make_block,
@@ -186,14 +187,17 @@ def test_zoom_not_answering_shows_the_retry_time_last_error_and_retry_in_both_vi
     session.refresh_from_db()
     assert wording.code_of(session.last_error) == "zoom_unavailable"
     local = later.value.when.astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
-    for html in (render(block, "author_view"), render(block)):
+    for html in (render(as_user(block, teacher, studio=True), "author_view"), render(block)):
         assert 'Zoom is not answering; retrying at <time class="zoom-local"' in html
         assert f"{local} (Europe/Paris)</time>" in html
         assert "Last error: HTTP 503: Service Unavailable" in html
         assert 'class="zoom-button zoom-retry"' in html
-    assert "Updating in Zoom" not in render(block, "author_view")
-    with mock.patch("zoom_xblock.intents.queue_apply") as queued:
-        status, body = call_handler(block, "retry_zoom", {})
+    assert "Updating in Zoom" not in render(as_user(block, teacher, studio=True), "author_view")
+    with mock.patch("zoom_xblock.intents.queue_apply") as queued:  # the staff view's Retry
+        status, body = call_handler(block, "staff_retry_zoom", {})
+    assert status == 200 and queued.called and body["state"]["problem"] == "not_answering"
+    with mock.patch("zoom_xblock.intents.queue_apply") as queued:  # the author view's Retry
+        status, body = call_handler(as_user(block, teacher, studio=True), "retry_zoom", {})
     assert status == 200 and queued.called
 
 
@@ -216,8 +220,10 @@ def test_lowering_the_capacity_below_the_registered_warns(block, configured):
     assert "The capacity (2) is below the 3 learners registered already" in warning
 
 
-def test_the_editor_warns_when_the_capacity_drops_below_the_registered(block, configured):
+def test_the_editor_warns_when_the_capacity_drops_below_the_registered(block, configured,
+                                                                       teacher):
     session = _session(block)
+    block = as_user(block, teacher, studio=True)  # the editor is Studio's
     for n in range(3):
         Registration.objects.create(session=session, user_id=n + 1, email=f"r{n}@example.com",
                                     state=State.REGISTERED, registrant_id=f"r{n}")
