@@ -80,7 +80,7 @@ def test_zoom_not_answering_in_the_author_and_staff_views_with_retry(workbench, 
     with mock.patch.object(lifecycle, "get_client", return_value=client), \
             pytest.raises(lifecycle.RetryLater):
         lifecycle.apply_session(session.id)
-    author = _page(new_context, workbench.url, "teacher", f"/scenario/{SCENARIO}/author_view/")
+    author = _page(new_context, workbench.url, "teacher", f"/preview/{SCENARIO}/author_view/")
     problem = author.locator(".zoom-problem")
     problem.wait_for()
     text = problem.inner_text()
@@ -88,6 +88,7 @@ def test_zoom_not_answering_in_the_author_and_staff_views_with_retry(workbench, 
                      r"\(America/New_York\)", text), text
     assert "Last error: HTTP 503: Service Unavailable" in text
     assert "Updating in Zoom" not in author.locator(".zoom-author-status").inner_text()
+    assert author.locator(".zoom-problem").get_by_role("button", name="Retry").is_visible()
     check_accessibility(author, "author view, Zoom not answering")
     screenshot(author, "15-author-zoom-not-answering")
     staff = _page(new_context, workbench.url, "teacher")
@@ -151,7 +152,7 @@ def test_the_editor_warns_when_the_capacity_drops_below_the_registered(
     make_user("author", course_role="instructor")
     learners("ada", "bob", "cy")
     register_all(session)
-    page = _page(new_context, workbench.url, "author", f"/scenario/{SCENARIO}/studio_view/",
+    page = _page(new_context, workbench.url, "author", f"/preview/{SCENARIO}/studio_view/",
                  timezone_id="Europe/Paris")
     page.locator(".zoom-studio-form").wait_for()
     page.get_by_label("Capacity").fill("2")
@@ -175,11 +176,11 @@ def test_an_author_creates_a_session_from_scratch_in_an_empty_component(
         workbench, new_context, number, kind):
     scenario = _empty_scenarios()[number]
     make_user("author", email="host@example.com", course_role="instructor")
-    page = _page(new_context, workbench.url, "author", f"/scenario/{scenario}/author_view/",
+    page = _page(new_context, workbench.url, "author", f"/preview/{scenario}/author_view/",
                  timezone_id="Europe/Paris")
     assert "not created yet" in page.locator(".zoom-author-status").inner_text()
     screenshot(page, f"15-empty-component-{kind}-before")
-    page.goto(f"{workbench.url}/scenario/{scenario}/studio_view/")
+    page.goto(f"{workbench.url}/preview/{scenario}/studio_view/")
     page.locator(".zoom-studio-form").wait_for()
     page.get_by_label("Meeting type").select_option(kind)
     page.get_by_label("Title in Zoom").fill(f"A {kind} from scratch")
@@ -190,7 +191,7 @@ def test_an_author_creates_a_session_from_scratch_in_an_empty_component(
     session = ZoomSession.objects.get(usage_key=scenario_usage_key(scenario))
     assert (session.kind, session.status, session.title) == (kind, "scheduled",
                                                              f"A {kind} from scratch")
-    page.goto(f"{workbench.url}/scenario/{scenario}/author_view/")
+    page.goto(f"{workbench.url}/preview/{scenario}/author_view/")
     assert str(session.zoom_id) in page.locator(".zoom-author-status").inner_text()
     screenshot(page, f"15-empty-component-{kind}-created")
 
