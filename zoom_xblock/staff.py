@@ -192,6 +192,7 @@ class StaffViewMixin:
             "report": {key: report[key] for key in ("page", "pages", "sort", "direction")},
             "urls": {name: self.runtime.handler_url(self, name) for name in STAFF_HANDLERS},
             "pollMs": POLL_MILLISECONDS,
+            "timeZone": viewer.time_zone,  # the LMS preference; the browser's zone otherwise
             "lastRunId": last_run["id"] if last_run else 0,
             "running": bool(last_run and not last_run["finished"]),
         }

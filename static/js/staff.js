@@ -48,6 +48,20 @@
         return node;
     }
 
+    /* The viewer's zone: their LMS time-zone preference when this browser knows it, else the
+     * browser's (as static/js/zoom.js shows the learner area). */
+    var preferredZone = '';
+
+    function viewerZone() {
+        if (preferredZone) {
+            try {
+                new Intl.DateTimeFormat(undefined, {timeZone: preferredZone});
+                return preferredZone;
+            } catch (error) { /* unknown here */ }
+        }
+        return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    }
+
     /* A time from the server (ISO 8601) in the viewer's own time zone, naming the zone. */
     function localTime(iso, fallback) {
         var node = element('time', 'zoom-local', fallback || '');
@@ -56,7 +70,7 @@
         var moment = new Date(iso);
         if (isNaN(moment.getTime())) { return node; }
         try {
-            var zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+            var zone = viewerZone();
             node.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
                 dateStyle: 'medium', timeStyle: 'short', timeZone: zone}).format(moment) +
                 ' (' + zone + ')';
@@ -76,6 +90,7 @@
 
     function StaffSection(root) {
         var options = JSON.parse(root.getAttribute('data-options') || '{}');
+        preferredZone = options.timeZone || '';
         var urls = options.urls || {};
         var pollMs = options.pollMs || 1000;
         var initial = options.report || {};

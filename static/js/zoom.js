@@ -39,9 +39,21 @@ function ZoomXBlock(runtime, element, options) {
         }
     }
 
+    // The learner's LMS time-zone preference (the platform's user_preferences) comes before
+    // the browser's zone; a zone this browser does not know falls back to the browser's.
+    function learnerZone() {
+        if (options.time_zone) {
+            try {
+                new Intl.DateTimeFormat(undefined, {timeZone: options.time_zone});
+                return options.time_zone;
+            } catch (error) { /* unknown here: use the browser's */ }
+        }
+        return browserZone();
+    }
+
     // data-format: "time" (HH:MM), "short" (a short date and the time), else the full date.
     function formatLocal(date, format) {
-        var zone = browserZone();
+        var zone = learnerZone();
         var text;
         var style = format === 'time' ? {timeStyle: 'short'} :
             format === 'short' ? {dateStyle: 'medium', timeStyle: 'short'} :
