@@ -246,6 +246,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
                     "All {count} scopes the integration needs are granted.",
                     len(zoom.REQUIRED_SCOPES)).format(count=len(zoom.REQUIRED_SCOPES)))
             _check_organizers(client, report)
+            _check_webinar_plan(client, report)
     if config.webhook_secret_token:
         report.passed.append(_("The webhook secret token is set."))
         if self_check_webhooks:
@@ -324,6 +325,18 @@ def _check_organizers(client, report: CheckReport) -> None:
             "The {count} organizer in use is a licensed Zoom user of the account.",
             "All {count} organizers in use are licensed Zoom users of the account.",
             len(organizers)).format(count=len(organizers)))
+
+
+def _check_webinar_plan(client, report: CheckReport) -> None:
+    """Whether the account has a Zoom Webinar plan (cached for the Studio editor)."""
+    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+
+    webinar = directory.refresh_account(client)
+    if webinar is False:
+        report.passed.append(_("The Zoom account has no Webinar plan: authors are offered "
+                               "meetings only."))
+    elif webinar:
+        report.passed.append(_("The Zoom account has a Webinar plan."))
 
 
 def _check_webhook_endpoints(secret: str, report: CheckReport) -> None:

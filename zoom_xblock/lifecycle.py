@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from zoom_xblock import notifications, platform
+from zoom_xblock import learner_messages, notifications, platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
@@ -190,6 +190,8 @@ def _apply(session: ZoomSession) -> dict:
 
         events.mark_drift_restored(session, timezone.now())
     notifications.organizer_changes(session, previous, applied)
+    if previous:
+        learner_messages.request(session.id)  # a new schedule reaches the registered learners
     if not previous:
         nudge_sync([session.id], "scheduled")  # learners enrolled before Zoom had the meeting
     if session.kind == ZoomSession.Kind.WEBINAR:
@@ -258,6 +260,7 @@ def delete_session(usage_key: str) -> dict:
         Registration.objects.filter(session=session).exclude(
             state=Registration.State.CANCELLED).update(
             state=Registration.State.CANCELLED, wanted=False, cancelled_at=timezone.now())
+    learner_messages.request(session.id)  # "cancelled" to those who were registered
     return {"status": session.status}
 
 

@@ -330,7 +330,9 @@ def _drift(words, params):
     operator = params.get("operator") or _("Someone")
     said = words.fill(_("{operator} changed the session in Zoom ({changes})."),
                       operator=operator, changes=words.join(parts))
-    if not params.get("restore"):
+    if params.get("policy") == "adopt":
+        tail = " ".join(str(part) for part in _adopted_parts(params))
+    elif not params.get("restore"):
         tail = _("The change was kept; save the component in Studio to put the course's "
                  "settings back.")
     elif params.get("restored_at"):
@@ -339,6 +341,20 @@ def _drift(words, params):
     else:
         tail = _("The course's settings are being put back.")
     return words.fill("{said} {tail}", said=said, tail=tail)
+
+
+def _adopted_parts(params) -> list[str]:
+    """What the "adopt" drift policy did with the changes made in Zoom."""
+    parts = []
+    if params.get("adopted"):
+        parts.append(_("The new schedule and title were adopted into the course."))
+    if params.get("others_kept"):
+        parts.append(_("Other changes (such as the description) were not adopted: the course "
+                       "keeps its own."))
+    if params.get("publication") == "draft":
+        parts.append(_("The component had unpublished changes, so the adopted values were "
+                       "saved as a draft: publish the unit in Studio for learners to see them."))
+    return parts
 
 
 @message("registrant_changed")
