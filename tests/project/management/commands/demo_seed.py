@@ -79,7 +79,10 @@ class Command(BaseCommand):
                      if not item.get("deleted")}
             for usage_key in recreate_missing_meetings(known):
                 self.stdout.write(f"Not in the sandbox any more, created again: {usage_key}")
-        self._ask_zoom_about_people()
+        from zoom_xblock.management.client_logs import quiet_client_logs
+
+        with quiet_client_logs(options["verbosity"]):  # the client's lines stay in the log
+            self._ask_zoom_about_people()
         self._schedule_scenarios(users.get(username="author"))
 
     def _ask_zoom_about_people(self):
