@@ -92,7 +92,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     def workbench_scenarios():
         """The demo's scenarios: a meeting (adopting changes made in Zoom), a webinar, a
         prerequisite, a full session, a session dated in the past (to account for one that
-        already took place), and a new one whose organizer is still to choose."""
+        already took place), a new one whose organizer is still to choose, and two empty
+        components in which an author creates a meeting or a webinar from scratch."""
         common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
@@ -115,6 +116,9 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             ("Zoom: a new session (no organizer yet)",
              '<zoom title="Study group" start_local="2030-02-01T17:00" timezone="Europe/Paris" '
              'duration_minutes="45"/>'),
+            ("Zoom: a new component (empty)", '<zoom display_name="New Zoom session"/>'),
+            ("Zoom: another new component (empty)",
+             '<zoom display_name="Another Zoom session"/>'),
         ]
 
     # --- Views ----------------------------------------------------------------------------------
@@ -271,20 +275,15 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         In: ``{}``. Out: ``{"result": "success", "state": {...}}``; 409 when there is no
         session yet (save the editor first).
         """
-        from zoom_xblock import authoring, intents, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         self._require_author()
-        usage_key = platform.usage_key_for(self)
-        session = sessions.session_for(usage_key)
+        session = sessions.session_for(platform.usage_key_for(self))
         if session is None:
             raise JsonHandlerError(409, self.ugettext(
                 "This session has not been saved yet: open the editor and save it first."))
-        if session.status == session.Status.FAILED:
-            values = {name: getattr(session, name) for name in sessions.DESIRED_FIELDS}
-            session = sessions.save_desired(usage_key, session.course_key, values)
-        else:
-            intents.queue_apply(session.id)
-        return {"result": "success", "state": authoring.session_state(session)}
+        return {"result": "success",
+                "state": authoring.session_state(sessions.ask_zoom_again(session))}
 
     def _adopt_fields_as_session(self) -> bool:
         """A block that arrived with its fields but no session (course re-run, import, an
@@ -319,6 +318,10 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
         directory.request_refresh(account=True)
         offered, why_not = authoring.webinars_offered()
+        from zoom_xblock.models import Registration  # pylint: disable=import-outside-toplevel
+
+        registered = 0 if session is None else Registration.objects.filter(
+            session=session, state=Registration.State.REGISTERED, wanted=True).count()
         return authoring.EditorContext(
             display_name=self.display_name,
             webinars_enabled=offered,
@@ -326,6 +329,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             subsections=platform.subsections(platform.course_key_for(self)),
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
             zoom_account=accounts.block_account_name(platform.course_key_for(self), session),
+            registered=registered,
+            in_zoom=session is not None and session.in_zoom,
         )
 
     def _can_edit(self) -> bool:

@@ -142,17 +142,28 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
         return f"ZoomConfig({shown})"
 
 
+def setting_value(key: str, configured: dict | None = None):
+    """One key of ``ZOOM_XBLOCK`` as the plugin uses it: the explicit setting, else its
+    environment variable, else the default (typed like the default).
+
+    ``configured`` is the ``ZOOM_XBLOCK`` dict (``settings.ZOOM_XBLOCK`` when None): the plugin
+    settings pass theirs, because Django's settings are still being built then. The Celery beat
+    entry, ``zoom_check`` and the banner read the sweep interval here: one source for all.
+    """
+    if configured is None:
+        configured = getattr(settings, "ZOOM_XBLOCK", None) or {}
+    env_name, default = DEFAULTS[key]
+    if configured.get(key) not in (None, ""):
+        value = configured[key]
+    else:
+        value = os.environ.get(env_name, default)
+    try:
+        return _coerce(value, default)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"ZOOM_XBLOCK {key} ({env_name}): {error}") from None
+
+
 def get_config() -> ZoomConfig:
     """Read ``settings.ZOOM_XBLOCK`` (falling back to the environment, then the defaults)."""
     configured = getattr(settings, "ZOOM_XBLOCK", None) or {}
-    values = {}
-    for key, (env_name, default) in DEFAULTS.items():
-        if configured.get(key) not in (None, ""):
-            value = configured[key]
-        else:
-            value = os.environ.get(env_name, default)
-        try:
-            values[key.lower()] = _coerce(value, default)
-        except ValueError as error:
-            raise ImproperlyConfigured(f"ZOOM_XBLOCK {key} ({env_name}): {error}") from None
-    return ZoomConfig(**values)
+    return ZoomConfig(**{key.lower(): setting_value(key, configured) for key in DEFAULTS})

@@ -49,6 +49,24 @@ ZOOM_FIELDS = (
 )
 
 
+# A change to one of these may change who is registered (the sync allocates seats again).
+SEAT_FIELDS = ("capacity", "prerequisite")
+
+
+def ask_zoom_again(session: ZoomSession) -> ZoomSession:
+    """Send the session to Zoom again: after Zoom refused it (a new version of the same
+    values), or now while Zoom is not answering (the apply is queued again). Changes nothing
+    the author set; the author view's and the staff view's Retry."""
+    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
+
+    if session.status == ZoomSession.Status.FAILED:
+        values = {name: getattr(session, name) for name in DESIRED_FIELDS}
+        return save_desired(session.usage_key, session.course_key, values)
+    intents.queue_apply(session.id)
+    session.refresh_from_db()  # a worker (or an eager Celery) may have answered already
+    return session
+
+
 class KindChangeRefused(Exception):
     """A meeting cannot become a webinar (or the reverse) once Zoom has it."""
 
@@ -66,10 +84,15 @@ def save_desired(usage_key: str, course_key: str, values: dict) -> ZoomSession:
 
     with transaction.atomic():
         session = ZoomSession.objects.select_for_update().filter(usage_key=usage_key).first()
+        seats_changed = False
         if session is None:
             session = ZoomSession(usage_key=usage_key, course_key=course_key)
             changed_for_zoom = True
         else:
+            # More seats (or a new prerequisite) change who is registered: sync now, so that the
+            # waitlist moves up at once instead of at the next periodic sweep.
+            seats_changed = any(name in values and getattr(session, name) != values[name]
+                                for name in SEAT_FIELDS)
             if session.zoom_id and values.get("kind", session.kind) != session.kind:
                 raise KindChangeRefused(session.kind)
             changed_for_zoom = any(
@@ -90,9 +113,11 @@ def save_desired(usage_key: str, course_key: str, values: dict) -> ZoomSession:
         # Capacity, prerequisite or dates may change who should be registered.
         session.sync_requested_at = session.sync_requested_at or timezone.now()
         session.save()
+        session_id = session.id
         if changed_for_zoom:
-            session_id = session.id
             transaction.on_commit(lambda: intents.queue_apply(session_id))
+        if seats_changed and session.zoom_id:
+            transaction.on_commit(lambda: intents.nudge_sync([session_id], "capacity"))
     if session.live_status == ZoomSession.LiveStatus.ENDED:
         # A session a test run closed before test runs were recognised: upcoming again.
         if runs.reopen_test_runs([session.id]):

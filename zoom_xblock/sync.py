@@ -19,7 +19,6 @@ from django.utils import timezone
 from zoom_xblock import eligibility, health, lifecycle, platform, runs
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
-from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import (
     ACTIVE_STATUSES,
     nudge_learner,
@@ -29,6 +28,7 @@ from zoom_xblock.intents import (
 )
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
+from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     ZoomAuthError,
     ZoomCapacityFull,
@@ -160,11 +160,10 @@ def _mark_unusable_emails(rows, changed) -> None:
         try:
             validate_email(row.email)
         except ValidationError:
-            problem = _("The learner's e-mail address is not valid: Zoom needs a real address.")
+            problem = stored("invalid_email")
         key = row.email.strip().lower()
         if not problem and key in seen and seen[key] != row.user_id:
-            problem = _("Another learner has the same e-mail address; Zoom registers each "
-                        "address once.")
+            problem = stored("shared_email")
         seen.setdefault(key, row.user_id)
         if problem and (row.state != State.FAILED or row.last_error != problem):
             row.state, row.last_error = State.FAILED, problem
@@ -208,8 +207,7 @@ def _spend_budget(rows: list[Registration]) -> list[Registration]:
             row.zoom_requests_day, row.zoom_requests_today = today, 0
         if row.zoom_requests_today >= REGISTRANT_DAILY_LIMIT:
             row.next_attempt_at = _next_midnight()
-            row.last_error = _("Zoom's limit of 3 changes a day for this learner was reached; "
-                               "retrying after midnight UTC.")
+            row.last_error = stored("registrant_daily_limit")
             deferred.append(row)
             continue
         row.zoom_requests_today += 1
@@ -228,22 +226,17 @@ def _session_error(error: ZoomError) -> Interrupted:
     """Why the whole pass stops, for staff, and when to try again."""
     now = timezone.now()
     if isinstance(error, ZoomQuotaExceeded):
-        return Interrupted(_("Zoom's daily limit was reached; the sync continues after {when} "
-                             "UTC.").format(when=error.resets_at.strftime("%Y-%m-%d %H:%M")),
+        return Interrupted(stored("sync_quota", until=error.resets_at.isoformat()),
                            error.resets_at, SyncRun.Outcome.DEFERRED)
     if isinstance(error, ZoomScopeError):
-        return Interrupted(_("The Zoom app lacks scopes: {scopes}. Add them in the Zoom App "
-                             "Marketplace.").format(scopes=", ".join(error.missing_scopes)),
+        return Interrupted(stored("missing_scopes", scopes=list(error.missing_scopes)),
                            now + timedelta(hours=1))
     if isinstance(error, ZoomAuthError):
-        return Interrupted(_("Zoom refused the plugin's credentials; run manage.py zoom_check."),
-                           now + timedelta(minutes=1))
+        return Interrupted(stored("credentials_refused"), now + timedelta(minutes=1))
     if isinstance(error, (ZoomNotFound, ZoomMeetingOver)):
-        return Interrupted(_("The meeting no longer accepts registrants in Zoom (deleted or "
-                             "over)."), now + timedelta(hours=6))
-    wait = getattr(error, "retry_after", None) or 60
-    return Interrupted(_("Zoom could not be reached; the sync will try again shortly."),
-                       now + timedelta(seconds=wait))
+        return Interrupted(stored("not_accepting"), now + timedelta(hours=6))
+    retry_at = now + timedelta(seconds=getattr(error, "retry_after", None) or 60)
+    return Interrupted(stored("sync_unreachable", retry_at=retry_at.isoformat()), retry_at)
 
 
 SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", "attempts",
@@ -315,8 +308,7 @@ def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | Non
         row.state, row.waitlisted_at = State.WAITLISTED, row.waitlisted_at or timezone.now()
     elif isinstance(error, ZoomValidationError):
         row.state = State.FAILED
-        row.last_error = _("Zoom refused this learner: {reason}").format(
-            reason=error.message)[:255]
+        row.last_error = stored("zoom_refused_learner", reason=str(error.message)[:150])
     else:
         row.attempts += 1
         row.last_error = str(error.message or error)[:255]
@@ -361,9 +353,7 @@ def reconcile(client, session: ZoomSession) -> dict:
     if missing or extra:
         SessionAlert.objects.create(
             session=session, kind=SessionAlert.Kind.RECONCILIATION,
-            message=_("Zoom's registrant list differed from the course: {missing} registration(s) "
-                      "were missing in Zoom and are being restored; {extra} registrant(s) were "
-                      "added in Zoom directly.").format(missing=len(missing), extra=len(extra)),
+            message=stored("reconciliation", missing=len(missing), extra=len(extra)),
             details={"missing": [r.email for r in missing][:200], "extra": extra[:200]},
         )
     return {"missing": len(missing), "extra": len(extra)}
@@ -396,10 +386,9 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
         desired = record_desired_state(session, user_ids)
         if user_ids is not None:
             started = None  # a learner's pass does not satisfy the course-wide intent
-        if not session.zoom_id or session.status not in SYNCABLE or (
-                session.live_status == ZoomSession.LiveStatus.ENDED):
-            return _finish(session, run, started, desired,
-                           message=_("Waiting for the meeting to exist in Zoom."))
+        waiting = _why_not_in_zoom(session)
+        if waiting:
+            return _finish(session, run, started, desired, message=waiting)
         try:
             client = get_client(account=session_account_name(session))
             if full:
@@ -407,14 +396,26 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
             _apply_difference(client, session, run, held.keep_alive)
             if session.kind == ZoomSession.Kind.WEBINAR:
                 lifecycle.sync_panelists(session)  # course staff roles change without a signal
-        except NotConfigured as error:
+        except NotConfigured:
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
-                           message=str(error))
+                           message=stored("not_configured",
+                                          missing=get_config().missing_credentials))
         except Interrupted as stop:
             _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
             _retry_at(session, stop.retry_at)
             return {**desired, "interrupted": str(stop)}
         return _finish(session, run, started, desired)
+
+
+def _why_not_in_zoom(session: ZoomSession) -> str:
+    """Why the pass stops before Zoom (a stored message), or "" when it goes on."""
+    if session.live_status == ZoomSession.LiveStatus.ENDED:
+        return stored("session_ended")
+    if not session.zoom_id:
+        return stored("not_in_zoom")
+    if session.status not in SYNCABLE:
+        return stored("session_not_active", status=session.status)
+    return ""
 
 
 def _apply_difference(client, session, run, keep_alive=lambda: None) -> None:

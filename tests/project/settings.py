@@ -152,6 +152,16 @@ if os.environ.get("ZOOM_XBLOCK_DEMO") == "1":
         CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                               "LOCATION": os.environ["ZOOM_XBLOCK_CACHE_URL"]}}
     CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+    # Two workers and the web server write to one SQLite file (webhooks arrive together):
+    # write-ahead logging lets readers and a writer work at once, and a writer waits for the
+    # lock (up to 20 s) instead of failing with "database is locked" (tests/project/apps.py).
+    SQLITE_WAL = True
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        import django
+
+        DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+        if django.VERSION >= (5, 1):  # take the write lock when a transaction starts
+            DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None

@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
 from workbench.scenarios import get_scenarios
@@ -89,12 +90,24 @@ def index(request):
 
 
 def login_as(request, username):
-    """Demo only: log in as one of the seeded users without a password."""
+    """Demo only: log in as one of the seeded users without a password, then go to ``next``
+    if it is a path of this site (anything else, another site included, leads to "/")."""
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise Http404
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return HttpResponseRedirect(request.GET.get("next") or "/")
+    return HttpResponseRedirect(same_site_path(request.GET.get("next", "")))
+
+
+def same_site_path(target: str) -> str:
+    """``target`` when it is a path on this site (``/scenario/zoom.0/``), else ``/``.
+
+    Django's own check (the one its login view uses) refuses other hosts and schemes, and a
+    relative path is required on top: no ``//evil.example``, no ``https://...`` at all."""
+    if (target.startswith("/") and not target.startswith(("//", "/\\"))
+            and url_has_allowed_host_and_scheme(target, allowed_hosts=set())):
+        return target
+    return "/"
 
 
 def subsection(request, usage_key):

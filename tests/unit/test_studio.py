@@ -128,8 +128,8 @@ def submit(block, **changes):
 
 INVALID = [
     ("display_name", {"display_name": "  "}, "Enter a display name"),
-    ("title", {"title": "x" * 201}, "at most 200 characters"),
-    ("title", {"title": "", "display_name": "d" * 201}, "display name is too long"),
+    ("title", {"title": "x" * 201}, "at most 200 characters (Zoom's limit); it has 201."),
+    ("title", {"title": "", "display_name": "d" * 201}, "display name is too long (201 "),
     ("agenda", {"agenda": "x" * 2001}, "at most 2000 characters"),
     ("start_date", {"start_date": "2030-02-30"}, "valid date"),
     ("start_date", {"start_date": "15/01/2030"}, "YYYY-MM-DD"),
@@ -142,7 +142,9 @@ INVALID = [
     ("host_email", {"host_email": "not-an-email"}, "not a valid e-mail address"),
     ("host_email", {"host_email": ""}, "e-mail address of the organizer"),
     ("alternative_hosts", {"alternative_hosts": "ok@example.com, nope"},
-     "“nope” is not a valid e-mail address"),
+     "This is not a valid e-mail address: “nope”."),
+    ("alternative_hosts", {"alternative_hosts": "nope, ok@example.com, bad@, @worse"},
+     "These are not valid e-mail addresses: “nope”, “bad@”, “@worse”."),
     ("alternative_hosts", {"alternative_hosts": "co@example.com\nHOST@example.com"},
      "cannot also be an alternative host"),
     ("alternative_hosts",
