@@ -26,7 +26,10 @@ RECEIVERS = [
     _receiver("passing_status_changed",
               "openedx_events.learning.signals.COURSE_PASSING_STATUS_UPDATED"),
     _receiver("user_logged_in", "django.contrib.auth.signals.user_logged_in"),
+    _receiver("block_published", "openedx_events.content_authoring.signals.XBLOCK_PUBLISHED"),
     _receiver("block_deleted", "openedx_events.content_authoring.signals.XBLOCK_DELETED"),
+    _receiver("course_import_completed",
+              "openedx_events.content_authoring.signals.COURSE_IMPORT_COMPLETED"),
     _receiver("block_duplicated", "openedx_events.content_authoring.signals.XBLOCK_DUPLICATED"),
 ]
 

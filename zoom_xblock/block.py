@@ -6,6 +6,7 @@ itself: the Studio editor's validation and organizer check live in :mod:`zoom_xb
 """
 import hashlib
 import json
+from types import SimpleNamespace
 
 from web_fragments.fragment import Fragment
 from webob import Response
@@ -19,6 +20,17 @@ from zoom_xblock.i18n import gettext
 from zoom_xblock.i18n import gettext_noop as _
 from zoom_xblock.resources import read_static, render_template
 from zoom_xblock.staff import StaffViewMixin
+
+
+# What the author view names when a saved change waits for Publish.
+PENDING_LABELS = {
+    "kind": _("meeting type"), "title": _("title"), "agenda": _("agenda"), "start": _("start"),
+    "duration_minutes": _("duration"), "timezone": _("time zone"), "host_email": _("organizer"),
+    "alternative_hosts": _("alternative hosts"), "capacity": _("capacity"),
+    "join_window_minutes": _("join window"), "prerequisite": _("prerequisite"),
+    "completion_threshold_percent": _("attendance needed"), "weight": _("score weight"),
+    "zoom_emails": _("Zoom's e-mails"), "auto_recording": _("recording"),
+}
 
 
 @XBlock.wants("user", "i18n", "settings", "completion", "studio_user_permissions")
@@ -65,6 +77,16 @@ class ZoomXBlock(StaffViewMixin, XBlock):
                                     {"value": "cloud", "display_name": _("Cloud")}])
 
     has_author_view = True
+
+    @classmethod
+    def field_view(cls, fields: dict) -> SimpleNamespace:
+        """The block's settings as ``fields`` (JSON values, e.g. the published branch's) give
+        them, with the defaults for the others: what :func:`authoring.initial_values` reads."""
+        values = {}
+        for name, field in cls.fields.items():
+            if field.scope == Scope.settings:
+                values[name] = field.from_json(fields[name]) if name in fields else field.default
+        return SimpleNamespace(**values)
 
     @staticmethod
     def workbench_scenarios():
@@ -162,6 +184,7 @@ class ZoomXBlock(StaffViewMixin, XBlock):
 
         view_context = self._context("author")
         view_context["state"] = authoring.session_state(view_context["session"])
+        view_context["publication"] = self._publication(view_context["session"])
         view_context["can_retry"] = self._is_author()
         fragment = Fragment(render_template("zoom_xblock/student_view.html", view_context))
         fragment.add_css(read_static("css/zoom.css"))
@@ -218,14 +241,16 @@ class ZoomXBlock(StaffViewMixin, XBlock):
         if not submission.is_valid:
             return self._invalid(submission.errors)
         try:
-            session = sessions.save_desired(usage_key, course_key,
+            # Studio saves to the draft branch: Zoom and learners wait for Publish.
+            session = sessions.record_draft(usage_key, course_key,
                                             authoring.desired_values(submission, editor))
         except sessions.KindChangeRefused:
             return self._invalid({"kind": authoring.kind_locked_message()})
         for name, value in submission.fields.items():
             setattr(self, name, value)
         return {"result": "success", "warnings": submission.warnings,
-                "state": authoring.session_state(session)}
+                "state": authoring.session_state(session),
+                "publication": self._publication(session)}
 
     @XBlock.json_handler
     def retry_zoom(self, data, suffix=""):  # pylint: disable=unused-argument
@@ -244,7 +269,8 @@ class ZoomXBlock(StaffViewMixin, XBlock):
                 "This session has not been saved yet: open the editor and save it first."))
         if session.status == session.Status.FAILED:
             values = {name: getattr(session, name) for name in sessions.DESIRED_FIELDS}
-            session = sessions.save_desired(usage_key, session.course_key, values)
+            session = sessions.save_desired(usage_key, session.course_key, values,
+                                            published_at=session.published_at or session.created)
         else:
             intents.queue_apply(session.id)
         return {"result": "success", "state": authoring.session_state(session)}
@@ -261,9 +287,34 @@ class ZoomXBlock(StaffViewMixin, XBlock):
                                         check_organizer=False)
         if not submission.is_valid:
             return False  # the author will see the problems in the editor
-        sessions.save_desired(platform.usage_key_for(self), platform.course_key_for(self),
-                              authoring.desired_values(submission, editor))
+        save = sessions.save_desired
+        if getattr(self.runtime, "is_author_mode", False):
+            save = sessions.record_draft  # Studio shows the draft branch: not for Zoom yet
+        save(platform.usage_key_for(self), platform.course_key_for(self),
+             authoring.desired_values(submission, editor))
         return True
+
+    def _publication(self, session) -> dict:
+        """Draft or published, for the author: ``{"published": bool, "pending": [labels]}``.
+
+        The block Studio shows is the draft; what Zoom and learners follow is the published
+        session. Comparing the two (not trusting the recorded draft) stays right after
+        "Discard changes", which reverts the block without any signal."""
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+
+        editor = self._editor_context(session)
+        submission = authoring.validate({}, authoring.initial_values(self), editor,
+                                        check_organizer=False)
+        if not submission.is_valid:
+            names = list(sessions.DESIRED_FIELDS)
+        else:
+            names = sessions.pending_changes(session, authoring.desired_values(submission,
+                                                                               editor))
+        published = session is not None and not session.never_published
+        labels = [gettext(PENDING_LABELS.get(name, name)) for name in names] if published else []
+        saved_at = session.draft_saved_at if session is not None else None
+        return {"published": published, "pending": labels,
+                "saved_at": saved_at.isoformat() if saved_at else None}
 
     def _editor_context(self, session):
         from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel

@@ -122,6 +122,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
         return (authoring.host_error_message(params.get("reason", ""), params.get("email", ""))
                 + " " + _("({count} session(s) use this organizer.)").format(count=sessions),
                 "")
+    if code == "local_locks":
+        return (_("Locks and the capacity guard are per process: no Redis is configured, and "
+                  "the web processes and Celery workers run apart, so two of them can sync the "
+                  "same session or fill the same last seat at once."),
+                _("Set ZOOM_XBLOCK['REDIS_URL'] (or use a redis:// BROKER_URL, as Tutor does) "
+                  "so that every process shares the same locks."))
     if code == "sweep":
         interval = params.get("interval", 15)
         fix = _("Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
@@ -184,6 +190,10 @@ def settings_problems() -> list[Problem]:
         problems.append(Problem("credentials", {"missing": config.missing_credentials}))
     if not config.webhook_secret_token:
         problems.append(Problem("webhook_secret"))
+    from zoom_xblock import locks  # pylint: disable=import-outside-toplevel
+
+    if locks.tasks_run_in_other_processes() and not locks.redis_url():
+        problems.append(Problem("local_locks"))
     return problems
 
 

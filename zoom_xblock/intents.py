@@ -60,6 +60,32 @@ def request_session_deletion(usage_key: str) -> None:
         transaction.on_commit(lambda: _send("zoom_xblock.tasks.delete_session", usage_key))
 
 
+def _has_sessions(course_key: str) -> bool:
+    return ZoomSession.objects.filter(course_key=course_key).exclude(
+        status=ZoomSession.Status.DELETED).exists()
+
+
+def request_publish(course_key: str, item_key: str, published_at: str = "") -> None:
+    """Studio published ``item_key`` (a unit, subsection, section): after commit, a task in the
+    LMS applies the published Zoom blocks inside it (one cheap query here, no modulestore)."""
+    if _has_sessions(course_key):
+        transaction.on_commit(lambda: _send("zoom_xblock.tasks.apply_published", course_key,
+                                            item_key, published_at))
+
+
+def request_removal(course_key: str, item_key: str) -> None:
+    """Studio deleted ``item_key``: after commit, a task removes the sessions inside it that the
+    published course no longer shows (descendants get no event of their own)."""
+    if _has_sessions(course_key):
+        transaction.on_commit(lambda: _send("zoom_xblock.tasks.remove_deleted", course_key,
+                                            item_key))
+
+
+def queue_reconcile(course_key: str) -> None:
+    """Queue the sweep's reconciliation of one course with its published version."""
+    _send("zoom_xblock.tasks.reconcile_course", course_key)
+
+
 DESIRED_FIELDS = (
     "kind", "title", "agenda", "start", "duration_minutes", "timezone", "host_email",
     "alternative_hosts", "capacity", "join_window_minutes", "prerequisite",
@@ -111,6 +137,8 @@ def _send(task_name: str, *args, countdown: int = 0) -> None:
 
     task = getattr(tasks, task_name.rsplit(".", 1)[1])
     options = {"countdown": countdown} if countdown else {}
+    # Always explicit: a task queued from Studio without ``queue=`` would run in the CMS worker,
+    # whose modulestore reads drafts and which has no LMS URLs (jump_to).
     queue = get_config().celery_queue
     if queue:
         options["queue"] = queue

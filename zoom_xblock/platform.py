@@ -59,6 +59,20 @@ class PrerequisiteStatus:
     unmet: list[Requirement] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PublishedZoomBlock:
+    """A Zoom block as the published branch of the course has it (what the LMS shows)."""
+
+    usage_key: str
+    course_key: str
+    fields: dict  # the block's Scope.settings fields that are set, as JSON values
+    ancestors: tuple = ()  # usage keys of its unit, subsection, section, ..., nearest first
+
+
+class NotVisibleYet(Exception):
+    """The block is saved in Studio but not published: the LMS cannot load it yet."""
+
+
 @functools.cache
 def _openedx_available() -> bool:
     try:
@@ -204,6 +218,27 @@ def can_access_block(user_ids, usage_key: str, course_key: str) -> set[int]:
     return set(user_ids) if check is None else check(user_ids, usage_key, course_key)
 
 
+def published_zoom_blocks(course_key: str, under: str | None = None) -> list[PublishedZoomBlock]:
+    """The Zoom blocks of the course's published branch (only those inside ``under``, a unit,
+    subsection or section, when given). Studio's drafts are never part of the answer."""
+    return backend().published_zoom_blocks(str(course_key), str(under) if under else None)
+
+
+def course_key_of_usage(usage_key) -> str:
+    """The course of a usage key (an opaque key, or a string; the workbench's ids belong to
+    its one demo course)."""
+    key = getattr(usage_key, "course_key", None)
+    if key is None:
+        from opaque_keys import InvalidKeyError  # pylint: disable=import-outside-toplevel
+        from opaque_keys.edx.keys import UsageKey  # pylint: disable=import-outside-toplevel
+
+        try:
+            key = UsageKey.from_string(str(usage_key)).course_key
+        except InvalidKeyError:
+            return getattr(settings, "ZOOM_XBLOCK_WORKBENCH_COURSE_KEY", WORKBENCH_COURSE_KEY)
+    return str(key)
+
+
 def subsections(course_key: str) -> list[dict]:
     """Subsections an author can choose as a prerequisite: ``[{usage_key, display_name}]``."""
     return backend().subsections(course_key)
@@ -322,11 +357,42 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         from lms.djangoapps.courseware.access import has_access
         from opaque_keys.edx.keys import UsageKey
         from xmodule.modulestore.django import modulestore
+        from xmodule.modulestore.exceptions import ItemNotFoundError
 
-        block = modulestore().get_item(UsageKey.from_string(usage_key))
+        try:
+            block = modulestore().get_item(UsageKey.from_string(usage_key))
+        except ItemNotFoundError as error:  # saved in Studio, never published: the LMS has none
+            raise NotVisibleYet(usage_key) from error
         users = cls._user_model().objects.filter(id__in=list(user_ids))
         key = cls._course_key(course_key)
         return {user.id for user in users if has_access(user, "load", block, key)}
+
+    @classmethod
+    def published_zoom_blocks(cls, course_key, under=None):
+        from xblock.fields import Scope
+        from xmodule.modulestore import ModuleStoreEnum
+        from xmodule.modulestore.django import modulestore
+
+        store = modulestore()
+        key = cls._course_key(course_key)
+        # One read of the whole published course (the CMS's default branch is the draft one).
+        with store.branch_setting(ModuleStoreEnum.Branch.published_only, key):
+            course = store.get_course(key, depth=None)
+            if course is None:
+                return []
+            found, stack = [], [(course, ())]
+            while stack:
+                block, ancestors = stack.pop()
+                if block.location.block_type == "zoom":
+                    fields = {name: field.read_json(block) for name, field in block.fields.items()
+                              if field.scope == Scope.settings and field.is_set_on(block)}
+                    found.append(PublishedZoomBlock(str(block.location), str(key), fields,
+                                                    ancestors))
+                if getattr(block, "has_children", False):
+                    inner = (str(block.location), *ancestors)
+                    stack.extend((child, inner) for child in block.get_children())
+        return [block for block in found if under is None or under == block.usage_key
+                or under in block.ancestors]
 
     @classmethod
     def subsections(cls, course_key):

@@ -7,7 +7,7 @@ Celery for one debounced sync per session.
 """
 import logging
 
-from zoom_xblock import intents
+from zoom_xblock import intents, platform
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,32 @@ def user_logged_in(sender=None, request=None, user=None, **kwargs):
         intents.request_user_sync(user.id, trigger="login")
 
 
+def block_published(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):
+    """XBLOCK_PUBLISHED (xmodule/modulestore/mixed.py ``publish``): it names the published item,
+    usually a unit, never each block inside it; a task finds the Zoom blocks under it."""
+    if xblock_info is None:
+        return
+    course_key = platform.course_key_of_usage(xblock_info.usage_key)
+    when = getattr(metadata, "time", None)
+    intents.request_publish(course_key, str(xblock_info.usage_key),
+                            when.isoformat() if when else "")
+
+
 def block_deleted(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):
-    """XBLOCK_DELETED in Studio: the block's Zoom meeting goes too."""
-    if xblock_info is not None and getattr(xblock_info, "block_type", "") == "zoom":
-        intents.request_session_deletion(str(xblock_info.usage_key))
+    """XBLOCK_DELETED (xmodule/modulestore/mixed.py ``delete_item``): sent for the deleted item
+    only, so a deleted unit, subsection or section says nothing about the Zoom blocks inside;
+    a task checks which of them the published course no longer shows."""
+    if xblock_info is None:
+        return
+    intents.request_removal(platform.course_key_of_usage(xblock_info.usage_key),
+                            str(xblock_info.usage_key))
+
+
+def course_import_completed(signal=None, sender=None, course=None, metadata=None, **kwargs):
+    """COURSE_IMPORT_COMPLETED: an import publishes without XBLOCK_PUBLISHED; reconcile."""
+    key = getattr(course, "course_key", None)
+    if key is not None:
+        intents.request_publish(str(key), "", "")
 
 
 def block_duplicated(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):

@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import eligibility, health, lifecycle, platform
+from zoom_xblock import eligibility, health, intents, lifecycle, platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply, schedule_sync
@@ -374,9 +374,18 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
         session = ZoomSession.objects.filter(id=session_id).first()
         if session is None or session.status not in ACTIVE_STATUSES:
             return {"skipped": "inactive"}
+        if session.never_published:  # a Studio draft: nobody is registered for it yet
+            ZoomSession.objects.filter(id=session_id).update(sync_requested_at=None)
+            return {"skipped": "not_published"}
         started = timezone.now()
         run = SyncRun.objects.create(session=session, trigger=trigger, full=full)
-        desired = record_desired_state(session)
+        try:
+            desired = record_desired_state(session)
+        except platform.NotVisibleYet:
+            # Not a failure to retry: the LMS will see the block once it is published.
+            return _finish(session, run, started, {}, message=_(
+                "Not visible to learners yet: the component is saved in Studio but not "
+                "published."))
         if not session.zoom_id or session.status not in SYNCABLE or (
                 session.live_status == ZoomSession.LiveStatus.ENDED):
             return _finish(session, run, started, desired,
@@ -470,9 +479,14 @@ def sweep() -> dict:
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import events, publishing  # pylint: disable=import-outside-toplevel
 
+    # The safety net for lost publish/delete events: each course against its published version.
+    courses = publishing.courses_to_reconcile()
+    for course_key in courses:
+        intents.queue_reconcile(course_key)
     return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
+            "courses_reconciled": len(courses),
             **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
 
 

@@ -1,34 +1,63 @@
 """Workbench pages and handlers served as the logged-in user, plus demo conveniences."""
 from django.contrib.auth import get_user_model, login
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 from workbench.scenarios import get_scenarios
 from xblock.django.request import django_to_webob_request, webob_to_django_response
 from xblock.exceptions import NoSuchUsage
 
-from tests.project.runtime import ZoomWorkbenchRuntime
+from tests.project import studio
+from tests.project.runtime import STUDIO_HANDLERS, ZoomWorkbenchRuntime
+
+
+def _branch(view_or_handler: str) -> str:
+    """Studio's views and handlers see the draft branch; the LMS's see the published one."""
+    if view_or_handler in ("author_view", "studio_view", *STUDIO_HANDLERS):
+        return "draft"
+    return "published"
 
 
 @ensure_csrf_cookie
 def show_scenario(request, scenario_id, view_name="student_view"):
-    """Render a scenario's block with the logged-in user as the current user."""
+    """Render a scenario's block with the logged-in user as the current user: the published
+    block for the learner view, the draft for Studio's (with Publish and Discard changes)."""
     scenario = get_scenarios().get(scenario_id)
     if scenario is None:
         raise Http404
-    runtime = ZoomWorkbenchRuntime(request.user)
+    runtime = ZoomWorkbenchRuntime(request.user, branch=_branch(view_name))
     block = runtime.get_block(scenario.usage_id)
     fragment = block.render(view_name, {})
     return render(request, "zoom_workbench/block.html", {
         "scenario": scenario, "scenario_id": scenario_id, "view_name": view_name,
         "body": fragment.body_html(), "head_html": fragment.head_html(),
         "foot_html": fragment.foot_html(), "user": request.user,
+        "unit_key": studio.unit_of(scenario.usage_id),
+        "unpublished_changes": studio.has_unpublished_changes(block),
     })
+
+
+@require_POST
+def studio_action(request, scenario_id, action):
+    """Demo only: Studio's Publish / Discard changes on the unit holding the scenario's block
+    (course staff and global staff, like Studio's write permission)."""
+    from zoom_xblock import platform  # pylint: disable=import-outside-toplevel
+
+    scenario = get_scenarios().get(scenario_id)
+    if scenario is None or action not in ("publish", "discard"):
+        raise Http404
+    if not platform.is_course_staff(platform.user_from_request(request),
+                                    platform.WORKBENCH_COURSE_KEY):
+        return HttpResponseForbidden()
+    ZoomWorkbenchRuntime(None).get_block(scenario.usage_id)  # in the outline
+    getattr(studio, action)(studio.unit_of(scenario.usage_id))
+    return HttpResponseRedirect(f"/scenario/{scenario_id}/author_view/")
 
 
 def handler(request, usage_id, handler_slug, suffix=""):
     """Call a block handler as the logged-in user (the LMS's behaviour)."""
-    runtime = ZoomWorkbenchRuntime(request.user)
+    runtime = ZoomWorkbenchRuntime(request.user, branch=_branch(handler_slug))
     try:
         block = runtime.get_block(usage_id)
     except NoSuchUsage as error:
