@@ -66,9 +66,12 @@ def _has_sessions(course_key: str) -> bool:
 
 
 def request_publish(course_key: str, item_key: str, published_at: str = "") -> None:
-    """Studio published ``item_key`` (a unit, subsection, section): after commit, a task in the
-    LMS applies the published Zoom blocks inside it (one cheap query here, no modulestore)."""
-    if _has_sessions(course_key):
+    """Studio published ``item_key`` (a unit, subsection, section; '' for a whole course, as an
+    import): after commit, a task in the LMS applies the published Zoom blocks inside it.
+
+    One cheap query here, no modulestore: a course without any session (a Zoom component gets
+    one at its first save in Studio) costs the publish nothing."""
+    if not item_key or _has_sessions(course_key):
         transaction.on_commit(lambda: _send("zoom_xblock.tasks.apply_published", course_key,
                                             item_key, published_at))
 
