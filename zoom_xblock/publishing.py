@@ -61,7 +61,7 @@ def _inside(session: ZoomSession, item_key: str) -> bool:
     return session.usage_key == item_key or item_key in (session.ancestors or [])
 
 
-def _apply(blocks, course_key: str, published_at: datetime | None) -> int:
+def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: bool) -> int:
     known = {s.usage_key: s for s in ZoomSession.objects.filter(
         usage_key__in=[block.usage_key for block in blocks])}
     applied = 0
@@ -74,7 +74,7 @@ def _apply(blocks, course_key: str, published_at: datetime | None) -> int:
             continue
         try:
             sessions.save_desired(block.usage_key, course_key, values, ancestors=block.ancestors,
-                                  published_at=published_at)
+                                  published_at=published_at, clear_draft=clear_draft)
         except sessions.KindChangeRefused:
             log.warning("Published Zoom block %s changes the kind of an existing %s; kept",
                         block.usage_key, session.kind if session else "session")
@@ -84,12 +84,12 @@ def _apply(blocks, course_key: str, published_at: datetime | None) -> int:
 
 
 def apply_published(course_key: str, item_key: str | None = None,
-                    published_at: datetime | None = None) -> dict:
+                    published_at: datetime | None = None, *, clear_draft: bool = True) -> dict:
     """Apply the published item (the whole course when ``item_key`` is None) to Zoom and to
     learners; remove the sessions that were inside it and are no longer published there."""
     blocks = platform.published_zoom_blocks(course_key, under=item_key)
     with transaction.atomic():
-        applied = _apply(blocks, course_key, published_at)
+        applied = _apply(blocks, course_key, published_at, clear_draft)
         present = {block.usage_key for block in blocks}
         removed = [s for s in _live_sessions(course_key) if not s.never_published
                    and s.usage_key not in present and (item_key is None or _inside(s, item_key))]
@@ -131,7 +131,7 @@ def mark_missing(missing: list[ZoomSession]) -> None:
 def reconcile_course(course_key: str) -> dict:
     """The sweep's pass over one course: apply unannounced published changes, and remove the
     sessions missing from the published course for longer than the grace period."""
-    result = apply_published(course_key)
+    result = apply_published(course_key, clear_draft=False)  # no publish: drafts stay pending
     grace = timedelta(minutes=get_config().removal_grace_minutes)
     overdue = ZoomSession.objects.filter(
         course_key=course_key, missing_since__lte=timezone.now() - grace).exclude(status__in=GONE)
@@ -158,6 +158,7 @@ def remove(session: ZoomSession, reason: str) -> None:
 
 
 def courses_to_reconcile() -> list[str]:
-    """Courses with a published session still alive (the sweep reconciles each once)."""
-    return sorted(set(ZoomSession.objects.filter(never_published=False).exclude(
-        status__in=GONE).values_list("course_key", flat=True)))
+    """Courses with a live session, drafts included: a block first seen in Studio may already
+    be published (an imported course) and is then applied by the sweep's pass."""
+    return sorted(set(ZoomSession.objects.exclude(status__in=GONE).values_list(
+        "course_key", flat=True)))

@@ -83,7 +83,8 @@ def pending_changes(session: ZoomSession | None, values: dict) -> list[str]:
 
 
 def save_desired(usage_key: str, course_key: str, values: dict, *, ancestors=None,
-                 published_at: datetime | None = None) -> ZoomSession:
+                 published_at: datetime | None = None, clear_draft: bool = True
+                 ) -> ZoomSession:
     """Record what the published block asks for; after commit a task creates or updates it in
     Zoom.
 
@@ -91,7 +92,7 @@ def save_desired(usage_key: str, course_key: str, values: dict, *, ancestors=Non
     on the first save and updated (never recreated) on later ones, only when a field Zoom knows
     about changed. ``ancestors`` are the block's containers in the published course; a draft
     saved before ``published_at`` (the publish event's time) is now published, so it is
-    cleared. Raises :class:`KindChangeRefused` if the kind would change after creation.
+    cleared (not by the sweep's pass, ``clear_draft=False``: no publish happened). Raises :class:`KindChangeRefused` if the kind would change after creation.
     """
     from django.db import transaction  # pylint: disable=import-outside-toplevel
 
@@ -119,7 +120,8 @@ def save_desired(usage_key: str, course_key: str, values: dict, *, ancestors=Non
         session.never_published = False
         if ancestors is not None:
             session.ancestors = list(ancestors)
-        if session.draft_saved_at and session.draft_saved_at <= session.published_at:
+        if clear_draft and session.draft_saved_at and (
+                session.draft_saved_at <= session.published_at):
             session.draft, session.draft_saved_at = {}, None
         if changed_for_zoom:
             if session.pk:

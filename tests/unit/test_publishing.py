@@ -170,6 +170,25 @@ def test_discarded_changes_are_never_applied(zoom_sandbox, people,
     assert ZoomSession.objects.get().title == "Office hours"
 
 
+def test_the_sweep_applies_a_published_block_no_event_announced_and_keeps_the_draft(
+        zoom_sandbox, people, django_capture_on_commit_callbacks):
+    staff, ada = people
+    block = make_block(staff, **FIELDS)  # imported content: published as it is
+    with django_capture_on_commit_callbacks(execute=True):
+        call_handler(block, "studio_submit", FORM)  # the first save: a draft
+    assert _meetings(zoom_sandbox) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sync.sweep()
+
+    (meeting,) = _meetings(zoom_sandbox)
+    assert meeting["topic"] == "Office hours"  # the published block, not the draft
+    session = ZoomSession.objects.get()
+    assert not session.never_published and session.draft["title"] == "Office hours, moved"
+    assert Registration.objects.get(session=session, user_id=ada.id).state == "registered"
+    assert "Draft, not yet published" in render(block, "author_view")
+
+
 def test_the_stand_in_names_only_the_published_item(people):
     staff, _ada = people
     _outline()
