@@ -21,7 +21,6 @@ from zoom_xblock.i18n import gettext_noop as _
 from zoom_xblock.resources import read_static, render_template
 from zoom_xblock.staff import StaffViewMixin
 
-
 # What the author view names when a saved change waits for Publish.
 PENDING_LABELS = {
     "kind": _("meeting type"), "title": _("title"), "agenda": _("agenda"), "start": _("start"),

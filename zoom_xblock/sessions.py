@@ -92,7 +92,8 @@ def save_desired(usage_key: str, course_key: str, values: dict, *, ancestors=Non
     on the first save and updated (never recreated) on later ones, only when a field Zoom knows
     about changed. ``ancestors`` are the block's containers in the published course; a draft
     saved before ``published_at`` (the publish event's time) is now published, so it is
-    cleared (not by the sweep's pass, ``clear_draft=False``: no publish happened). Raises :class:`KindChangeRefused` if the kind would change after creation.
+    cleared (not by the sweep's pass, ``clear_draft=False``: no publish happened).
+    Raises :class:`KindChangeRefused` if the kind would change after creation.
     """
     from django.db import transaction  # pylint: disable=import-outside-toplevel
 

@@ -1,7 +1,7 @@
 """The Studio editor: validation, the organizer check, saving, permissions and the author view."""
-from unittest import mock
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from unittest import mock
 
 import pytest
 from django.utils.translation import override
