@@ -97,15 +97,17 @@ DESIRED_FIELDS = (
 
 
 def copy_session(source_usage_key: str, usage_key: str, course_key: str | None = None) -> None:
-    """A duplicated block gets its own meeting: copy the desired settings, never Zoom's ids."""
+    """A duplicated block gets its own meeting: copy the desired settings, never Zoom's ids.
+
+    Studio duplicates into the draft branch, so the copy is a draft too: its meeting is created
+    when its unit is published (or by the sweep, for a course re-run's published copies)."""
+    from zoom_xblock import sessions  # pylint: disable=import-outside-toplevel
+
     source = ZoomSession.objects.filter(usage_key=source_usage_key).first()
     if source is None or ZoomSession.objects.filter(usage_key=usage_key).exists():
         return
     values = {name: getattr(source, name) for name in DESIRED_FIELDS}
-    copy = ZoomSession.objects.create(
-        usage_key=usage_key, course_key=course_key or source.course_key, **values
-    )
-    transaction.on_commit(lambda: queue_apply(copy.id))
+    sessions.record_draft(usage_key, course_key or source.course_key, values)
 
 
 def queue_apply(session_id: int) -> None:
