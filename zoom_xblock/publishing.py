@@ -93,13 +93,15 @@ def apply_published(course_key: str, item_key: str | None = None,
         present = {block.usage_key for block in blocks}
         removed = [s for s in _live_sessions(course_key) if not s.never_published
                    and s.usage_key not in present and (item_key is None or _inside(s, item_key))]
-        if item_key is None:  # a course-wide pass: the sweep's grace period decides
-            mark_missing(removed)
-        else:
-            for session in removed:
-                remove(session, _("The component was deleted from the course and the change "
-                                  "was published."))
-    return {"applied": applied, "removed": len(removed) if item_key else 0}
+        # Deleted in Studio (XBLOCK_DELETED said so) and now published: remove it. Gone for
+        # another reason (moved to a unit not published yet, a course-wide pass): the sweep's
+        # grace period decides.
+        deleted = [s for s in removed if item_key is not None and (s.draft or {}).get("deleted")]
+        mark_missing([s for s in removed if s not in deleted])
+        for session in deleted:
+            remove(session, _("The component was deleted from the course and the change was "
+                              "published."))
+    return {"applied": applied, "removed": len(deleted)}
 
 
 def remove_deleted(course_key: str, item_key: str) -> dict:
@@ -113,7 +115,11 @@ def remove_deleted(course_key: str, item_key: str) -> dict:
     with transaction.atomic():
         for session in candidates:
             if session.usage_key in still_published:
-                kept += 1  # a draft-only deletion: learners still see it until Publish
+                # A draft-only deletion: learners still see it until its unit is published,
+                # which then removes it (a pending change, like a draft).
+                ZoomSession.objects.filter(id=session.id).update(
+                    draft={"deleted": True}, draft_saved_at=timezone.now())
+                kept += 1
                 continue
             remove(session, _("The component (or the unit, subsection or section holding it) "
                               "was deleted from the course."))

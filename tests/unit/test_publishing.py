@@ -272,6 +272,27 @@ def test_a_component_deleted_in_a_published_unit_keeps_its_meeting_until_publish
     assert [m["deleted"] for m in _meetings(zoom_sandbox)].count(True) == 1
 
 
+def test_a_component_moved_out_of_a_published_unit_is_not_deleted_at_once(
+        zoom_sandbox, people, django_capture_on_commit_callbacks):
+    staff, _ada = people
+    first, _second = _published_pair(staff, django_capture_on_commit_callbacks)
+    other = KEY.format("vertical", "u2")
+    outline.add(other, "vertical", SUBSECTION)  # a new unit, not published yet
+    OutlineItem.objects.filter(usage_key=_key(first)).update(draft_parent=other)  # Studio's move
+
+    with django_capture_on_commit_callbacks(execute=True):
+        studio.publish(UNIT)  # the old unit no longer holds it; no XBLOCK_DELETED was sent
+
+    session = ZoomSession.objects.get(usage_key=_key(first))
+    assert session.status == "scheduled" and session.missing_since is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        studio.publish(other)
+    session.refresh_from_db()
+    assert session.status == "scheduled" and session.missing_since is None
+    assert session.ancestors == [other, SUBSECTION, SECTION]
+    assert not any(meeting["deleted"] for meeting in _meetings(zoom_sandbox))
+
+
 def test_the_sweep_deletes_a_session_gone_from_the_published_course_after_the_grace_period(
         zoom_sandbox, people, django_capture_on_commit_callbacks, settings):
     staff, ada = people
