@@ -224,6 +224,20 @@ def published_zoom_blocks(course_key: str, under: str | None = None) -> list[Pub
     return backend().published_zoom_blocks(str(course_key), str(under) if under else None)
 
 
+def plain_usage_key(usage_key) -> str:
+    """A usage key as the plugin stores it: without the modulestore's branch and version (a
+    Studio event may carry ``branch@draft-branch``; the LMS's keys have none)."""
+    return str(_without_branch(usage_key))
+
+
+def _without_branch(key):
+    if callable(getattr(key, "for_branch", None)):
+        key = key.for_branch(None)
+    if callable(getattr(key, "version_agnostic", None)):
+        key = key.version_agnostic()
+    return key
+
+
 def course_key_of_usage(usage_key) -> str:
     """The course of a usage key (an opaque key, or a string; the workbench's ids belong to
     its one demo course)."""
@@ -236,7 +250,7 @@ def course_key_of_usage(usage_key) -> str:
             key = UsageKey.from_string(str(usage_key)).course_key
         except InvalidKeyError:
             return getattr(settings, "ZOOM_XBLOCK_WORKBENCH_COURSE_KEY", WORKBENCH_COURSE_KEY)
-    return str(key)
+    return str(_without_branch(key))
 
 
 def subsections(course_key: str) -> list[dict]:
@@ -383,13 +397,13 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
             found, stack = [], [(course, ())]
             while stack:
                 block, ancestors = stack.pop()
+                location = plain_usage_key(block.location)
                 if block.location.block_type == "zoom":
                     fields = {name: field.read_json(block) for name, field in block.fields.items()
                               if field.scope == Scope.settings and field.is_set_on(block)}
-                    found.append(PublishedZoomBlock(str(block.location), str(key), fields,
-                                                    ancestors))
+                    found.append(PublishedZoomBlock(location, str(key), fields, ancestors))
                 if getattr(block, "has_children", False):
-                    inner = (str(block.location), *ancestors)
+                    inner = (location, *ancestors)
                     stack.extend((child, inner) for child in block.get_children())
         return [block for block in found if under is None or under == block.usage_key
                 or under in block.ancestors]

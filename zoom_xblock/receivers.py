@@ -55,7 +55,7 @@ def block_published(signal=None, sender=None, xblock_info=None, metadata=None, *
         return
     course_key = platform.course_key_of_usage(xblock_info.usage_key)
     when = getattr(metadata, "time", None)
-    intents.request_publish(course_key, str(xblock_info.usage_key),
+    intents.request_publish(course_key, platform.plain_usage_key(xblock_info.usage_key),
                             when.isoformat() if when else "")
 
 
@@ -66,7 +66,7 @@ def block_deleted(signal=None, sender=None, xblock_info=None, metadata=None, **k
     if xblock_info is None:
         return
     intents.request_removal(platform.course_key_of_usage(xblock_info.usage_key),
-                            str(xblock_info.usage_key))
+                            platform.plain_usage_key(xblock_info.usage_key))
 
 
 def course_import_completed(signal=None, sender=None, course=None, metadata=None, **kwargs):

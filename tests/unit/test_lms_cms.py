@@ -194,3 +194,17 @@ def test_the_real_platform_reads_zoom_blocks_from_the_published_branch(monkeypat
                                key.format("course", "course"))
     assert platform.OpenEdxPlatform.published_zoom_blocks(
         COURSE, under=key.format("vertical", "other")) == []
+
+
+def test_a_studio_event_with_a_branch_in_its_key_names_the_same_item(monkeypatch):
+    from opaque_keys.edx.keys import UsageKey
+    from openedx_events.content_authoring.data import XBlockData
+
+    from zoom_xblock import receivers
+
+    queued = []
+    monkeypatch.setattr(intents, "request_removal", lambda *args: queued.append(args))
+    draft = UsageKey.from_string(
+        "block-v1:Demo+Zoom+2026+branch@draft-branch+type@vertical+block@u1")
+    receivers.block_deleted(xblock_info=XBlockData(usage_key=draft, block_type="vertical"))
+    assert queued == [(COURSE, "block-v1:Demo+Zoom+2026+type@vertical+block@u1")]
