@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import authoring, intents, platform, sessions
+from zoom_xblock import authoring, intents, notifications, platform, sessions
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import SessionAlert, ZoomSession
@@ -161,6 +161,7 @@ def remove(session: ZoomSession, reason: str) -> None:
         details={"usage_key": session.usage_key, "ancestors": session.ancestors})
     log.info("Removing Zoom session %s (%s): %s", session.id, session.usage_key, reason)
     intents.request_session_deletion(session.usage_key)
+    transaction.on_commit(lambda: notifications.organizer_removed(session, reason))
 
 
 def courses_to_reconcile() -> list[str]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.core import mail
 from django.utils import timezone
 from openedx_events.content_authoring.signals import XBLOCK_DELETED, XBLOCK_PUBLISHED
 
@@ -248,6 +249,9 @@ def test_deleting_content_deletes_every_meeting_inside_it(
     assert set(ZoomSession.objects.values_list("status", flat=True)) == {"deleted"}
     assert set(Registration.objects.values_list("state", flat=True)) == {"cancelled"}
     assert SessionAlert.objects.filter(kind="removed_from_course").count() == 2
+    removed = [m for m in mail.outbox if "was removed from its course" in m.subject]
+    assert [m.to for m in removed] == [["host@example.com"], ["host@example.com"]]
+    assert "was deleted from the course" in removed[0].body
 
 
 def test_a_component_deleted_in_a_published_unit_keeps_its_meeting_until_publish(
