@@ -34,6 +34,12 @@ RECEIVERS = [
 ]
 
 
+# The modulestore's own signals exist only where xmodule is installed (Studio sends them).
+CMS_ONLY_RECEIVERS = [
+    _receiver("course_deleted", "xmodule.modulestore.django.COURSE_DELETED"),
+]
+
+
 class ZoomXBlockConfig(AppConfig):
     """zoom-xblock's models, URLs (webhooks, Join, calendar, reports), settings and receivers."""
 
@@ -58,7 +64,8 @@ class ZoomXBlockConfig(AppConfig):
             LMS: {"relative_path": "receivers", "receivers": RECEIVERS},
             CMS: {
                 "relative_path": "receivers",
-                "receivers": [r for r in RECEIVERS if "content_authoring" in r["signal_path"]],
+                "receivers": [r for r in RECEIVERS if "content_authoring" in r["signal_path"]]
+                + CMS_ONLY_RECEIVERS,
             },
         },
     }

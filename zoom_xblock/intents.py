@@ -77,8 +77,9 @@ def request_publish(course_key: str, item_key: str, published_at: str = "") -> N
 
 
 def request_removal(course_key: str, item_key: str) -> None:
-    """Studio deleted ``item_key``: after commit, a task removes the sessions inside it that the
-    published course no longer shows (descendants get no event of their own)."""
+    """Studio deleted ``item_key`` ('' for the whole course): after commit, a task removes the
+    sessions inside it that the published course no longer shows (descendants get no event of
+    their own)."""
     if _has_sessions(course_key):
         transaction.on_commit(lambda: _send("zoom_xblock.tasks.remove_deleted", course_key,
                                             item_key))

@@ -58,7 +58,8 @@ def _live_sessions(course_key: str) -> list[ZoomSession]:
 
 
 def _inside(session: ZoomSession, item_key: str) -> bool:
-    return session.usage_key == item_key or item_key in (session.ancestors or [])
+    """True when the session's block is ``item_key`` or inside it ('' is the whole course)."""
+    return not item_key or session.usage_key == item_key or item_key in (session.ancestors or [])
 
 
 def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: bool) -> int:
@@ -105,8 +106,9 @@ def apply_published(course_key: str, item_key: str | None = None,
 
 
 def remove_deleted(course_key: str, item_key: str) -> dict:
-    """``XBLOCK_DELETED`` named ``item_key``: remove the sessions inside it that the published
-    course no longer shows (its descendants got no event of their own)."""
+    """``XBLOCK_DELETED`` named ``item_key`` ('' : the course was deleted): remove the sessions
+    inside it that the published course no longer shows (descendants get no event of their
+    own)."""
     candidates = [s for s in _live_sessions(course_key) if _inside(s, item_key)]
     if not candidates:
         return {"removed": 0, "kept": 0}
@@ -121,8 +123,9 @@ def remove_deleted(course_key: str, item_key: str) -> dict:
                     draft={"deleted": True}, draft_saved_at=timezone.now())
                 kept += 1
                 continue
-            remove(session, _("The component (or the unit, subsection or section holding it) "
-                              "was deleted from the course."))
+            remove(session, _("The course was deleted.") if not item_key else _(
+                "The component (or the unit, subsection or section holding it) was deleted "
+                "from the course."))
             removed += 1
     return {"removed": removed, "kept": kept}
 

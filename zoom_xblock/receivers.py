@@ -69,6 +69,13 @@ def block_deleted(signal=None, sender=None, xblock_info=None, metadata=None, **k
                             platform.plain_usage_key(xblock_info.usage_key))
 
 
+def course_deleted(sender=None, course_key=None, **kwargs):
+    """``xmodule.modulestore.django.COURSE_DELETED`` (``SignalHandler.course_deleted``, sent by
+    the modulestore in Studio): no XBLOCK_DELETED is sent for a deleted course's blocks."""
+    if course_key is not None:
+        intents.request_removal(str(course_key), "")
+
+
 def course_import_completed(signal=None, sender=None, course=None, metadata=None, **kwargs):
     """COURSE_IMPORT_COMPLETED: an import publishes without XBLOCK_PUBLISHED; reconcile."""
     key = getattr(course, "course_key", None)

@@ -65,7 +65,7 @@ def remove_deleted(course_key: str, item_key: str) -> dict:
     """Remove the sessions inside deleted content that the published course no longer shows."""
     from zoom_xblock import publishing  # pylint: disable=import-outside-toplevel
 
-    return publishing.remove_deleted(course_key, item_key)
+    return publishing.remove_deleted(course_key, item_key or "")
 
 
 @shared_task(name="zoom_xblock.tasks.reconcile_course", **RETRY)

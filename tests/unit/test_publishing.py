@@ -254,6 +254,26 @@ def test_deleting_content_deletes_every_meeting_inside_it(
     assert "was deleted from the course" in removed[0].body
 
 
+def test_deleting_the_course_deletes_its_meetings(zoom_sandbox, people,
+                                                 django_capture_on_commit_callbacks):
+    from zoom_xblock.apps import ZoomXBlockConfig
+
+    cms = ZoomXBlockConfig.plugin_app["signals_config"]["cms.djangoapp"]["receivers"]
+    assert {"receiver_func_name": "course_deleted", "dispatch_uid": "zoom_xblock.course_deleted",
+            "signal_path": "xmodule.modulestore.django.COURSE_DELETED"} in cms
+    staff, _ada = people
+    _published_pair(staff, django_capture_on_commit_callbacks)
+
+    def delete():
+        with django_capture_on_commit_callbacks(execute=True):
+            outline.delete_course("course-v1:Demo+Zoom+2026")
+
+    assert _deleted_events(delete) == []  # no XBLOCK_DELETED at all for a course
+    assert set(ZoomSession.objects.values_list("status", flat=True)) == {"deleted"}
+    assert all(meeting["deleted"] for meeting in _meetings(zoom_sandbox))
+    assert "The course was deleted." in SessionAlert.objects.first().message
+
+
 def test_a_component_deleted_in_a_published_unit_keeps_its_meeting_until_publish(
         zoom_sandbox, people, django_capture_on_commit_callbacks):
     staff, ada = people

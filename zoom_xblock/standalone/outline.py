@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.dispatch import Signal
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import UsageKey
 from openedx_events.content_authoring.data import XBlockData
@@ -31,6 +32,10 @@ from zoom_xblock.platform import WORKBENCH_COURSE_KEY, PublishedZoomBlock
 from zoom_xblock.standalone.models import OutlineItem
 
 DIRECT_ONLY = ("course", "chapter", "sequential")
+# Stands in for xmodule/modulestore/django.py ``SignalHandler.course_deleted`` (importable as
+# ``xmodule.modulestore.django.COURSE_DELETED``), sent with ``course_key`` by the modulestore's
+# ``delete_course``; the workbench connects the plugin's CMS receiver to it (tests/project/apps.py).
+COURSE_DELETED = Signal()
 
 
 class InvalidVersionError(Exception):
@@ -163,6 +168,15 @@ def delete(usage_key: str) -> None:
         data = _event_data(root)
         transaction.on_commit(lambda: XBLOCK_DELETED.send_event(time=datetime.now(UTC),
                                                                 xblock_info=data))
+
+
+def delete_course(course_key: str) -> None:
+    """Studio's course deletion: both branches go, and only ``course_deleted`` is sent (no
+    XBLOCK_DELETED for any block of the course)."""
+    with transaction.atomic():
+        OutlineItem.objects.filter(course_key=course_key).delete()
+        transaction.on_commit(lambda: COURSE_DELETED.send(sender=OutlineItem,
+                                                          course_key=course_key))
 
 
 def is_published(usage_key: str) -> bool:
