@@ -14,7 +14,7 @@ from openedx_events.content_authoring.signals import XBLOCK_DELETED, XBLOCK_PUBL
 
 from tests.project import studio
 from tests.project.runtime import ZoomWorkbenchRuntime
-from tests.utils import call_handler, enroll, make_block, make_user, render
+from tests.utils import COURSE, call_handler, enroll, make_block, make_user, render
 from zoom_xblock import sync
 from zoom_xblock.models import Registration, SessionAlert, ZoomSession
 from zoom_xblock.standalone import outline
@@ -188,6 +188,18 @@ def test_the_sweep_applies_a_published_block_no_event_announced_and_keeps_the_dr
     assert not session.never_published and session.draft["title"] == "Office hours, moved"
     assert Registration.objects.get(session=session, user_id=ada.id).state == "registered"
     assert "Draft, not yet published" in render(block, "author_view")
+
+
+def test_a_session_whose_block_the_lms_cannot_load_is_not_visible_yet(
+        zoom_sandbox, people, django_capture_on_commit_callbacks):
+    staff, ada = people
+    _outline()
+    block = _new_component(staff)  # in the draft branch only
+    session = ZoomSession.objects.create(usage_key=_key(block), course_key=COURSE, title="Early",
+                                         zoom_id=1, status="scheduled")
+    result = sync.sync_session(session.id, "enrollment")
+    assert "outcome" in result and not Registration.objects.filter(session=session).exists()
+    assert "Not visible to learners yet" in session.sync_runs.get().message
 
 
 def test_the_stand_in_names_only_the_published_item(people):

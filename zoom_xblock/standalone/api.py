@@ -191,3 +191,14 @@ def published_zoom_blocks(course_key, under=None):
     from zoom_xblock.standalone import outline  # pylint: disable=import-outside-toplevel
 
     return outline.published_zoom_blocks(str(course_key), under)
+
+
+def can_access_block(user_ids, usage_key, course_key):
+    """Everyone may see a published block; an unpublished one the LMS cannot even load
+    (``modulestore().get_item`` raises ItemNotFoundError there)."""
+    from zoom_xblock.platform import NotVisibleYet  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.standalone import outline  # pylint: disable=import-outside-toplevel
+
+    if not outline.is_published(str(usage_key)):
+        raise NotVisibleYet(usage_key)
+    return set(user_ids)
