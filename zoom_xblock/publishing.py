@@ -34,17 +34,18 @@ log = logging.getLogger(__name__)
 GONE = (ZoomSession.Status.DELETING, ZoomSession.Status.DELETED)
 
 
-def desired_from_fields(fields: dict, course_key: str, session: ZoomSession | None
+def desired_from_fields(fields: dict, subsections: list[dict], session: ZoomSession | None
                         ) -> dict | None:
     """The session values a block with these (published) fields asks for, validated as the
-    editor validates them (without asking Zoom about the organizer: that ran at save).
+    editor validates them (without asking Zoom about the organizer: that ran at save), against
+    the course's ``subsections`` (:func:`platform.subsections`).
     None when the fields are not valid (imported content an author must fix in Studio)."""
     from zoom_xblock.block import ZoomXBlock  # pylint: disable=import-outside-toplevel
 
     view = ZoomXBlock.field_view(fields)
     context = authoring.EditorContext(
         display_name=view.display_name, webinars_enabled=get_config().webinars_enabled,
-        subsections=platform.subsections(course_key),
+        subsections=subsections,
         locked_kind=session.kind if authoring.is_kind_locked(session) else None)
     submission = authoring.validate({}, authoring.initial_values(
         view, zoom_emails_set="zoom_emails" in fields), context, check_organizer=False)
@@ -63,12 +64,15 @@ def _inside(session: ZoomSession, item_key: str) -> bool:
 
 
 def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: bool) -> int:
+    if not blocks:
+        return 0
     known = {s.usage_key: s for s in ZoomSession.objects.filter(
         usage_key__in=[block.usage_key for block in blocks])}
+    subsections = platform.subsections(course_key)  # once for the course, not per block
     applied = 0
     for block in blocks:
         session = known.get(block.usage_key)
-        values = desired_from_fields(block.fields, course_key, session)
+        values = desired_from_fields(block.fields, subsections, session)
         if values is None:
             log.warning("Published Zoom block %s has invalid settings; not applied",
                         block.usage_key)
