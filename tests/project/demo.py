@@ -134,6 +134,8 @@ Scenarios (open one, then switch between Learner view, Author view and Studio ed
   - With a prerequisite:       grace has not passed "Week 1" yet and sees "See requirements";
                                its link lets her record a score, after which she can Join.
   - A full session:            capacity 2 with three learners: the third is on the waitlist.
+  Drafts, as in Studio: a save in the Studio editor is a draft (the Author view says "Draft, not
+  yet published"); Publish sends it to Zoom and the Learner view, Discard changes reverts it.
 
 People: author (course instructor, host@example.com), ada, grace, alan (enrolled learners),
 linus (not enrolled). Press Ctrl-C to stop everything.
