@@ -68,6 +68,9 @@ class ZoomSession(models.Model):
                                         help_text="When the block was last published")
     ancestors = models.JSONField(
         default=list, blank=True, help_text="Usage keys of the published unit, subsection, section")
+    published_hash = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="Digest of the published block's fields last applied ('' : not known yet)")
     missing_since = models.DateTimeField(
         null=True, blank=True, help_text="First found gone from the published course")
 

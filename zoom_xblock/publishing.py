@@ -18,6 +18,8 @@ through :mod:`zoom_xblock.platform` and reconcile the course's sessions with it:
 
 See docs/decisions/0008-draft-publish-and-deletion.md.
 """
+import hashlib
+import json
 import logging
 from datetime import datetime, timedelta
 
@@ -63,15 +65,36 @@ def _inside(session: ZoomSession, item_key: str) -> bool:
     return not item_key or session.usage_key == item_key or item_key in (session.ancestors or [])
 
 
-def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: bool) -> int:
+def fields_digest(fields: dict) -> str:
+    """A digest of a published block's fields: equal digests, nothing to apply."""
+    text = json.dumps(fields, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: bool,
+           sweep: bool = False) -> int:
+    """Apply the blocks whose published fields changed since they were last applied.
+
+    An unchanged block keeps its session as it is (a change accepted from Zoom, say). The
+    sweep, which saw no publish, only notes the digest of a session made before digests were
+    kept; a publish event applies it."""
     if not blocks:
         return 0
     known = {s.usage_key: s for s in ZoomSession.objects.filter(
         usage_key__in=[block.usage_key for block in blocks])}
-    subsections = platform.subsections(course_key)  # once for the course, not per block
+    subsections = None
     applied = 0
     for block in blocks:
         session = known.get(block.usage_key)
+        digest = fields_digest(block.fields)
+        if session is not None and not session.never_published and (
+                session.published_hash == digest or (sweep and not session.published_hash)):
+            sessions.still_published(session, ancestors=block.ancestors,
+                                     published_at=published_at, clear_draft=clear_draft,
+                                     published_hash=digest)
+            continue
+        if subsections is None:
+            subsections = platform.subsections(course_key)  # once for the course
         values = desired_from_fields(block.fields, subsections, session)
         if values is None:
             log.warning("Published Zoom block %s has invalid settings; not applied",
@@ -79,7 +102,8 @@ def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: 
             continue
         try:
             sessions.save_desired(block.usage_key, course_key, values, ancestors=block.ancestors,
-                                  published_at=published_at, clear_draft=clear_draft)
+                                  published_at=published_at, clear_draft=clear_draft,
+                                  published_hash=digest)
         except sessions.KindChangeRefused:
             log.warning("Published Zoom block %s changes the kind of an existing %s; kept",
                         block.usage_key, session.kind if session else "session")
@@ -89,12 +113,13 @@ def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: 
 
 
 def apply_published(course_key: str, item_key: str | None = None,
-                    published_at: datetime | None = None, *, clear_draft: bool = True) -> dict:
+                    published_at: datetime | None = None, *, sweep: bool = False) -> dict:
     """Apply the published item (the whole course when ``item_key`` is None) to Zoom and to
-    learners; remove the sessions that were inside it and are no longer published there."""
+    learners; remove the sessions that were inside it and are no longer published there.
+    ``sweep``: no publish happened (a pending draft stays pending)."""
     blocks = platform.published_zoom_blocks(course_key, under=item_key)
     with transaction.atomic():
-        applied = _apply(blocks, course_key, published_at, clear_draft)
+        applied = _apply(blocks, course_key, published_at, not sweep, sweep)
         present = {block.usage_key for block in blocks}
         removed = [s for s in _live_sessions(course_key) if not s.never_published
                    and s.usage_key not in present and (item_key is None or _inside(s, item_key))]
@@ -144,7 +169,7 @@ def mark_missing(missing: list[ZoomSession]) -> None:
 def reconcile_course(course_key: str) -> dict:
     """The sweep's pass over one course: apply unannounced published changes, and remove the
     sessions missing from the published course for longer than the grace period."""
-    result = apply_published(course_key, clear_draft=False)  # no publish: drafts stay pending
+    result = apply_published(course_key, sweep=True)
     grace = timedelta(minutes=get_config().removal_grace_minutes)
     overdue = ZoomSession.objects.filter(
         course_key=course_key, missing_since__lte=timezone.now() - grace).exclude(status__in=GONE)

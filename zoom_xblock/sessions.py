@@ -83,9 +83,23 @@ def pending_changes(session: ZoomSession | None, values: dict) -> list[str]:
     return [name for name in DESIRED_FIELDS if name in current and current[name] != published[name]]
 
 
+def still_published(session: ZoomSession, *, ancestors, published_at: datetime | None,
+                    clear_draft: bool, published_hash: str) -> None:
+    """The published block did not change since it was applied: keep the session's settings
+    (a change accepted from Zoom stays), only note where and when it is published."""
+    now = timezone.now()
+    fields = {"ancestors": list(ancestors), "missing_since": None,
+              "published_at": published_at or now, "published_hash": published_hash}
+    query = ZoomSession.objects.filter(id=session.id)
+    if clear_draft:
+        query.filter(draft_saved_at__lte=fields["published_at"]).update(draft={},
+                                                                         draft_saved_at=None)
+    query.update(**fields)
+
+
 def save_desired(usage_key: str, course_key: str, values: dict, *, ancestors=None,
-                 published_at: datetime | None = None, clear_draft: bool = True
-                 ) -> ZoomSession:
+                 published_at: datetime | None = None, clear_draft: bool = True,
+                 published_hash: str | None = None) -> ZoomSession:
     """Record what the published block asks for; after commit a task creates or updates it in
     Zoom.
 
@@ -122,6 +136,8 @@ def save_desired(usage_key: str, course_key: str, values: dict, *, ancestors=Non
         session.never_published = False
         if ancestors is not None:
             session.ancestors = list(ancestors)
+        if published_hash is not None:
+            session.published_hash = published_hash
         if clear_draft and session.draft_saved_at and (
                 session.draft_saved_at <= session.published_at):
             session.draft, session.draft_saved_at = {}, None

@@ -202,6 +202,30 @@ def test_a_session_whose_block_the_lms_cannot_load_is_not_visible_yet(
     assert "Not visible to learners yet" in session.sync_runs.get().message
 
 
+def test_publishing_an_unchanged_block_keeps_its_session_as_it_is(
+        zoom_sandbox, people, django_capture_on_commit_callbacks):
+    staff, _ada = people
+    block = _published(staff, django_capture_on_commit_callbacks)
+    ZoomSession.objects.update(agenda="Accepted from Zoom")  # e.g. a change accepted from Zoom
+    with django_capture_on_commit_callbacks(execute=True):
+        studio.publish(studio.unit_of(_key(block)))  # another component of the unit changed
+        sync.sweep()
+    assert ZoomSession.objects.get().agenda == "Accepted from Zoom"
+
+
+def test_the_sweep_applies_a_publish_whose_event_was_lost(
+        zoom_sandbox, people, django_capture_on_commit_callbacks):
+    staff, _ada = people
+    block = _published(staff, django_capture_on_commit_callbacks)
+    item = OutlineItem.objects.get(usage_key=_key(block))
+    item.published_fields = {**item.published_fields, "title": "Published, never announced"}
+    item.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        sync.sweep()
+    assert ZoomSession.objects.get().title == "Published, never announced"
+    assert _meetings(zoom_sandbox)[0]["topic"] == "Published, never announced"
+
+
 def test_the_stand_in_names_only_the_published_item(people):
     staff, _ada = people
     _outline()
