@@ -30,6 +30,13 @@ RECEIVERS = [
     _receiver("block_deleted", "openedx_events.content_authoring.signals.XBLOCK_DELETED"),
     _receiver("course_import_completed",
               "openedx_events.content_authoring.signals.COURSE_IMPORT_COMPLETED"),
+    # Account retirement (openedx/core/djangoapps/user_api/accounts/signals.py), in the LMS.
+    _receiver("user_retired",
+              "openedx.core.djangoapps.user_api.accounts.signals.USER_RETIRE_LMS_MISC",
+              "zoom_xblock.user_retired_misc"),
+    _receiver("user_retired",
+              "openedx.core.djangoapps.user_api.accounts.signals.USER_RETIRE_LMS_CRITICAL",
+              "zoom_xblock.user_retired_critical"),
     _receiver("block_duplicated", "openedx_events.content_authoring.signals.XBLOCK_DUPLICATED"),
 ]
 

@@ -448,7 +448,9 @@ def apply_pending(now: datetime | None = None, limit: int = PENDING_BATCH) -> in
 
 
 def catch_up(now: datetime | None = None) -> dict:
-    """The sweep's share of webhook work: apply events whose task was lost, and queue the
-    attendance report of every session that ended ``REPORT_DELAY_MINUTES`` ago."""
+    """The sweep's share of webhook work: apply events whose task was lost, queue the
+    attendance report of every session that ended ``REPORT_DELAY_MINUTES`` ago, and publish
+    again the completions and scores the platform refused."""
     return {"webhooks_applied": apply_pending(now),
-            "reports_queued": attendance.run_due_reports(now)}
+            "reports_queued": attendance.run_due_reports(now),
+            "progress_republished": attendance.publish_pending_progress()}

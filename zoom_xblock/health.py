@@ -128,6 +128,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
                   "same session or fill the same last seat at once."),
                 _("Set ZOOM_XBLOCK['REDIS_URL'] (or use a redis:// BROKER_URL, as Tutor does) "
                   "so that every process shares the same locks."))
+    if code == "completion_tracking":
+        return (_("Completion tracking is off (the waffle switch "
+                  "completion.enable_completion_tracking): learners who attend get no "
+                  "completion, only their score."),
+                _("Turn it on: `./manage.py lms waffle_switch --create "
+                  "completion.enable_completion_tracking on` (Tutor's init job does this)."))
     if code == "sweep":
         interval = params.get("interval", 15)
         fix = _("Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
@@ -239,6 +245,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
         report.passed.append(_("The webhook secret token is set."))
         if self_check_webhooks:
             _check_webhook_endpoints(config.webhook_secret_token, report)
+    _check_completion_tracking(report)
     problem = sweep_problem(strict=True)
     if problem is None:
         report.passed.append(_("The periodic sweep ran at {moment} UTC.").format(
@@ -248,6 +255,15 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
     if store:
         store_report(report)
     return report
+
+
+def _check_completion_tracking(report: CheckReport) -> None:
+    from zoom_xblock import platform  # pylint: disable=import-outside-toplevel
+
+    if platform.completion_tracking_enabled():
+        report.passed.append(_("Completion tracking is on: attending completes the block."))
+    else:
+        report.problems.append(Problem("completion_tracking"))
 
 
 def _short(error) -> str:

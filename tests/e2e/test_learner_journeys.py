@@ -42,7 +42,7 @@ def join_in_new_tab(page):
 def test_an_author_creates_the_session_in_the_studio_editor(workbench, new_context):
     make_user("author", email="author@example.com", course_role="instructor")
     page = new_context(timezone_id="Europe/Paris").new_page()
-    login(page, workbench.url, "author", f"/scenario/{SCENARIO}/studio_view/")
+    login(page, workbench.url, "author", f"/preview/{SCENARIO}/studio_view/")
     form = page.locator(".zoom-studio-form")
     form.wait_for()
     check_accessibility(page, "studio editor")
@@ -60,7 +60,7 @@ def test_an_author_creates_the_session_in_the_studio_editor(workbench, new_conte
     session = ZoomSession.objects.get(usage_key=scenario_usage_key(SCENARIO))
     assert session.zoom_id is None  # a Studio save is a draft: nothing in Zoom before Publish
     assert session.draft["title"] == "Week 2 office hours"
-    page.goto(f"{workbench.url}/scenario/{SCENARIO}/author_view/")
+    page.goto(f"{workbench.url}/preview/{SCENARIO}/author_view/")
     pending = page.locator(".zoom-author-publication")
     assert "Draft, not yet published" in pending.inner_text()
     page.get_by_role("button", name="Publish").click()

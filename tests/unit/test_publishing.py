@@ -13,7 +13,7 @@ from django.utils import timezone
 from openedx_events.content_authoring.signals import XBLOCK_DELETED, XBLOCK_PUBLISHED
 
 from tests.project import studio
-from tests.project.runtime import ZoomWorkbenchRuntime
+from tests.project.runtime import StudioPreviewRuntime, ZoomWorkbenchRuntime
 from tests.utils import COURSE, call_handler, enroll, make_block, make_user, render
 from zoom_xblock import sync
 from zoom_xblock.models import Registration, SessionAlert, ZoomSession
@@ -61,7 +61,7 @@ def _outline():
 
 def _new_component(staff, unit=UNIT, **fields):
     """A Zoom component added to ``unit`` in Studio: in the draft branch only."""
-    block = make_block(staff, **{**FIELDS, **fields})
+    block = make_block(staff, studio=True, **{**FIELDS, **fields})
     OutlineItem.objects.filter(usage_key=_key(block)).update(
         draft_parent=unit, published_parent="", in_published=False)
     return block
@@ -73,12 +73,12 @@ def _learner_view(block, user) -> str:
 
 
 def _studio_block(block, user):
-    return ZoomWorkbenchRuntime(user).get_block(block.scope_ids.usage_id)
+    return StudioPreviewRuntime(user).get_block(block.scope_ids.usage_id)
 
 
 def _published(staff, capture):
     """A component saved in Studio ("Office hours") and published in its unit."""
-    block = make_block(staff, **FIELDS)
+    block = make_block(staff, studio=True, **FIELDS)
     with capture(execute=True):
         assert call_handler(block, "studio_submit", {**FORM, "title": "Office hours",
                                                      "start_date": "2030-01-15",
@@ -174,7 +174,7 @@ def test_discarded_changes_are_never_applied(zoom_sandbox, people,
 def test_the_sweep_applies_a_published_block_no_event_announced_and_keeps_the_draft(
         zoom_sandbox, people, django_capture_on_commit_callbacks):
     staff, ada = people
-    block = make_block(staff, **FIELDS)  # imported content: published as it is
+    block = make_block(staff, studio=True, **FIELDS)  # imported content: published as it is
     with django_capture_on_commit_callbacks(execute=True):
         call_handler(block, "studio_submit", FORM)  # the first save: a draft
     assert _meetings(zoom_sandbox) == []

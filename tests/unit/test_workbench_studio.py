@@ -20,11 +20,12 @@ def scenario():
 
 
 def _page(client, view):
-    return client.get(f"/scenario/{SCENARIO}/{view}/").content.decode()
+    place = "scenario" if view == "student_view" else "preview"  # the LMS, or Studio's preview
+    return client.get(f"/{place}/{SCENARIO}/{view}/").content.decode()
 
 
 def _save(client, scenario, **form):
-    response = client.post(f"/handler/{scenario.usage_id}/studio_submit/",
+    response = client.post(f"/preview/handler/{scenario.usage_id}/studio_submit/",
                            data=json.dumps(form), content_type="application/json")
     assert response.status_code == 200, response.content
 

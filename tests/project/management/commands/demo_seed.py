@@ -55,11 +55,11 @@ class Command(BaseCommand):
         from workbench.scenarios import get_scenarios
 
         from tests.project import studio
-        from tests.project.runtime import ZoomWorkbenchRuntime
+        from tests.project.runtime import StudioPreviewRuntime
 
         for scenario_id, scenario in sorted(get_scenarios().items()):
             if scenario_id.startswith("zoom."):
-                block = ZoomWorkbenchRuntime(author).get_block(scenario.usage_id)
+                block = StudioPreviewRuntime(author).get_block(scenario.usage_id)
                 block.render("author_view", {})
                 studio.publish(studio.unit_of(scenario.usage_id))  # what learners see
                 self.stdout.write(f"Scheduled: {scenario.description}")
