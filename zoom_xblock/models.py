@@ -58,7 +58,7 @@ class ZoomSession(models.Model):
     auto_recording = models.CharField(max_length=16, default="none")
     desired_version = models.PositiveIntegerField(default=1)
 
-    # Draft and published (docs/decisions/0008-draft-publish-and-deletion.md): the fields above
+    # Draft and published (docs/decisions/0009-draft-publish-and-deletion.md): the fields above
     # follow the PUBLISHED block; a Studio save only records the author's draft here.
     draft = models.JSONField(default=dict, blank=True,
                              help_text="The author's saved but unpublished settings")

@@ -16,7 +16,7 @@ through :mod:`zoom_xblock.platform` and reconcile the course's sessions with it:
   applied, and a session gone from the published course for longer than
   ``REMOVAL_GRACE_MINUTES`` is removed, with an alert for course staff.
 
-See docs/decisions/0008-draft-publish-and-deletion.md.
+See docs/decisions/0009-draft-publish-and-deletion.md.
 """
 import hashlib
 import json

@@ -52,7 +52,7 @@ def record_draft(usage_key: str, course_key: str, values: dict) -> ZoomSession:
     """Record the author's Studio save: a draft, which neither Zoom nor learners see.
 
     Studio writes go to the draft branch; Zoom and learners follow the published block
-    (docs/decisions/0008-draft-publish-and-deletion.md), so the session's own fields change only
+    (docs/decisions/0009-draft-publish-and-deletion.md), so the session's own fields change only
     when the block is published (:func:`save_desired`, called by :mod:`zoom_xblock.publishing`).
     Raises :class:`KindChangeRefused` as :func:`save_desired` would at publish.
     """
