@@ -63,6 +63,8 @@ def test_an_author_creates_the_session_in_the_studio_editor(workbench, new_conte
     page.goto(f"{workbench.url}/preview/{SCENARIO}/author_view/")
     pending = page.locator(".zoom-author-publication")
     assert "Draft, not yet published" in pending.inner_text()
+    check_accessibility(page, "author view, draft")
+    screenshot(page, "02a-author-view-draft")
     page.get_by_role("button", name="Publish").click()
     page.locator(".zoom-author-publication").filter(has_text="Published:").wait_for()
     session.refresh_from_db()
