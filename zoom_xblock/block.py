@@ -87,6 +87,17 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     has_author_view = True
 
     @classmethod
+    def own_settings(cls) -> tuple[str, ...]:
+        """The names of the settings this class declares (not a runtime mixin's)."""
+        return tuple(name for name, field in cls.fields.items()
+                     if field.scope == Scope.settings and name in vars(ZoomXBlock))
+
+    def settings_json(self) -> dict:
+        """This block's own settings that are set, as JSON (what a branch of the course has)."""
+        return {name: self.fields[name].read_json(self) for name in self.own_settings()
+                if self.fields[name].is_set_on(self)}
+
+    @classmethod
     def field_view(cls, fields: dict) -> SimpleNamespace:
         """The block's settings as ``fields`` (JSON values, e.g. the published branch's) give
         them, with the defaults for the others: what :func:`authoring.initial_values` reads."""
@@ -319,17 +330,18 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         The block Studio shows is the draft; what Zoom and learners follow is the published
         session. Comparing the two (not trusting the recorded draft) stays right after
         "Discard changes", which reverts the block without any signal."""
-        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import authoring, publishing, sessions  # pylint: disable=import-outside-toplevel
 
-        editor = self._editor_context(session)
-        submission = authoring.validate({}, authoring.initial_values(self), editor,
-                                        check_organizer=False)
-        if not submission.is_valid:
-            names = list(sessions.DESIRED_FIELDS)
-        else:
-            names = sessions.pending_changes(session, authoring.desired_values(submission,
-                                                                               editor))
         published = session is not None and not session.never_published
+        if published and session.published_hash == publishing.fields_digest(
+                self.settings_json()):
+            names = []  # the block is what was published (a change accepted from Zoom aside)
+        else:
+            editor = self._editor_context(session)
+            submission = authoring.validate({}, authoring.initial_values(self), editor,
+                                            check_organizer=False)
+            names = (sessions.pending_changes(session, authoring.desired_values(
+                submission, editor)) if submission.is_valid else list(sessions.DESIRED_FIELDS))
         labels = ([self.ugettext(PENDING_LABELS.get(name, name)) for name in names]
                   if published else [])
         saved_at = session.draft_saved_at if session is not None else None

@@ -66,8 +66,12 @@ def _inside(session: ZoomSession, item_key: str) -> bool:
 
 
 def fields_digest(fields: dict) -> str:
-    """A digest of a published block's fields: equal digests, nothing to apply."""
-    text = json.dumps(fields, sort_keys=True, default=str)
+    """A digest of a block's own settings (the platform's mixins and inherited settings left
+    out): equal digests, nothing to apply."""
+    from zoom_xblock.block import ZoomXBlock  # pylint: disable=import-outside-toplevel
+
+    own = {name: fields[name] for name in ZoomXBlock.own_settings() if name in fields}
+    text = json.dumps(own, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

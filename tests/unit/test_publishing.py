@@ -211,6 +211,8 @@ def test_publishing_an_unchanged_block_keeps_its_session_as_it_is(
         studio.publish(studio.unit_of(_key(block)))  # another component of the unit changed
         sync.sweep()
     assert ZoomSession.objects.get().agenda == "Accepted from Zoom"
+    html = render(_studio_block(block, staff), "author_view")  # nothing waits for Publish
+    assert "Published:" in html and "Draft, not yet published" not in html
 
 
 def test_the_sweep_applies_a_publish_whose_event_was_lost(
