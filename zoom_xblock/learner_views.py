@@ -58,7 +58,9 @@ def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
         "session": session,
         "title": session.title if session else "",
         "host_email": session.host_email if session else "",
-        "timezone": (session.timezone if session else "") or "UTC",
+        # The learner's LMS time-zone preference first, else the session's zone.
+        "timezone": (platform.time_zone_preference(platform.user_from_request(request))
+                     or (session.timezone if session else "") or "UTC"),
         "requirements": details.get("requirements", []),
         "position": details.get("position"),
         "just_added": details.get("just_added", False),

@@ -31,8 +31,9 @@ def _render_scenario(request, runtime, scenario_id, view_name, handler_base):
 def show_scenario(request, scenario_id, view_name="student_view"):
     """Render a scenario's block in the LMS (the published branch), with the logged-in user as
     the current user."""
-    return _render_scenario(request, ZoomWorkbenchRuntime(request.user, branch="published"),
-                            scenario_id, view_name, "/handler/")
+    runtime = ZoomWorkbenchRuntime(request.user, view_as_learner=_viewing_as_learner(request),
+                                   branch="published")
+    return _render_scenario(request, runtime, scenario_id, view_name, "/handler/")
 
 
 @ensure_csrf_cookie
@@ -63,8 +64,9 @@ def studio_action(request, scenario_id, action):
 
 def handler(request, usage_id, handler_slug, suffix=""):
     """Call a block handler as the logged-in user (the LMS's behaviour, published branch)."""
-    return _handle(ZoomWorkbenchRuntime(request.user, branch="published"), request, usage_id,
-                   handler_slug, suffix)
+    runtime = ZoomWorkbenchRuntime(request.user, view_as_learner=_viewing_as_learner(request),
+                                   branch="published")
+    return _handle(runtime, request, usage_id, handler_slug, suffix)
 
 
 @login_required
@@ -83,6 +85,23 @@ def _handle(runtime, request, usage_id, handler_slug, suffix, prefix_parts=2):
     for _part in range(prefix_parts):
         webob_request.path_info_pop()
     return webob_to_django_response(runtime.handle(block, handler_slug, webob_request, suffix))
+
+
+VIEW_AS = "zoom_workbench_view_as"
+
+
+def _viewing_as_learner(request) -> bool:
+    return request.session.get(VIEW_AS) == "learner"
+
+
+@require_POST
+def view_as(request, role):
+    """Staff "View as: Learner / Staff", as the LMS's staff toolbar sets a masquerade in the
+    session (lms/djangoapps/courseware/masquerade.py)."""
+    if role not in ("learner", "staff"):
+        raise Http404
+    request.session[VIEW_AS] = role
+    return HttpResponseRedirect(request.POST.get("next") or "/")
 
 
 def index(request):
