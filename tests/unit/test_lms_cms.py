@@ -83,7 +83,7 @@ def test_a_block_the_lms_cannot_load_yet_is_not_visible_yet_not_a_failure(monkey
     session = _scheduled()
     enroll(make_user("ada"))
 
-    def not_published(*args):
+    def not_published(*args, **kwargs):
         raise platform.NotVisibleYet(session.usage_key)
 
     monkeypatch.setattr(platform, "can_access_block", not_published)
