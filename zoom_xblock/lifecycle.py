@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from zoom_xblock import authoring, notifications, platform
+from zoom_xblock import authoring, learner_messages, notifications, platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
@@ -171,6 +171,8 @@ def _apply(session: ZoomSession) -> dict:
     SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.QUOTA,
                                 resolved_at=None).update(resolved_at=timezone.now())
     notifications.organizer_changes(session, previous, applied)
+    if previous:
+        learner_messages.request(session.id)  # a new schedule reaches the registered learners
     if not previous:
         nudge_sync([session.id], "scheduled")  # learners enrolled before Zoom had the meeting
     if session.kind == ZoomSession.Kind.WEBINAR:
@@ -239,6 +241,7 @@ def delete_session(usage_key: str) -> dict:
         Registration.objects.filter(session=session).exclude(
             state=Registration.State.CANCELLED).update(
             state=Registration.State.CANCELLED, wanted=False, cancelled_at=timezone.now())
+    learner_messages.request(session.id)  # "cancelled" to those who were registered
     return {"status": session.status}
 
 

@@ -500,14 +500,17 @@ def sweep() -> dict:
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    from zoom_xblock import events, publishing  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import events, learner_messages, publishing  # pylint: disable=import-outside-toplevel
 
+    mailed = learner_messages.due_sessions(now)  # reminders, and Join's registrations
+    for session_id in mailed:
+        intents.queue_learner_messages(session_id)
     # The safety net for lost publish/delete events: each course against its published version.
     courses = publishing.courses_to_reconcile()
     for course_key in courses:
         intents.queue_reconcile(course_key)
     return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
-            "courses_reconciled": len(courses),
+            "learner_messages": len(mailed), "courses_reconciled": len(courses),
             "reopened": reopened,
             **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
 
