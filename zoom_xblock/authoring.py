@@ -129,15 +129,18 @@ def kind_locked_message() -> str:
              "and delete this one.")
 
 
-def initial_values(block, author_email: str = "") -> dict:
+def initial_values(block, author_email: str = "", *, zoom_emails_set: bool | None = None) -> dict:
     """The form's values for ``block``: its fields as strings, with the editor's defaults.
 
     The organizer defaults to the author's e-mail, and Zoom's e-mails to the operator's setting
-    while the block has never been saved.
+    while the block has never been saved. ``block`` may be a :meth:`ZoomXBlock.field_view`
+    (then ``zoom_emails_set`` says whether the author set that field).
     """
     date, _sep, time = (block.start_local or "").partition("T")
     zoom_emails = block.zoom_emails
-    if not type(block).zoom_emails.is_set_on(block):
+    if zoom_emails_set is None:
+        zoom_emails_set = type(block).zoom_emails.is_set_on(block)
+    if not zoom_emails_set:
         zoom_emails = get_config().zoom_emails
     site_emails = policies.site_learner_emails()
     off = set(block.learner_emails_off or [])

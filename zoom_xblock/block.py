@@ -6,6 +6,7 @@ itself: the Studio editor's validation and organizer check live in :mod:`zoom_xb
 """
 import hashlib
 import json
+from types import SimpleNamespace
 
 from web_fragments.fragment import Fragment
 from webob import Response
@@ -19,6 +20,16 @@ from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext_noop as _
 from zoom_xblock.resources import read_static, render_template
 from zoom_xblock.staff import StaffViewMixin
+
+# What the author view names when a saved change waits for Publish.
+PENDING_LABELS = {
+    "kind": _("meeting type"), "title": _("title"), "agenda": _("agenda"), "start": _("start"),
+    "duration_minutes": _("duration"), "timezone": _("time zone"), "host_email": _("organizer"),
+    "alternative_hosts": _("alternative hosts"), "capacity": _("capacity"),
+    "join_window_minutes": _("join window"), "prerequisite": _("prerequisite"),
+    "completion_threshold_percent": _("attendance needed"), "weight": _("score weight"),
+    "zoom_emails": _("Zoom's e-mails"), "auto_recording": _("recording"),
+}
 
 
 @XBlock.needs("i18n")
@@ -80,6 +91,27 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
                               default=[], scope=Scope.settings)
 
     has_author_view = True
+
+    @classmethod
+    def own_settings(cls) -> tuple[str, ...]:
+        """The names of the settings this class declares (not a runtime mixin's)."""
+        return tuple(name for name, field in cls.fields.items()
+                     if field.scope == Scope.settings and name in vars(ZoomXBlock))
+
+    def settings_json(self) -> dict:
+        """This block's own settings that are set, as JSON (what a branch of the course has)."""
+        return {name: self.fields[name].read_json(self) for name in self.own_settings()
+                if self.fields[name].is_set_on(self)}
+
+    @classmethod
+    def field_view(cls, fields: dict) -> SimpleNamespace:
+        """The block's settings as ``fields`` (JSON values, e.g. the published branch's) give
+        them, with the defaults for the others: what :func:`authoring.initial_values` reads."""
+        values = {}
+        for name, field in cls.fields.items():
+            if field.scope == Scope.settings:
+                values[name] = field.from_json(fields[name]) if name in fields else field.default
+        return SimpleNamespace(**values)
 
     @property
     def has_score(self) -> bool:
@@ -201,6 +233,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
         view_context = self._context("author")
         view_context["state"] = authoring.session_state(view_context["session"])
+        view_context["publication"] = self._publication(view_context["session"])
         view_context["can_retry"] = self._can_edit()
         fragment = Fragment(render_template("zoom_xblock/student_view.html", view_context))
         fragment.add_css(read_static("css/zoom.css"))
@@ -259,14 +292,16 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         if not submission.is_valid:
             return self._invalid(submission.errors)
         try:
-            session = sessions.save_desired(usage_key, course_key,
+            # Studio saves to the draft branch: Zoom and learners wait for Publish.
+            session = sessions.record_draft(usage_key, course_key,
                                             authoring.desired_values(submission, editor))
         except sessions.KindChangeRefused:
             return self._invalid({"kind": authoring.kind_locked_message()})
         for name, value in submission.fields.items():
             setattr(self, name, value)
         return {"result": "success", "warnings": submission.warnings,
-                "state": authoring.session_state(session)}
+                "state": authoring.session_state(session),
+                "publication": self._publication(session)}
 
     @XBlock.json_handler
     def retry_zoom(self, data, suffix=""):  # pylint: disable=unused-argument
@@ -297,9 +332,36 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
                                         check_organizer=False)
         if not submission.is_valid:
             return False  # the author will see the problems in the editor
-        sessions.save_desired(platform.usage_key_for(self), platform.course_key_for(self),
-                              authoring.desired_values(submission, editor))
+        save = sessions.save_desired
+        if getattr(self.runtime, "is_author_mode", False):
+            save = sessions.record_draft  # Studio shows the draft branch: not for Zoom yet
+        save(platform.usage_key_for(self), platform.course_key_for(self),
+             authoring.desired_values(submission, editor))
         return True
+
+    def _publication(self, session) -> dict:
+        """Draft or published, for the author: ``{"published": bool, "pending": [labels]}``.
+
+        The block Studio shows is the draft; what Zoom and learners follow is the published
+        session. Comparing the two (not trusting the recorded draft) stays right after
+        "Discard changes", which reverts the block without any signal."""
+        from zoom_xblock import authoring, publishing, sessions  # pylint: disable=import-outside-toplevel
+
+        published = session is not None and not session.never_published
+        if published and session.published_hash == publishing.fields_digest(
+                self.settings_json()):
+            names = []  # the block is what was published (a change accepted from Zoom aside)
+        else:
+            editor = self._editor_context(session)
+            submission = authoring.validate({}, authoring.initial_values(self), editor,
+                                            check_organizer=False)
+            names = (sessions.pending_changes(session, authoring.desired_values(
+                submission, editor)) if submission.is_valid else list(sessions.DESIRED_FIELDS))
+        labels = ([self.ugettext(PENDING_LABELS.get(name, name)) for name in names]
+                  if published else [])
+        saved_at = session.draft_saved_at if session is not None else None
+        return {"published": published, "pending": labels,
+                "saved_at": saved_at.isoformat() if saved_at else None}
 
     def _organizer_default(self):
         """Who a new session's organizer defaults to, and why (see

@@ -44,7 +44,10 @@ DEFAULTS = {
     "JOIN_TIMEOUT_SECONDS": ("ZOOM_JOIN_TIMEOUT_SECONDS", 4.0),
     "HTTP_TIMEOUT_SECONDS": ("ZOOM_HTTP_TIMEOUT_SECONDS", 10.0),
     "REDIS_URL": ("ZOOM_REDIS_URL", ""),
-    "CELERY_QUEUE": ("ZOOM_CELERY_QUEUE", ""),
+    # The LMS's default queue (lms/envs/common.py DEFAULT_PRIORITY_QUEUE): a task queued from
+    # Studio must still run in the LMS worker (plugins cannot add Celery routes).
+    "CELERY_QUEUE": ("ZOOM_CELERY_QUEUE", "edx.lms.core.default"),
+    "REMOVAL_GRACE_MINUTES": ("ZOOM_REMOVAL_GRACE_MINUTES", 24 * 60),
     "LOCK_TIMEOUT_SECONDS": ("ZOOM_LOCK_TIMEOUT_SECONDS", 60),
     # Several Zoom accounts (zoom_xblock/accounts.py): the top-level credentials above are the
     # account named "default"; ACCOUNTS adds others, ORG_ACCOUNTS picks one per organisation.
@@ -105,6 +108,7 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     http_timeout_seconds: float
     redis_url: str
     celery_queue: str
+    removal_grace_minutes: int
     lock_timeout_seconds: int
     accounts: dict
     org_accounts: dict

@@ -138,6 +138,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
                 .format(account=params.get("account", "")),
                 _("Add it to ZOOM_XBLOCK['ACCOUNTS'] or correct ORG_ACCOUNTS, DEFAULT_ACCOUNT "
                   "or the course's account (Django admin, zoom_account command)."))
+    if code == "local_locks":
+        return (_("Locks and the capacity guard are per process: no Redis is configured, and "
+                  "the web processes and Celery workers run apart, so two of them can sync the "
+                  "same session or fill the same last seat at once."),
+                _("Set ZOOM_XBLOCK['REDIS_URL'] (or use a redis:// BROKER_URL, as Tutor does) "
+                  "so that every process shares the same locks."))
     if code == "completion_tracking":
         return (_("Completion tracking is off (the waffle switch "
                   "completion.enable_completion_tracking): learners who attend get no "
@@ -232,6 +238,10 @@ def settings_problems() -> list[Problem]:
     named = set((config.org_accounts or {}).values()) | {config.default_account or "default"}
     for name in sorted(named - set(site_accounts)):
         problems.append(Problem("unknown_account", {"account": name}))
+    from zoom_xblock import locks  # pylint: disable=import-outside-toplevel
+
+    if locks.tasks_run_in_other_processes() and not locks.redis_url():
+        problems.append(Problem("local_locks"))
     return problems
 
 

@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import eligibility, health, lifecycle, platform, runs
+from zoom_xblock import eligibility, health, intents, lifecycle, platform, runs
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.intents import (
@@ -381,9 +381,16 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
         session = ZoomSession.objects.filter(id=session_id).first()
         if session is None or session.status not in ACTIVE_STATUSES:
             return {"skipped": "inactive"}
+        if session.never_published:  # a Studio draft: nobody is registered for it yet
+            ZoomSession.objects.filter(id=session_id).update(sync_requested_at=None)
+            return {"skipped": "not_published"}
         started = timezone.now()
         run = SyncRun.objects.create(session=session, trigger=trigger, full=full)
-        desired = record_desired_state(session, user_ids)
+        try:
+            desired = record_desired_state(session, user_ids)
+        except platform.NotVisibleYet:
+            # Not a failure to retry: the LMS will see the block once it is published.
+            return _finish(session, run, started, {}, message=stored("not_visible_yet"))
         if user_ids is not None:
             started = None  # a learner's pass does not satisfy the course-wide intent
         waiting = _why_not_in_zoom(session)
@@ -493,13 +500,17 @@ def sweep() -> dict:
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    from zoom_xblock import events, intents, learner_messages  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import events, learner_messages, publishing  # pylint: disable=import-outside-toplevel
 
     mailed = learner_messages.due_sessions(now)  # reminders, and Join's registrations
     for session_id in mailed:
         intents.queue_learner_messages(session_id)
+    # The safety net for lost publish/delete events: each course against its published version.
+    courses = publishing.courses_to_reconcile()
+    for course_key in courses:
+        intents.queue_reconcile(course_key)
     return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
-            "learner_messages": len(mailed),
+            "learner_messages": len(mailed), "courses_reconciled": len(courses),
             "reopened": reopened,
             **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
 

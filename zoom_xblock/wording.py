@@ -155,6 +155,12 @@ def _not_in_zoom(words, params):
     return _("Waiting for the meeting to exist in Zoom.")
 
 
+@message("not_visible_yet")
+def _not_visible_yet(words, params):
+    return _("Not visible to learners yet: the component is saved in Studio but not "
+             "published.")
+
+
 @message("session_ended")
 def _session_ended(words, params):
     return _("The session has ended: registrations no longer change.")

@@ -14,6 +14,13 @@ class WorkbenchProjectConfig(AppConfig):
         from tests.project.settings import PROJECT  # pylint: disable=import-outside-toplevel
 
         connect_plugin_receivers(PROJECT)
+        # The workbench also plays Studio: the CMS-only receiver of the modulestore's
+        # course_deleted signal, on the stand-in's copy of that signal (xmodule is not here).
+        from zoom_xblock import receivers  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.standalone import outline  # pylint: disable=import-outside-toplevel
+
+        outline.COURSE_DELETED.connect(receivers.course_deleted,
+                                       dispatch_uid="zoom_xblock.course_deleted")
 
         from django.conf import settings  # pylint: disable=import-outside-toplevel
 

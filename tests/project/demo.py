@@ -172,6 +172,8 @@ Scenarios (open one, then switch between Learner view, Author view and Studio ed
                                the licensed instructor and says why.
   - A new component (empty), another new component (empty):
                                open the Studio editor and create a meeting or a webinar.
+  Drafts, as in Studio: a save in the Studio editor is a draft (the Author view says "Draft, not
+  yet published"); Publish sends it to Zoom and the Learner view, Discard changes reverts it.
 
 People: author (course instructor, host@example.com), ines (instructor, not a Zoom user),
 sam (course staff, not a Zoom user), ada, grace, alan (enrolled learners), linus (not

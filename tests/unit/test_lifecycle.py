@@ -132,8 +132,12 @@ def test_a_duplicated_block_gets_its_own_meeting(zoom_sandbox, django_capture_on
     copy_key = USAGE + "-copy"
     with django_capture_on_commit_callbacks(execute=True):
         intents.copy_session(USAGE, copy_key)
-    original.refresh_from_db()
     copy = ZoomSession.objects.get(usage_key=copy_key)
+    assert copy.never_published and copy.zoom_id is None  # Studio's copy is a draft
+    assert len(_zoom_state(zoom_sandbox)) == 1
+    _save(django_capture_on_commit_callbacks, usage=copy_key)  # its unit is published
+    original.refresh_from_db()
+    copy.refresh_from_db()
     assert copy.status == "scheduled" and copy.zoom_id and copy.zoom_id != original.zoom_id
     assert len(_zoom_state(zoom_sandbox)) == 2
 

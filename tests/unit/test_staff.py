@@ -342,12 +342,13 @@ def test_csv_is_for_course_staff_only(block, configured):
 
 # --- Sync now --------------------------------------------------------------------------------
 
-def test_sync_now_queues_a_full_reconciliation(block, configured):
+def test_sync_now_queues_a_full_reconciliation_on_the_lms_queue(block, configured):
     session = _session(block)
-    with mock.patch("zoom_xblock.tasks.sync_session.delay") as delay:
+    with mock.patch("zoom_xblock.tasks.sync_session.apply_async") as apply_async:
         status, body = call_handler(block, "staff_sync_now", {})
     assert status == 200 and body["started"] is True and body["after"] == 0
-    delay.assert_called_once_with(session.id, "staff", True)
+    apply_async.assert_called_once_with(args=(session.id, "staff", True),
+                                        queue="edx.lms.core.default")
 
 
 def test_sync_now_honours_the_configured_queue(block, settings):

@@ -99,6 +99,7 @@ class Command(BaseCommand):
         worker creates it in the sandbox (the same path as a course re-run's first use)."""
         from workbench.scenarios import get_scenarios
 
+        from tests.project import studio
         from tests.project.runtime import StudioPreviewRuntime
         from zoom_xblock.models import ZoomSession
 
@@ -106,6 +107,7 @@ class Command(BaseCommand):
             if scenario_id.startswith("zoom."):
                 block = StudioPreviewRuntime(author).get_block(scenario.usage_id)
                 block.render("author_view", {})
+                studio.publish(studio.unit_of(scenario.usage_id))  # what learners see
                 if ZoomSession.objects.filter(usage_key=str(scenario.usage_id)).exists():
                     self.stdout.write(f"Scheduled: {scenario.description}")
                 else:
