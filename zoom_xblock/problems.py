@@ -1,12 +1,15 @@
 """Why a session is held up in Zoom, stored as a code with its parameters and worded at render.
 
-The session row keeps ``last_error_code`` (Zoom-side changes: the organizer's daily limit) and
-``blocked_code`` / ``blocked_params`` (registrations refused for the whole meeting); the author
-and staff views word them in the reader's language through :func:`session_problem`.
+The session row keeps ``last_error_code`` (Zoom-side changes: the organizer's daily limit, with
+``last_error`` the stored ``quota_deferred`` message) and ``blocked_code`` / ``blocked_params``
+(registrations refused for the whole meeting). The functions here return stored messages
+(:func:`zoom_xblock.wording.stored`); the author and staff views word them in the reader's
+language through :func:`zoom_xblock.wording.render` / :func:`~zoom_xblock.wording.stored_text`.
 """
 from datetime import datetime
 
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,
@@ -21,26 +24,28 @@ BLOCKING_HOST_REASONS = (HOST_NOT_LICENSED, HOST_NO_WEBINAR_LICENCE, HOST_NOT_FO
                          HOST_NOT_IN_ACCOUNT)
 
 
-def _hhmm(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
 
 
 def daily_limit_message(until: datetime | None) -> str:
-    """The organizer's daily create/update limit, and when the change is applied."""
-    return _("Zoom's daily limit for this organizer is reached; applied after {when} UTC."
-             ).format(when=_hhmm(until))
+    """The organizer's daily create/update limit, and when the change is applied (stored)."""
+    return stored("quota_deferred", until=_iso(until))
 
 
 def not_answering_message(retry_at: datetime | None) -> str:
-    """Zoom answered with errors or not at all; when the plugin tries again."""
-    if retry_at is None:
-        return _("Zoom is not answering; the plugin tries again shortly.")
-    return _("Zoom is not answering; the plugin tries again after {when} UTC.").format(
-        when=_hhmm(retry_at))
+    """Zoom answered with errors or not at all; when the sync tries again (stored)."""
+    return stored("sync_unreachable", retry_at=_iso(retry_at))
 
 
 def blocked_message(code: str, params: dict) -> str:
-    """Why Zoom refuses every registration of the meeting, and what fixes it."""
+    """Why Zoom refuses every registration of the meeting (stored; worded by
+    :func:`blocked_words`)."""
+    return stored("registration_blocked", **{**(params or {}), "why": code})
+
+
+def blocked_words(code: str, params: dict) -> str:
+    """Why Zoom refuses every registration of the meeting, and what fixes it, in words."""
     host = params.get("host", "")
     if code == REGISTRATION_OFF:
         return _("Registration is turned off for this meeting in Zoom, so nobody can be "
@@ -60,8 +65,17 @@ def blocked_message(code: str, params: dict) -> str:
              "as another organizer is set.").format(host=host)
 
 
+def email_reasons() -> dict:
+    """The address checks' reasons (``zoom/registrants.py``), worded when called."""
+    return {"too_long": _("over 128 characters"), "quoted": _("a quoted name"),
+            "ip_literal": _("an IP address instead of a domain"),
+            "not_ascii": _("letters outside ASCII"), "no_domain": _("no real domain"),
+            "malformed": _("not an address"), "invalid": _("not an address")}
+
+
 def session_problem(session) -> str:
-    """What holds the session up, worded now; "" when nothing does."""
+    """What holds the session up, as a stored message (or the legacy text); "" when nothing
+    does. Render it with :func:`zoom_xblock.wording.render` or ``stored_text``."""
     if session is None:
         return ""
     if session.blocked_code:

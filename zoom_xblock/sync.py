@@ -17,10 +17,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import eligibility, health, lifecycle, platform, problems, runs
+from zoom_xblock import eligibility, health, intents, lifecycle, platform, problems, runs
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
-from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import (
     ACTIVE_STATUSES,
     nudge_learner,
@@ -30,6 +29,7 @@ from zoom_xblock.intents import (
 )
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
+from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_NOT_LICENSED,
     ZoomAuthError,
@@ -165,31 +165,21 @@ def _mark_unusable_emails(rows, changed) -> None:
     for row in sorted(rows, key=lambda r: (r.created or timezone.now(), r.user_id)):
         if not row.wanted or row.state in (State.REGISTERED, State.CANCELLED):
             continue
-        problem = ""
+        problem = refused = ""
         try:
             validate_email(row.email)
             refused = email_problem(row.email)
         except ValidationError:
-            refused = "invalid"
-        if refused:  # Zoom would refuse it, and with it the whole batch of 30
-            problem = _("Zoom does not accept this learner's e-mail address ({reason}): it "
-                        "needs a plain address of at most 128 characters.").format(
-                reason=_email_reasons().get(refused, refused))
+            problem = stored("invalid_email")
+        if not problem and refused:  # Zoom would refuse it, and with it the whole batch of 30
+            problem = stored("unaccepted_email", reason=refused)
         key = row.email.strip().lower()
         if not problem and key in seen and seen[key] != row.user_id:
-            problem = _("Another learner has the same e-mail address; Zoom registers each "
-                        "address once.")
+            problem = stored("shared_email")
         seen.setdefault(key, row.user_id)
         if problem and (row.state != State.FAILED or row.last_error != problem):
             row.state, row.last_error = State.FAILED, problem
             changed.append(row)
-
-
-def _email_reasons() -> dict:  # worded when called, in the reader's language
-    return {"too_long": _("over 128 characters"), "quoted": _("a quoted name"),
-            "ip_literal": _("an IP address instead of a domain"),
-            "not_ascii": _("letters outside ASCII"), "no_domain": _("no real domain"),
-            "malformed": _("not an address"), "invalid": _("not an address")}
 
 
 def _allocate_seats(session, rows, changed, now) -> None:
@@ -232,8 +222,7 @@ def _within_budget(rows: list[Registration]) -> list[Registration]:
             row.zoom_requests_day, row.zoom_requests_today = today, 0
         if row.zoom_requests_today >= REGISTRANT_DAILY_LIMIT:
             row.next_attempt_at = _next_midnight()
-            row.last_error = _("Zoom's limit of 3 changes a day for this learner was reached; "
-                               "retrying after midnight UTC.")
+            row.last_error = stored("registrant_daily_limit")
             deferred.append(row)
             continue
         allowed.append(row)
@@ -262,21 +251,16 @@ def _session_error(error: ZoomError) -> Interrupted:
                 else getattr(error, "reason", HOST_NOT_LICENSED))
         return Interrupted(problems.blocked_message(code, {}), None, blocked=(code, {}))
     if isinstance(error, ZoomQuotaExceeded):
-        return Interrupted(_("Zoom's daily limit was reached; the sync continues after {when} "
-                             "UTC.").format(when=error.resets_at.strftime("%Y-%m-%d %H:%M")),
+        return Interrupted(stored("sync_quota", until=error.resets_at.isoformat()),
                            error.resets_at, SyncRun.Outcome.DEFERRED)
     if isinstance(error, ZoomScopeError):
-        return Interrupted(_("The Zoom app lacks scopes: {scopes}. Add them in the Zoom App "
-                             "Marketplace.").format(scopes=", ".join(error.missing_scopes)),
+        return Interrupted(stored("missing_scopes", scopes=list(error.missing_scopes)),
                            now + timedelta(hours=1))
     if isinstance(error, ZoomAuthError):
-        return Interrupted(_("Zoom refused the plugin's credentials; run manage.py zoom_check."),
-                           now + timedelta(minutes=1))
+        return Interrupted(stored("credentials_refused"), now + timedelta(minutes=1))
     if isinstance(error, (ZoomNotFound, ZoomMeetingOver)):
-        return Interrupted(_("The meeting no longer accepts registrants in Zoom (deleted or "
-                             "over)."), now + timedelta(hours=6))
-    wait = getattr(error, "retry_after", None) or 60
-    retry_at = now + timedelta(seconds=wait)
+        return Interrupted(stored("not_accepting"), now + timedelta(hours=6))
+    retry_at = now + timedelta(seconds=getattr(error, "retry_after", None) or 60)
     return Interrupted(problems.not_answering_message(retry_at), retry_at)
 
 
@@ -362,8 +346,8 @@ def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | Non
     elif isinstance(error, ZoomValidationError):
         row.state = State.FAILED
         details = "; ".join(f"{e.field}: {e.message}" for e in error.field_errors)
-        row.last_error = _("Zoom refused this learner: {reason}").format(
-            reason=details or error.message)[:255]
+        row.last_error = stored("zoom_refused_learner",
+                                reason=str(details or error.message or "")[:150])
     else:
         row.attempts += 1
         row.last_error = str(error.message or error)[:255]
@@ -468,9 +452,7 @@ def reconcile(client, session: ZoomSession) -> dict:
     if missing or extra:
         SessionAlert.objects.create(
             session=session, kind=SessionAlert.Kind.RECONCILIATION,
-            message=_("Zoom's registrant list differed from the course: {missing} registration(s) "
-                      "were missing in Zoom and are being restored; {extra} registrant(s) were "
-                      "added in Zoom directly.").format(missing=len(missing), extra=len(extra)),
+            message=stored("reconciliation", missing=len(missing), extra=len(extra)),
             details={"missing": [r.email for r in missing][:200], "extra": extra[:200]},
         )
     return {"missing": len(missing), "extra": len(extra)}
@@ -498,15 +480,21 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
         session = ZoomSession.objects.filter(id=session_id).first()
         if session is None or session.status not in ACTIVE_STATUSES:
             return {"skipped": "inactive"}
+        if session.never_published:  # a Studio draft: nobody is registered for it yet
+            ZoomSession.objects.filter(id=session_id).update(sync_requested_at=None)
+            return {"skipped": "not_published"}
         started = timezone.now()
         run = SyncRun.objects.create(session=session, trigger=trigger, full=full)
-        desired = record_desired_state(session, user_ids)
+        try:
+            desired = record_desired_state(session, user_ids)
+        except platform.NotVisibleYet:
+            # Not a failure to retry: the LMS will see the block once it is published.
+            return _finish(session, run, started, {}, message=stored("not_visible_yet"))
         if user_ids is not None:
             started = None  # a learner's pass does not satisfy the course-wide intent
-        if not session.zoom_id or session.status not in SYNCABLE or (
-                session.live_status == ZoomSession.LiveStatus.ENDED):
-            return _finish(session, run, started, desired,
-                           message=_("Waiting for the meeting to exist in Zoom."))
+        waiting = _why_not_in_zoom(session)
+        if waiting:
+            return _finish(session, run, started, desired, message=waiting)
         if started is not None:  # this pass is the retry
             ZoomSession.objects.filter(id=session.id, sync_retry_at__lte=started).update(
                 sync_retry_at=None)
@@ -522,9 +510,10 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
             _apply_difference(client, session, run, held.keep_alive)
             if session.kind == ZoomSession.Kind.WEBINAR:
                 lifecycle.sync_panelists(session)  # course staff roles change without a signal
-        except NotConfigured as error:
+        except NotConfigured:
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
-                           message=str(error))
+                           message=stored("not_configured",
+                                          missing=get_config().missing_credentials))
         except Interrupted as stop:
             if stop.blocked:
                 _block(session, stop.blocked[0])
@@ -539,6 +528,17 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
                 _retry_at(session, stop.retry_at)
             return {**desired, "interrupted": str(stop)}
         return _finish(session, run, started, desired)
+
+
+def _why_not_in_zoom(session: ZoomSession) -> str:
+    """Why the pass stops before Zoom (a stored message), or "" when it goes on."""
+    if session.live_status == ZoomSession.LiveStatus.ENDED:
+        return stored("session_ended")
+    if not session.zoom_id:
+        return stored("not_in_zoom")
+    if session.status not in SYNCABLE:
+        return stored("session_not_active", status=session.status)
+    return ""
 
 
 def _apply_difference(client, session, run, keep_alive=lambda: None) -> None:
@@ -622,13 +622,17 @@ def sweep() -> dict:
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    from zoom_xblock import events, intents, learner_messages  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import events, learner_messages, publishing  # pylint: disable=import-outside-toplevel
 
     mailed = learner_messages.due_sessions(now)  # reminders, and Join's registrations
     for session_id in mailed:
         intents.queue_learner_messages(session_id)
+    # The safety net for lost publish/delete events: each course against its published version.
+    courses = publishing.courses_to_reconcile()
+    for course_key in courses:
+        intents.queue_reconcile(course_key)
     return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
-            "learner_messages": len(mailed),
+            "learner_messages": len(mailed), "courses_reconciled": len(courses),
             "reopened": reopened,
             **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
 

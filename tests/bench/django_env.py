@@ -4,7 +4,7 @@ Each Django benchmark runs in its own ``python -m tests.bench.<module> --child N
 (settings chosen before Django starts) and prints its rows as JSON on the last line of its
 output; the parent turns them back into ``Result`` rows. Two stacks:
 
-- ``sqlite``: a fresh SQLite file under var/, local-memory cache (the default tier);
+- ``sqlite``: a fresh SQLite file under var/bench/, local-memory cache (the default tier);
 - ``mariadb``: the production stack of the services tier, a fresh MariaDB database
   (``ZOOM_XBLOCK_BENCH_DB``, default ``zoom_xblock_bench``, suffixed per benchmark) on
   127.0.0.1:3306 and Redis (``ZOOM_XBLOCK_BENCH_REDIS``) as cache and Celery broker.
@@ -21,6 +21,8 @@ from pathlib import Path
 from .core import Result
 
 ROOT = Path(__file__).resolve().parents[2]
+# The benchmarks' own folder (databases, mail, broker): never the demo's var/.
+BENCH_VAR = ROOT / "var" / "bench"
 MARKER = "BENCH-RESULTS "
 STACKS = ("sqlite", "mariadb")
 MARIADB_LABEL = "MariaDB+Redis"
@@ -117,12 +119,14 @@ def stack_rows(module: str, names: list[str], name_of=lambda n: n) -> list[Resul
 
 
 def setup(database: str) -> None:
-    """Start Django on a fresh SQLite file ``var/<database>`` with every table created."""
+    """Start Django on a fresh SQLite file ``var/bench/<database>`` with every table created
+    (the project's mail and other files go to ``var/bench/`` too)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
+    os.environ["ZOOM_XBLOCK_VAR_DIR"] = str(BENCH_VAR)
     os.environ["ZOOM_XBLOCK_SQLITE"] = database
     os.environ["ZOOM_XBLOCK_EAGER"] = "0"
-    path = ROOT / "var" / database
-    path.parent.mkdir(exist_ok=True)
+    path = BENCH_VAR / database
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     import django
 

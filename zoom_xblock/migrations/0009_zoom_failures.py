@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zoom_xblock', '0007_zoom_accounts'),
+        ('zoom_xblock', '0008_draft_publish_and_removal'),
     ]
 
     operations = [
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='sessionalert',
             name='kind',
-            field=models.CharField(choices=[('drift', 'Changed in Zoom'), ('deleted_in_zoom', 'Deleted in Zoom'), ('registrant_changed', 'Registrant changed in Zoom'), ('quota', 'Zoom daily limit reached'), ('sync_failed', 'Sync failed'), ('reconciliation', 'Differences found in Zoom'), ('registration_refused', 'Zoom refuses every registration')], max_length=32),
+            field=models.CharField(choices=[('drift', 'Changed in Zoom'), ('deleted_in_zoom', 'Deleted in Zoom'), ('registrant_changed', 'Registrant changed in Zoom'), ('quota', 'Zoom daily limit reached'), ('sync_failed', 'Sync failed'), ('reconciliation', 'Differences found in Zoom'), ('registration_refused', 'Zoom refuses every registration'), ('removed_from_course', 'Removed from the course')], max_length=32),
         ),
         migrations.AlterField(
             model_name='zoomsession',
