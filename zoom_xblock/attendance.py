@@ -4,8 +4,9 @@ Zoom tells us who joined and left (webhooks, which can be lost, late or out of o
 some minutes after the end, lists every participant in its report. Both become
 ``AttendanceInterval`` rows; a learner's time is the union of their intervals clipped to the
 meeting's real start and end, so rejoins, duplicates and the overlap between webhooks and the
-report count once. People are matched to learners by ``registrant_id`` first, then by e-mail
-(case-insensitive), never by name; whoever matches nobody stays a walk-in for the report.
+report count once. People are matched to learners by ``registrant_id``; by e-mail only when
+Zoom says they were signed in to a Zoom user (a guest can type anyone's address), and never by
+name; whoever matches nobody stays a walk-in for the report.
 
 A learner at or above the block's threshold (a percentage of the *scheduled* duration) gets
 the block marked complete once, and, when the author set a weight, a full score; below it, a
@@ -34,15 +35,23 @@ REPORT_GIVE_UP_AFTER = timedelta(days=2)
 Source = AttendanceInterval.Source
 
 
+# Zoom's timestamps are of this era; anything outside (``0001-01-01T00:00:00+14:00``,
+# ``9999-12-31T23:59:59-14:00``) would overflow the arithmetic on it, so it counts as absent.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
 def parse_time(value) -> datetime | None:
-    """A Zoom timestamp (``2024-05-01T10:00:00Z``) as an aware datetime, or None."""
-    if not value or not isinstance(value, str):
+    """A Zoom timestamp (``2024-05-01T10:00:00Z``) as an aware UTC datetime, or None (also
+    for one out of :data:`EARLIEST`..:data:`LATEST`)."""
+    if not value or not isinstance(value, str) or len(value) > 64:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if EARLIEST <= moment <= LATEST else None
 
 
 def _text(value, limit: int) -> str:
@@ -59,6 +68,7 @@ class Participant:
     name: str
     join_time: datetime | None
     leave_time: datetime | None
+    signed_in: bool = False  # signed in to Zoom: Zoom vouches for the e-mail address
 
     @classmethod
     def from_webhook(cls, participant: dict) -> "Participant":
@@ -72,6 +82,7 @@ class Participant:
             name=_text(participant.get("user_name"), 255),
             join_time=parse_time(participant.get("join_time")),
             leave_time=parse_time(participant.get("leave_time")),
+            signed_in=_signed_in(participant),
         )
 
     @classmethod
@@ -87,21 +98,36 @@ class Participant:
             name=_text(row.get("name"), 255),
             join_time=parse_time(row.get("join_time")),
             leave_time=parse_time(row.get("leave_time")),
+            signed_in=_signed_in(row),
         )
+
+
+def _signed_in(participant: dict) -> bool:
+    """Zoom gives ``participant_user_id`` only to a participant signed in to a Zoom user (a
+    guest typing a name and an address gets none)."""
+    value = participant.get("participant_user_id")
+    return isinstance(value, str) and bool(value.strip())
 
 
 # --- Matching -------------------------------------------------------------------------------
 
-def match_registration(session: ZoomSession, registrant_id: str, email: str
-                       ) -> Registration | None:
-    """The learner behind a participant: by registrant id, then e-mail; never by name."""
+def match_registration(session: ZoomSession, registrant_id: str, email: str, *,
+                       by_email: bool) -> Registration | None:
+    """The learner behind a participant: by registrant id; by e-mail only when ``by_email``
+    (Zoom vouches for the address: a signed-in Zoom user, or Zoom's own registrant record)
+    and the learner's account is active (its address verified); never by name.
+
+    Anyone can type a learner's address into Zoom's join form: such a guest stays a walk-in.
+    """
     rows = Registration.objects.filter(session=session)
     if registrant_id:
         found = rows.filter(registrant_id=registrant_id).first()
         if found is not None:
             return found
-    if email and "@" in email:
-        return rows.filter(email__iexact=email.strip()).order_by("id").first()
+    if by_email and email and "@" in email:
+        found = rows.filter(email__iexact=email.strip()).order_by("id").first()
+        if found is not None and platform.get_user(found.user_id) is not None:
+            return found
     return None
 
 
@@ -155,12 +181,13 @@ def record_leave(session: ZoomSession, participant: Participant) -> AttendanceIn
 
 def _create_interval(session, participant, join, leave, source
                      ) -> tuple[AttendanceInterval, bool]:
-    registration = match_registration(session, participant.registrant_id, participant.email)
+    registration = match_registration(session, participant.registrant_id, participant.email,
+                                      by_email=participant.signed_in)
     interval, created = AttendanceInterval.objects.get_or_create(
         session=session, participant_key=participant.key, join_time=join,
         defaults={"leave_time": leave, "source": source, "registration": registration,
                   "registrant_id": participant.registrant_id, "email": participant.email,
-                  "name": participant.name},
+                  "name": participant.name, "signed_in": participant.signed_in},
     )
     if not created and leave is not None and interval.leave_time != leave:
         interval.leave_time = leave
@@ -226,32 +253,45 @@ def settle(session: ZoomSession, registration_ids=None, *, final: bool = True) -
             "registration_id", "join_time", "leave_time"):
         spans.setdefault(reg_id, []).append((join, leave))
     needed = required_seconds(session)
-    completed = 0
+    completed, failed = 0, 0
     for registration in registrations:
         seconds = attended_seconds(spans.get(registration.id, ()), session.actual_start,
                                    session.actual_end)
-        changed = seconds > registration.attended_seconds
-        if changed:
-            registration.attended_seconds = seconds
-        if registration.completed_at is None and seconds > 0 and seconds >= needed:
-            registration.completed_at = timezone.now()
-            platform.publish_completion(registration.user_id, session.usage_key, 1.0)
-            if session.weight:
-                platform.publish_grade(registration.user_id, session.usage_key,
-                                       session.weight, session.weight)
-            completed += 1
-            changed = True
-        elif registration.completed_at is None and session.weight and (final or changed):
-            platform.publish_grade(registration.user_id, session.usage_key, 0, session.weight)
-        if changed:  # a pass that learns nothing new writes nothing
-            registration.save(update_fields=["attended_seconds", "completed_at", "modified"])
-    return {"settled": len(registrations), "completed": completed}
+        try:  # one learner's failure (a deleted user, say) holds back nobody else
+            with transaction.atomic():
+                completed += _settle_one(session, registration, seconds, needed, final)
+        except Exception:  # pylint: disable=broad-except
+            failed += 1
+            log.exception("Attendance of user %s in session %s not published; the report "
+                          "sweep tries again", registration.user_id, session.id)
+    return {"settled": len(registrations), "completed": completed, "failed": failed}
+
+
+def _settle_one(session, registration, seconds: int, needed: int, final: bool) -> int:
+    """Publish one learner's completion and score; 1 when they completed just now."""
+    changed = seconds > registration.attended_seconds
+    if changed:
+        registration.attended_seconds = seconds
+    done = 0
+    if registration.completed_at is None and seconds > 0 and seconds >= needed:
+        platform.publish_completion(registration.user_id, session.usage_key, 1.0)
+        if session.weight:
+            platform.publish_grade(registration.user_id, session.usage_key,
+                                   session.weight, session.weight)
+        registration.completed_at = timezone.now()
+        done, changed = 1, True
+    elif registration.completed_at is None and session.weight and (final or changed):
+        platform.publish_grade(registration.user_id, session.usage_key, 0, session.weight)
+    if changed:  # a pass that learns nothing new writes nothing
+        registration.save(update_fields=["attended_seconds", "completed_at", "modified"])
+    return done
 
 
 def _link_walk_ins(session: ZoomSession) -> None:
     """Intervals recorded before their learner was known (registered late) get linked."""
     for interval in AttendanceInterval.objects.filter(session=session, registration=None):
-        registration = match_registration(session, interval.registrant_id, interval.email)
+        registration = match_registration(session, interval.registrant_id, interval.email,
+                                          by_email=interval.signed_in)
         if registration is not None:
             interval.registration = registration
             interval.save(update_fields=["registration"])

@@ -107,7 +107,7 @@ class ZoomXBlock(StaffViewMixin, XBlock):
             "title": self.title or self.display_name,
             "agenda": self.agenda,
             "start_utc": sessions.start_utc(self.start_local, self.timezone),
-            "timezone": self.timezone,
+            "timezone": sessions.safe_zone(self.timezone),
             "duration_minutes": self.duration_minutes,
             "host_email": self.host_email,
             "user": user,

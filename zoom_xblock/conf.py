@@ -39,6 +39,8 @@ DEFAULTS = {
     "REDIS_URL": ("ZOOM_REDIS_URL", ""),
     "CELERY_QUEUE": ("ZOOM_CELERY_QUEUE", ""),
     "LOCK_TIMEOUT_SECONDS": ("ZOOM_LOCK_TIMEOUT_SECONDS", 60),
+    "WEBHOOK_MAX_ATTEMPTS": ("ZOOM_WEBHOOK_MAX_ATTEMPTS", 3),
+    "OUTSIDER_REGISTRANTS": ("ZOOM_OUTSIDER_REGISTRANTS", "deny"),
 }
 
 
@@ -82,6 +84,8 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     redis_url: str
     celery_queue: str
     lock_timeout_seconds: int
+    webhook_max_attempts: int
+    outsider_registrants: str
 
     @property
     def missing_credentials(self) -> list[str]:

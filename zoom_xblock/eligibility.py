@@ -9,6 +9,7 @@ from zoom_xblock import platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.sessions import prerequisite_of
 
 NOT_LOGGED_IN = "not_logged_in"
 NOT_ENROLLED = "not_enrolled"
@@ -41,7 +42,7 @@ ELIGIBLE = Eligibility(True)
 
 def requirements_enforced(session: ZoomSession) -> bool:
     """Access validation applies when the operator turned it on or the block has a prerequisite."""
-    return bool(get_config().access_validation or (session.prerequisite or {}).get("usage_key"))
+    return bool(get_config().access_validation or prerequisite_of(session))
 
 
 def for_learners(session: ZoomSession, user_ids) -> dict[int, Eligibility]:
@@ -50,7 +51,7 @@ def for_learners(session: ZoomSession, user_ids) -> dict[int, Eligibility]:
     if not requirements_enforced(session):
         return dict.fromkeys(user_ids, ELIGIBLE)
     statuses = platform.prerequisite_statuses(user_ids, session.course_key,
-                                              session.prerequisite or {})
+                                              prerequisite_of(session))
     accessible = platform.can_access_block(user_ids, session.usage_key, session.course_key)
     answers = {}
     for user_id in user_ids:

@@ -15,6 +15,7 @@ from zoom_xblock import platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.learner import CANCELLED_STATUSES, join_opens_at, scheduled_end
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.sessions import one_line, safe_zone
 
 PRODUCT_ID = "-//Open edX//zoom-xblock//EN"
 
@@ -33,17 +34,18 @@ def calendar_file(session: ZoomSession, user: platform.PlatformUser, join_url: s
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", session.title)
-    calendar.add("x-wr-timezone", session.timezone or "UTC")
+    title, zone = one_line(session.title), safe_zone(session.timezone)
+    calendar.add("x-wr-calname", vText(title))
+    calendar.add("x-wr-timezone", vText(zone))
 
     event = Event()
     event.add("uid", event_uid(session, user.id, domain))
     event.add("dtstamp", timezone.now())
     event.add("sequence", session.desired_version)
-    event.add("summary", session.title)
+    event.add("summary", title)
     event.add("dtstart", session.start)  # aware UTC: written as ...Z
     event.add("dtend", scheduled_end(session))
-    event.add("x-zoom-xblock-tzid", session.timezone or "UTC")
+    event.add("x-zoom-xblock-tzid", vText(zone))
     event.add("url", join_url)
     event.add("location", join_url)
     lines = [session.agenda.strip()] if session.agenda.strip() else []
@@ -65,7 +67,7 @@ def calendar_file(session: ZoomSession, user: platform.PlatformUser, join_url: s
     if not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", _("Join opens for {title}").format(title=session.title))
+        alarm.add("description", _("Join opens for {title}").format(title=title))
         alarm.add("trigger", join_opens_at(session) - session.start
                   if session.join_window_minutes else -timedelta(minutes=5))
         event.add_component(alarm)

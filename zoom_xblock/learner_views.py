@@ -14,11 +14,12 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from zoom_xblock import eligibility, ics, joining, learner, platform
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.resources import render_template
+from zoom_xblock.sessions import safe_zone
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,18 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 @transaction.non_atomic_requests  # the one Zoom call must not hold a database transaction
-@require_GET
+@require_http_methods(["GET", "POST"])
 def join(request, usage_key: str):
-    """Send the person to Zoom as themselves, or explain on a page why not (and what to do)."""
+    """Send the person to Zoom as themselves, or explain on a page why not (and what to do).
+
+    Only a POST (the page's button, with Django's CSRF token) registers anyone: a GET never
+    changes anything, so a link or an image on another site cannot register a learner.
+    """
     user = platform.user_from_request(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     try:
-        outcome = joining.decide(usage_key, user)
+        outcome = joining.decide(usage_key, user, register=request.method == "POST")
     except Exception:  # pylint: disable=broad-except
         # Whatever went wrong, the learner gets a page with a retry link, not an error page.
         log.exception("zoom join failed for session %s", usage_key[:200])
@@ -52,12 +57,13 @@ def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
     """The page explaining an outcome of Join, with the HTTP status that fits it."""
     session = outcome.session
     details = outcome.details
+    shown = _insider(request, outcome)
     context = {
         "case": outcome.case,
-        "session": session,
-        "title": session.title if session else "",
-        "host_email": session.host_email if session else "",
-        "timezone": (session.timezone if session else "") or "UTC",
+        "session": session if shown else None,
+        "title": session.title if shown else "",
+        "host_email": session.host_email if shown else "",
+        "timezone": safe_zone(session.timezone if session else ""),
         "requirements": details.get("requirements", []),
         "position": details.get("position"),
         "just_added": details.get("just_added", False),
@@ -76,6 +82,20 @@ def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
     if outcome.case in joining.RETRYABLE:
         response["Retry-After"] = "30"
     return response
+
+
+OUTSIDER_CASES = (joining.Case.NOT_ENROLLED, joining.Case.NO_ACCESS)
+
+
+def _insider(request, outcome: joining.JoinOutcome) -> bool:
+    """Whether the page may name the session and its organizer: only to people of the course
+    (enrolled or staff) who may see the block; outsiders learn nothing about it."""
+    session = outcome.session
+    if session is None or outcome.case in OUTSIDER_CASES:
+        return False
+    user = platform.user_from_request(request)
+    return user.is_authenticated and (platform.is_enrolled(user.id, session.course_key)
+                                      or platform.is_course_staff(user, session.course_key))
 
 
 @require_GET

@@ -16,6 +16,7 @@ from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
+from zoom_xblock.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.zoom import (
     ZoomError,
     ZoomHostError,
@@ -29,7 +30,10 @@ from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 
-APPROVAL_AUTOMATIC = 0
+# Manual approval: a person who learns the meeting ID cannot register themselves into it; the
+# plugin approves its own registrants as it adds them (``auto_approve``), Zoom keeps the others
+# pending for the sync to report and deny (``OUTSIDER_REGISTRANTS``).
+APPROVAL_MANUAL = 1
 REGISTRATION_ONCE = 1  # attendees register once and can attend (one occurrence anyway)
 RETRY_AFTER_UNAVAILABLE = timedelta(minutes=2)
 
@@ -45,11 +49,11 @@ class RetryLater(Exception):
 def zoom_payload(session: ZoomSession) -> dict:
     """The body Zoom gets for the session (create and update use the same one)."""
     settings = {
-        "approval_type": APPROVAL_AUTOMATIC,
+        "approval_type": APPROVAL_MANUAL,
         "registration_type": REGISTRATION_ONCE,
         "registrants_email_notification": session.zoom_emails,
         "registrants_confirmation_email": session.zoom_emails,
-        "alternative_hosts": ";".join(session.alternative_hosts or []),
+        "alternative_hosts": ";".join(alternative_hosts_of(session)),
         "auto_recording": session.auto_recording or "none",
     }
     if session.kind == ZoomSession.Kind.MEETING:
@@ -58,7 +62,7 @@ def zoom_payload(session: ZoomSession) -> dict:
         "topic": session.title[:200],
         "agenda": session.agenda[:2000],
         "duration": session.duration_minutes,
-        "timezone": session.timezone,
+        "timezone": safe_zone(session.timezone),
         "settings": settings,
     }
     if session.start:
@@ -137,12 +141,7 @@ def _apply(session: ZoomSession) -> dict:
         return _fail(session, authoring.host_error_message(error.reason, session.host_email),
                      error.code)
     except ZoomNotFound:
-        session.status = ZoomSession.Status.DELETED_IN_ZOOM
-        session.save(update_fields=["status", "modified"])
-        SessionAlert.objects.create(
-            session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
-            message=_("The meeting was deleted in Zoom. Save the component again in Studio "
-                      "to create a new one."))
+        mark_deleted_in_zoom(session)
         return {"status": session.status}
     except ZoomValidationError as error:
         fields = "; ".join(f"{e.field}: {e.message}" for e in error.field_errors)
@@ -173,6 +172,18 @@ def _apply(session: ZoomSession) -> dict:
     if ZoomSession.objects.filter(id=session.id, desired_version__gt=version).exists():
         return apply_session(session.id)  # edited again while Zoom was answering
     return {"status": session.status, "zoom_id": session.zoom_id}
+
+
+def mark_deleted_in_zoom(session: ZoomSession, message: str = "", details=None) -> None:
+    """The meeting is gone from Zoom (not deleted by the plugin): learners see it cancelled,
+    and staff get an alert saying how to create a new one."""
+    session.status = ZoomSession.Status.DELETED_IN_ZOOM
+    session.save(update_fields=["status", "modified"])
+    SessionAlert.objects.create(
+        session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
+        message=message or _("The meeting was deleted in Zoom. Save the component again in "
+                             "Studio to create a new one."),
+        details=details or {})
 
 
 def sync_panelists(session: ZoomSession) -> dict:

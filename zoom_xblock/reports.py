@@ -197,12 +197,19 @@ class ReportQuery:
                    page_size=min(_positive(data.get("page_size"), PAGE_SIZE), MAX_PAGE_SIZE))
 
 
+MAX_PAGE = 10**6
+
+
 def _positive(value, default: int) -> int:
+    """A whole number from 1 to :data:`MAX_PAGE`, or ``default`` (``Infinity``, ``NaN``,
+    ``"1e999"``, a 5,000-digit string or a list all fall back)."""
+    if isinstance(value, bool) or (isinstance(value, str) and len(value) > 12):
+        return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
-    return number if number > 0 else default
+    return number if 0 < number <= MAX_PAGE else default
 
 
 def _search(queryset, search: str):

@@ -216,7 +216,13 @@ def _due(rows):
 
 
 def _session_error(error: ZoomError) -> Interrupted:
-    """Why the whole pass stops, for staff, and when to try again."""
+    """Why the whole pass stops, for staff, and when to try again (caused by ``error``)."""
+    stop = _interruption(error)
+    stop.__cause__ = error
+    return stop
+
+
+def _interruption(error: ZoomError) -> Interrupted:
     now = timezone.now()
     if isinstance(error, ZoomQuotaExceeded):
         return Interrupted(_("Zoom's daily limit was reached; the sync continues after {when} "
@@ -336,28 +342,66 @@ class Progress:
         self._keep_alive()
 
 
+OUTSIDER_POLICIES = ("report", "deny", "cancel")
+
+
 def reconcile(client, session: ZoomSession) -> dict:
-    """Compare with Zoom's own registrant list; report differences, re-register the missing."""
-    in_zoom = {r.get("email", "").lower(): r for r in client.iter_registrants(
-        session.kind, session.zoom_id, status="approved")}
-    ours = Registration.objects.filter(session=session)
+    """Compare with Zoom's own registrant lists; re-register the missing, and deal with the
+    registrants the plugin did not create (outsiders) under ``OUTSIDER_REGISTRANTS``.
+
+    Meetings use manual approval, so an outsider who registers with the meeting ID waits in
+    Zoom's pending list: ``deny`` (the default) denies them, ``cancel`` also cancels outsiders
+    someone approved in Zoom, ``report`` only reports. A registrant is the plugin's when its
+    id is one the plugin recorded (or, for a row whose id was never recorded, its address).
+    """
+    approved = list(client.iter_registrants(session.kind, session.zoom_id, status="approved"))
+    pending = list(client.iter_registrants(session.kind, session.zoom_id, status="pending"))
+    in_zoom = {str(r.get("email", "")).lower(): r for r in approved}
+    ours = list(Registration.objects.filter(session=session))
     missing = [row for row in ours if row.state == State.REGISTERED and row.wanted
                and row.email.lower() not in in_zoom]
-    extra = [email for email in in_zoom
-             if not any(row.email.lower() == email and row.state == State.REGISTERED
-                        for row in ours)]
+    our_ids = {row.registrant_id for row in ours if row.registrant_id}
+    unrecorded = {row.email.lower() for row in ours if not row.registrant_id}
+
+    def outsider(registrant: dict) -> bool:
+        return (str(registrant.get("id") or "") not in our_ids
+                and str(registrant.get("email", "")).lower() not in unrecorded)
+
+    extra_approved = [r for r in approved if outsider(r)]
+    extra_pending = [r for r in pending if outsider(r)]
     for row in missing:  # cancelled or removed in Zoom: Open edX stays the source of truth
         row.state, row.modified = State.PENDING, timezone.now()
     save_rows(missing, ["state", "modified"])
+    policy = get_config().outsider_registrants
+    policy = policy if policy in OUTSIDER_POLICIES else "deny"
+    denied = _refuse(client, session, "deny", extra_pending if policy != "report" else [])
+    cancelled = _refuse(client, session, "cancel",
+                        extra_approved if policy == "cancel" else [])
+    extra = [str(r.get("email", "")) for r in extra_approved + extra_pending]
     if missing or extra:
+        message = _("Zoom's registrant list differed from the course: {missing} registration(s) "
+                    "were missing in Zoom and are being restored; {extra} registrant(s) were "
+                    "added in Zoom directly.").format(missing=len(missing), extra=len(extra))
+        if denied or cancelled:
+            message += " " + _("Of those, {denied} waiting for approval were denied and "
+                               "{cancelled} approved in Zoom were cancelled, as the platform's "
+                               "policy says.").format(denied=denied, cancelled=cancelled)
         SessionAlert.objects.create(
-            session=session, kind=SessionAlert.Kind.RECONCILIATION,
-            message=_("Zoom's registrant list differed from the course: {missing} registration(s) "
-                      "were missing in Zoom and are being restored; {extra} registrant(s) were "
-                      "added in Zoom directly.").format(missing=len(missing), extra=len(extra)),
-            details={"missing": [r.email for r in missing][:200], "extra": extra[:200]},
+            session=session, kind=SessionAlert.Kind.RECONCILIATION, message=message,
+            details={"missing": [r.email for r in missing][:200], "extra": extra[:200],
+                     "policy": policy, "denied": denied, "cancelled": cancelled},
         )
-    return {"missing": len(missing), "extra": len(extra)}
+    return {"missing": len(missing), "extra": len(extra), "denied": denied,
+            "cancelled": cancelled}
+
+
+def _refuse(client, session: ZoomSession, action: str, registrants: list[dict]) -> int:
+    """Deny or cancel registrants the plugin did not create; returns how many."""
+    people = [{"id": str(r["id"]), "email": str(r.get("email", ""))}
+              for r in registrants if r.get("id")]
+    if people:
+        client.set_registrant_status(session.kind, session.zoom_id, action, people)
+    return len(people)
 
 
 # --- One pass ----------------------------------------------------------------------------------
@@ -376,26 +420,65 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
             return {"skipped": "inactive"}
         started = timezone.now()
         run = SyncRun.objects.create(session=session, trigger=trigger, full=full)
-        desired = record_desired_state(session)
-        if not session.zoom_id or session.status not in SYNCABLE or (
-                session.live_status == ZoomSession.LiveStatus.ENDED):
-            return _finish(session, run, started, desired,
-                           message=_("Waiting for the meeting to exist in Zoom."))
+        desired = {}
         try:
-            client = get_client()
-            if full:
-                desired["reconciled"] = reconcile(client, session)
-            _apply_difference(client, session, run, held.keep_alive)
-            if session.kind == ZoomSession.Kind.WEBINAR:
-                lifecycle.sync_panelists(session)  # course staff roles change without a signal
-        except NotConfigured as error:
+            return _pass(session, run, started, desired, trigger, full, held.keep_alive)
+        except Exception:
+            # Whatever went wrong, the run is closed (or "Sync now" would answer "already
+            # running" for minutes) and the intent kept for a retry.
+            log.exception("Sync of session %s failed", session_id)
+            _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
+                    message=_("The sync failed unexpectedly; it will try again in a few "
+                              "minutes."))
+            _retry_at(session, timezone.now() + RETRY_AFTER_FAILURE)
+            raise
+
+
+# The sweep's syncs (and the one before the start) first check that Zoom still has the
+# meeting: one deleted in Zoom without its webhook must not keep sending learners to it.
+VERIFY_TRIGGERS = ("sweep", "pre_start")
+RETRY_AFTER_FAILURE = timedelta(minutes=5)
+
+
+def _pass(session, run, started, desired, trigger, full, keep_alive) -> dict:
+    desired.update(record_desired_state(session))
+    if not session.zoom_id or session.status not in SYNCABLE or (
+            session.live_status == ZoomSession.LiveStatus.ENDED):
+        return _finish(session, run, started, desired,
+                       message=_("Waiting for the meeting to exist in Zoom."))
+    try:
+        client = get_client()
+        if trigger in VERIFY_TRIGGERS and not still_in_zoom(client, session):
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
-                           message=str(error))
-        except Interrupted as stop:
-            _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
-            _retry_at(session, stop.retry_at)
-            return {**desired, "interrupted": str(stop)}
-        return _finish(session, run, started, desired)
+                           message=_("The meeting was deleted in Zoom."))
+        if full:
+            desired["reconciled"] = reconcile(client, session)
+        _apply_difference(client, session, run, keep_alive)
+        if session.kind == ZoomSession.Kind.WEBINAR:
+            lifecycle.sync_panelists(session)  # course staff roles change without a signal
+    except NotConfigured as error:
+        return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
+                       message=str(error))
+    except (Interrupted, ZoomError) as failure:
+        stop = failure if isinstance(failure, Interrupted) else _session_error(failure)
+        if isinstance(failure.__cause__ if isinstance(failure, Interrupted) else failure,
+                      ZoomNotFound):
+            still_in_zoom(client, session)  # "not found": was the meeting deleted in Zoom?
+        _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
+        _retry_at(session, stop.retry_at)
+        return {**desired, "interrupted": str(stop)}
+    return _finish(session, run, started, desired)
+
+
+def still_in_zoom(client, session: ZoomSession) -> bool:
+    """Ask Zoom for the meeting; one it no longer has is marked deleted in Zoom (learners
+    see it cancelled, staff get an alert). Zoom not answering counts as still there."""
+    try:
+        client.get(session.kind, session.zoom_id)
+    except ZoomNotFound:
+        lifecycle.mark_deleted_in_zoom(session)
+        return False
+    return True
 
 
 def _apply_difference(client, session, run, keep_alive=lambda: None) -> None:
