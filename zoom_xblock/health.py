@@ -122,6 +122,13 @@ def _describe(problem: Problem) -> tuple[str, str]:
         return (authoring.host_error_message(params.get("reason", ""), params.get("email", ""))
                 + " " + _("({count} session(s) use this organizer.)").format(count=sessions),
                 "")
+    if code == "webhooks_failed":
+        return (_("{count} Zoom event(s) could not be applied and are no longer retried "
+                  "(latest: {event}: {error}).").format(
+                    count=params.get("count", 0), event=params.get("event", ""),
+                    error=params.get("error", "")),
+                _("Fix the cause (see the log line \"Zoom webhook ... could not be applied\"), "
+                  "then set the events' status back to received to apply them again."))
     if code == "sweep":
         interval = params.get("interval", 15)
         fix = _("Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
@@ -229,6 +236,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
         report.passed.append(_("The webhook secret token is set."))
         if self_check_webhooks:
             _check_webhook_endpoints(config.webhook_secret_token, report)
+    report.problems.extend(webhook_problems())
     problem = sweep_problem(strict=True)
     if problem is None:
         report.passed.append(_("The periodic sweep ran at {moment} UTC.").format(
@@ -238,6 +246,19 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
     if store:
         store_report(report)
     return report
+
+
+def webhook_problems() -> list[Problem]:
+    """Stored Zoom events the sweep gave up on (failed ``WEBHOOK_MAX_ATTEMPTS`` times)."""
+    from zoom_xblock.models import WebhookEvent  # pylint: disable=import-outside-toplevel
+
+    given_up = WebhookEvent.objects.filter(status=WebhookEvent.Status.FAILED,
+                                           attempts__gte=get_config().webhook_max_attempts)
+    latest = given_up.order_by("-received_at", "-id").values("event", "error").first()
+    if latest is None:
+        return []
+    return [Problem("webhooks_failed", {"count": given_up.count(), "event": latest["event"],
+                                        "error": latest["error"][:300]})]
 
 
 def _short(error) -> str:

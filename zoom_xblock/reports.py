@@ -170,7 +170,19 @@ def summary(session: ZoomSession | None) -> dict:
         "last_run": run_status(latest_run(session)),
         "alerts": open_alerts(session),
         "recordings": recordings(session),
+        "failed_events": failed_events(session),
     }
+
+
+def failed_events(session: ZoomSession) -> list[dict]:
+    """Zoom events about the session that could not be applied (newest first, with why)."""
+    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+
+    if session.zoom_id is None:
+        return []
+    return [{**item, "received_at": iso(item["received_at"]),
+             "when": shown(item["received_at"])}
+            for item in events.failed_events(session.zoom_id, limit=10)]
 
 
 # --- The registrant report ---------------------------------------------------------------------

@@ -64,8 +64,10 @@ def enrolled_learners(course_key, user_ids=None):
 
 
 def is_course_staff(user_id, course_key):
-    """Course staff or instructor."""
-    return CourseRole.objects.filter(user_id=user_id, course_key=str(course_key)).exists()
+    """Course staff or instructor, on an active account: as upstream's
+    ``common/djangoapps/student/roles.py`` (``RoleBase.has_user`` refuses inactive users)."""
+    return CourseRole.objects.filter(user_id=user_id, course_key=str(course_key),
+                                     user__is_active=True).exists()
 
 
 def course_instructors(course_key):
