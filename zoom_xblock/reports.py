@@ -202,7 +202,8 @@ class ReportQuery:
         """Clean a handler's JSON (anything unexpected falls back to the default)."""
         data = data if isinstance(data, dict) else {}
         search = data.get("search") if isinstance(data.get("search"), str) else ""
-        sort = data.get("sort") if data.get("sort") in SORTS else "name"
+        sort = data.get("sort") if isinstance(data.get("sort"), str) and (
+            data.get("sort") in SORTS) else "name"
         return cls(search=search.strip()[:MAX_QUERY_LENGTH], sort=sort,
                    descending=data.get("direction") == "desc",
                    page=_positive(data.get("page"), 1),
