@@ -286,15 +286,22 @@ def _add(client, session, progress, rows) -> None:
         stop = None
         for row, result in zip(chunk, results, strict=True):
             row.modified = now
-            if result.ok:
+            if result.ok and result.join_url:
                 row.state, row.registrant_id, row.join_url = (
-                    State.REGISTERED, result.registrant_id or "", result.join_url or "")
+                    State.REGISTERED, result.registrant_id or "", result.join_url)
                 row.registered_at, row.attempts, row.last_error, row.next_attempt_at = (
                     now, 0, "", None)
+            elif result.ok:  # added but not approved (manual approval): no link to join with
+                row.registrant_id = result.registrant_id or row.registrant_id
+                row.attempts += 1
+                row.last_error = _("Zoom has not approved the registration; trying again.")
+                row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.state = State.FAILED
             else:
                 stop = _registrant_failed(row, result.error) or stop
         save_rows(chunk, SAVED)
-        progress.record(added=sum(1 for r in results if r.ok),
+        progress.record(added=sum(1 for r in results if r.ok and r.join_url),
                   failed=sum(1 for r in chunk if r.state == State.FAILED), calls=1)
         if stop is not None:
             raise stop

@@ -5,9 +5,10 @@ GET (and Join with a POST too, the only way it registers anyone), and every XBlo
 ``ZoomXBlock`` (found on the class, so new handlers are walked too) with a POST, as: nobody
 signed in, a user not enrolled, an enrolled learner who does not meet the prerequisite, a
 registered learner, another registered learner, an impostor (an account with the organizer's
-e-mail address but no role in the course), the organizer and course staff. Checks the status each receives, that handlers meant for staff and authors refuse
-learners, and that no response (body or header) ever carries a personal Zoom link or a
-registrant id, except each person's own link in the ``Location`` of their own Join redirect.
+e-mail address but no role in the course), the organizer and course staff. Checks the status
+each receives, that handlers meant for staff and authors refuse learners, and that no response
+(body or header) ever carries a personal Zoom link or a registrant id, except each person's own
+link in the ``Location`` of their own Join redirect.
 """
 import json
 

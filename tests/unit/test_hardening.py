@@ -64,7 +64,7 @@ def stored_event(name: str, zoom_id=4242, **obj) -> WebhookEvent:
     payload = {"event": name, "event_ts": int(time.time() * 1000),
                "payload": {"account_id": "acc", "object": {"id": str(zoom_id), **obj}}}
     return WebhookEvent.objects.create(
-        dedupe_key=f"{name}-{time.monotonic_ns()}", event=name, endpoint=name.split(".")[0],
+        dedupe_key=f"{name}-{time.monotonic_ns()}", event=name, endpoint=name.partition(".")[0],
         zoom_id=zoom_id, payload=payload,
         received_at=timezone.now() - timedelta(minutes=5))
 

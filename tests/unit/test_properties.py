@@ -192,7 +192,8 @@ def viewer(settings):
 @given(title=st.text(max_size=60), zone=scalars,
        hosts=st.one_of(stored_json, st.lists(scalars)).filter(
            lambda value: value is not None and _storable(value)),
-       prerequisite=stored_json.filter(lambda value: value is not None), status=st.sampled_from(ZoomSession.Status.values),
+       prerequisite=stored_json.filter(lambda value: value is not None),
+       status=st.sampled_from(ZoomSession.Status.values),
        live=st.sampled_from(ZoomSession.LiveStatus.values))
 def test_join_and_the_calendar_answer_any_stored_session(viewer, title, zone, hosts,
                                                          prerequisite, status, live):
