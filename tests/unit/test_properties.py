@@ -163,7 +163,7 @@ def test_start_and_zone_never_raise(zone, start):
 def test_staff_handlers_answer_anything_without_a_server_error(staff_block, data):
     block = staff_block
     for handler in ("staff_report", "staff_sync_status", "staff_dismiss_alert",
-                    "staff_summary", "learner_status"):
+                    "staff_summary", "learner_status", "retry_zoom"):
         status, _body = call_handler(block, handler, data)
         assert status in (200, 400, 409), (handler, status)
 
