@@ -69,6 +69,7 @@ setup(
         "xblock.v1": ["zoom = zoom_xblock:ZoomXBlock"],
         "lms.djangoapp": ["zoom_xblock = zoom_xblock.apps:ZoomXBlockConfig"],
         "cms.djangoapp": ["zoom_xblock = zoom_xblock.apps:ZoomXBlockConfig"],
+        "tutor.plugin.v1": ["zoom = zoom_xblock.tutor_plugin.plugin"],
     },
     classifiers=[
         "Framework :: Django",

@@ -68,6 +68,8 @@ def test_wheel_ships_resources_and_entry_points(wheel):
         assert resource in names, resource
     assert any(n.startswith("zoom_xblock/translations/") for n in names)
     assert "zoom = zoom_xblock:ZoomXBlock" in declared
+    assert "zoom = zoom_xblock.tutor_plugin.plugin" in declared
+    assert "zoom_xblock/tutor_plugin/patches/k8s-deployments" in names
     assert declared.count("zoom_xblock = zoom_xblock.apps:ZoomXBlockConfig") == 2
 
 
@@ -77,7 +79,7 @@ def test_wheel_installs_in_a_fresh_virtualenv_and_renders(wheel, tmp_path):
     python = venv / "bin" / "python"
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "-c", str(ROOT / "requirements" / "test.txt"),
-         str(wheel), "xblock-sdk", "lazy"],
+         str(wheel), "xblock-sdk", "lazy", "tutor"],
         capture_output=True, text=True, check=False,
         env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
     )
@@ -91,3 +93,13 @@ def test_wheel_installs_in_a_fresh_virtualenv_and_renders(wheel, tmp_path):
     assert f"MODULE {venv}" in result.stdout
     assert "CLASS zoom_xblock.block" in result.stdout
     assert "HTML True True" in result.stdout
+
+    # The Tutor plugin works from the wheel: its patches are inside it.
+    tutor_env = {**os.environ, "TUTOR_ROOT": str(tmp_path / "tutor"),
+                 "TUTOR_PLUGINS_ROOT": str(tmp_path / "tutor" / "plugins")}
+    for args in (["plugins", "enable", "zoom"], ["config", "save"]):
+        done = subprocess.run([str(venv / "bin" / "tutor"), *args], env=tutor_env,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+    manifests = (tmp_path / "tutor" / "env" / "k8s" / "deployments.yml").read_text()
+    assert "name: zoom-sweep" in manifests
