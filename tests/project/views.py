@@ -1,4 +1,5 @@
 """Workbench pages and handlers served as the logged-in user, plus demo conveniences."""
+from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -51,7 +52,7 @@ def login_as(request, username):
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise Http404
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     return HttpResponseRedirect(request.GET.get("next") or "/")
 
 
