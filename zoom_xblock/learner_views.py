@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 def _private(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
-    response["Referrer-Policy"] = "no-referrer"
+    # A redirect sends no referrer at all; a page (no personal link in it) keeps same-origin
+    # so that its Join button's POST carries an Origin that Django's CSRF check accepts.
+    response["Referrer-Policy"] = ("no-referrer" if isinstance(response, HttpResponseRedirect)
+                                   else "same-origin")
     return response
 
 

@@ -474,3 +474,15 @@ def test_webinar_deleted_with_a_meetings_id_leaves_the_meeting_alone():
     assert events.apply_event(event.id) == WebhookEvent.Status.IGNORED
     meeting.refresh_from_db()
     assert meeting.status == ZoomSession.Status.SCHEDULED
+
+
+def test_the_join_page_lets_its_button_post_with_an_origin(zoom_sandbox):
+    """With ``no-referrer`` a browser sends ``Origin: null`` and Django's CSRF check refuses."""
+    session = schedule(USAGE)
+    (ada,) = learners("ada")
+    Registration.objects.filter(session=session).delete()
+    page = signed_in(ada).get(JOIN)
+    assert page["Referrer-Policy"] == "same-origin"
+    registration(session, ada)  # still nobody registered
+    redirect = signed_in(ada).post(JOIN)
+    assert redirect["Referrer-Policy"] == "no-referrer"
