@@ -50,6 +50,26 @@ def one_line(text) -> str:
     return " ".join(str(text or "").split())
 
 
+def _usage_key(value) -> bool:
+    """True for text that is a usage key (what an old row or an import holds may not be)."""
+    from opaque_keys import InvalidKeyError  # pylint: disable=import-outside-toplevel
+    from opaque_keys.edx.keys import UsageKey  # pylint: disable=import-outside-toplevel
+
+    if not isinstance(value, str) or not value or len(value) > 255:
+        return False
+    try:
+        UsageKey.from_string(value)
+    except InvalidKeyError:
+        return False
+    return True
+
+
+def prerequisite_unreadable(session: ZoomSession) -> bool:
+    """The session was given a prerequisite that can no longer be read: nobody is let in as
+    if it were met (the course staff must choose it again in Studio)."""
+    return bool(session.prerequisite) and not prerequisite_of(session)
+
+
 def alternative_hosts_of(session: ZoomSession) -> list[str]:
     """The alternative hosts' addresses (anything else an import or an old row holds, such as
     numbers, is left out)."""
@@ -58,11 +78,11 @@ def alternative_hosts_of(session: ZoomSession) -> list[str]:
 
 
 def prerequisite_of(session: ZoomSession) -> dict:
-    """The session's prerequisite, or ``{}`` when the stored value is not one (an old row or
-    an import): ``{usage_key, display_name, min_score, min_completion}`` with numbers 0-100."""
+    """The session's prerequisite, or ``{}`` when it has none or the stored value cannot be
+    read (see :func:`prerequisite_unreadable`): ``{usage_key, display_name, min_score,
+    min_completion}`` with numbers 0-100."""
     value = session.prerequisite
-    if not isinstance(value, dict) or not isinstance(value.get("usage_key"), str) or not (
-            value.get("usage_key")):
+    if not isinstance(value, dict) or not _usage_key(value.get("usage_key")):
         return {}
     cleaned = {"usage_key": value["usage_key"][:255],
                "display_name": value.get("display_name") if isinstance(

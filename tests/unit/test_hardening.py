@@ -323,6 +323,20 @@ def test_garbage_in_an_old_row_gives_pages_not_500s(zoom_sandbox, changes):
     sync.sync_session(session.id, "test")  # does not raise
 
 
+@pytest.mark.parametrize("garbage", ["garbage", ["a"], {"usage_key": 7},
+                                     {"usage_key": "not a key", "min_score": 60}])
+def test_an_unreadable_prerequisite_lets_nobody_in_as_if_it_were_met(zoom_sandbox, garbage):
+    session = schedule(USAGE)
+    ZoomSession.objects.filter(id=session.id).update(prerequisite=garbage)
+    Registration.objects.filter(session=session).delete()
+    (ada,) = learners("ada")
+    response = signed_in(ada).post(JOIN)
+    assert response.status_code == 403
+    assert "can no longer be read" in response.content.decode()
+    sync.sync_session(session.id, "test")
+    assert not registration(session, ada).wanted
+
+
 @pytest.mark.parametrize("fields", [
     {"timezone": "Not/AZone"}, {"timezone": ""}, {"alternative_hosts": [1, 2]},
 ])
