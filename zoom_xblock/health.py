@@ -4,7 +4,8 @@
 (the webhook secret, a signed URL-validation challenge through the webhook view, stored
 events given up on, the last periodic sweep), and stores what it found in Django's cache.
 The block's banner for staff and authors (:func:`banner_problems`) only reads that cache and
-the settings: rendering a block never calls Zoom. The check runs from the command (cron) and from the ``check_health`` task.
+the settings: rendering a block never calls Zoom. The check runs from the command (cron) and
+from the ``check_health`` task.
 
 A problem is stored as a code and its parameters, and worded when shown, so that the banner
 speaks the viewer's language whatever language the check ran in.
