@@ -8,7 +8,8 @@ report count once. People are matched to learners by ``registrant_id``; by e-mai
 Zoom says they were signed in to a Zoom user (a guest can type anyone's address), and never by
 name; whoever matches nobody stays a walk-in for the report.
 
-A learner at or above the block's threshold (a percentage of the *scheduled* duration) gets
+A learner at or above the block's threshold (a percentage of the *scheduled* duration, counted
+in the same rounded minutes everyone is shown: :func:`attended_minutes`) gets
 the block marked complete once, and, when the author set a weight, a full score; below it, a
 zero score. Every function here is idempotent: running it again changes nothing more.
 """
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import platform
+from zoom_xblock import platform, runs
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
 from zoom_xblock.zoom import ZoomError, ZoomNotFound
@@ -224,10 +225,38 @@ def attended_seconds(spans, start: datetime | None, end: datetime | None) -> int
     return int(total)
 
 
-def required_seconds(session: ZoomSession) -> int:
-    """Time a learner must attend: the threshold percentage of the scheduled duration."""
+# --- The one definition of "attended" (learners, staff, the CSV and completion all use it) -----
+
+# Time is counted in seconds and shown in whole minutes rounded to the nearest (30 s is one
+# minute). Someone "attended" when that comes to at least one minute, so a learner who reads
+# "You attended 2 minutes" is counted as attended by staff, and 4 seconds count for nobody.
+SECONDS_PER_MINUTE = 60
+
+
+def attended_minutes(seconds: int | None) -> int:
+    """Whole minutes, rounded to the nearest (half a minute rounds up)."""
+    return int(((seconds or 0) + SECONDS_PER_MINUTE // 2) // SECONDS_PER_MINUTE)
+
+
+# The fewest seconds that count as having attended (one minute once rounded).
+ATTENDED_MIN_SECONDS = SECONDS_PER_MINUTE // 2
+
+
+def has_attended(seconds: int | None) -> bool:
+    """True when the time rounds to at least one minute."""
+    return attended_minutes(seconds) >= 1
+
+
+def required_minutes(session: ZoomSession) -> int:
+    """Minutes a learner must attend for completion: the threshold percentage of the scheduled
+    duration, rounded up, and at least one (with no threshold, attending at all completes)."""
     percent = min(max(session.completion_threshold_percent or 0, 0), 100)
-    return math.ceil(session.duration_minutes * 60 * percent / 100)
+    return max(1, math.ceil((session.duration_minutes or 0) * percent / 100))
+
+
+def meets_threshold(session: ZoomSession, seconds: int | None) -> bool:
+    """Completion: the required minutes attended, counted as they are shown (rounded)."""
+    return attended_minutes(seconds) >= required_minutes(session)
 
 
 def settle(session: ZoomSession, registration_ids=None, *, final: bool = True) -> dict:
@@ -252,14 +281,13 @@ def settle(session: ZoomSession, registration_ids=None, *, final: bool = True) -
             session=session, registration__in=registrations).values_list(
             "registration_id", "join_time", "leave_time"):
         spans.setdefault(reg_id, []).append((join, leave))
-    needed = required_seconds(session)
     completed, failed = 0, 0
     for registration in registrations:
         seconds = attended_seconds(spans.get(registration.id, ()), session.actual_start,
                                    session.actual_end)
         try:  # one learner's failure (a deleted user, say) holds back nobody else
             with transaction.atomic():
-                completed += _settle_one(session, registration, seconds, needed, final)
+                completed += _settle_one(session, registration, seconds, final)
         except Exception:  # pylint: disable=broad-except
             failed += 1
             log.exception("Attendance of user %s in session %s not published; the report "
@@ -267,13 +295,13 @@ def settle(session: ZoomSession, registration_ids=None, *, final: bool = True) -
     return {"settled": len(registrations), "completed": completed, "failed": failed}
 
 
-def _settle_one(session, registration, seconds: int, needed: int, final: bool) -> int:
+def _settle_one(session, registration, seconds: int, final: bool) -> int:
     """Publish one learner's completion and score; 1 when they completed just now."""
     changed = seconds > registration.attended_seconds
     if changed:
         registration.attended_seconds = seconds
     done = 0
-    if registration.completed_at is None and seconds > 0 and seconds >= needed:
+    if registration.completed_at is None and meets_threshold(session, seconds):
         platform.publish_completion(registration.user_id, session.usage_key, 1.0)
         if session.weight:
             platform.publish_grade(registration.user_id, session.usage_key,
@@ -310,14 +338,16 @@ def due_reports(now: datetime | None = None) -> list[int]:
 
 
 def instance_references(session: ZoomSession) -> list[str]:
-    """The meeting instances (UUIDs from the started/ended webhooks), or the meeting id."""
+    """The meeting instances (UUIDs from the started/ended webhooks, test runs left out), or
+    the meeting id."""
+    skipped = runs.test_run_uuids(session)
     uuids = []
     for payload in WebhookEvent.objects.filter(
             zoom_id=session.zoom_id, event__in=(f"{session.kind}.started", f"{session.kind}.ended")
     ).order_by("id").values_list("payload", flat=True):
         obj = (payload.get("payload") or {}).get("object") or {}
         uuid = obj.get("uuid")
-        if isinstance(uuid, str) and uuid and uuid not in uuids:
+        if isinstance(uuid, str) and uuid and uuid not in uuids and uuid not in skipped:
             uuids.append(uuid)
     return uuids or [str(session.zoom_id)]
 

@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from zoom_xblock import zoom_api
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.sessions import one_line, start_utc
 from zoom_xblock.zoom import (
+    HOST_ALTERNATIVE_REFUSED,
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,
     HOST_NOT_IN_ACCOUNT,
@@ -200,19 +203,37 @@ def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
              check_organizer: bool = True) -> Submission:
     """Clean and check a submission; ``initial`` fills the form fields ``data`` leaves out.
 
-    The organizer is checked against Zoom only when every other field is valid and Zoom is
-    configured (``check_organizer=False`` skips it).
+    The organizer, then the alternative hosts, are checked against Zoom only when every other
+    field is valid and Zoom is configured (``check_organizer=False`` skips it).
     """
     form = {**initial, **{name: data[name] for name in FORM_FIELDS if name in data}}
     submission = Submission()
     for clean in _CLEANERS:
         clean(form, context, submission)
+    if submission.is_valid and _starts_in_the_past(submission.fields):
+        submission.warnings.append(past_date_message())
     if submission.is_valid and check_organizer and get_config().is_configured:
         errors, warnings = organizer_problems(submission.fields["host_email"],
                                               submission.fields["kind"])
-        submission.errors.update(errors)
-        submission.warnings.extend(warnings)
+        more_errors, more_warnings = {}, []
+        if not warnings:  # Zoom answered about the organizer: ask it about the others too
+            more_errors, more_warnings = alternative_host_problems(
+                submission.fields["alternative_hosts"], submission.fields["kind"])
+        submission.errors.update({**errors, **more_errors})
+        submission.warnings.extend([*warnings, *more_warnings])
     return submission
+
+
+def _starts_in_the_past(fields: dict) -> bool:
+    start = start_utc(fields.get("start_local") or "", fields.get("timezone") or "UTC")
+    return start is not None and start < timezone.now()
+
+
+def past_date_message() -> str:
+    """The warning for a session dated in the past (allowed: it accounts for a past session)."""
+    return _("This date is in the past. The session stays \"Not started yet\" until the "
+             "organizer starts and ends it in Zoom; then it counts for attendance and "
+             "completion (use this to account for a session that already took place).")
 
 
 def _text(form: Mapping, name: str) -> str:
@@ -483,6 +504,85 @@ def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
     if webinar and user.has_webinar is False:
         return {"host_email": host_error_message(HOST_NO_WEBINAR_LICENCE, email)}, []
     return {}, []
+
+
+# The order in which the causes are told (each cause its own sentence, naming every address).
+_ALTERNATIVE_HOST_CAUSES = (HOST_NOT_FOUND, HOST_NOT_IN_ACCOUNT, HOST_NOT_LICENSED,
+                            HOST_NO_WEBINAR_LICENCE)
+
+
+def alternative_host_problems(emails: list[str], kind: str) -> tuple[dict, list]:
+    """(errors, warnings) about ``emails`` as alternative hosts of a ``kind``, like the
+    organizer: Zoom takes only licensed users of the account (with a webinar licence for a
+    webinar). Every address is checked; the error on ``alternative_hosts`` has one sentence per
+    cause naming all the addresses with that cause. A Zoom that cannot answer gives a warning.
+    """
+    if not emails:
+        return {}, []
+    webinar = kind == "webinar"
+    causes: dict[str, list[str]] = {}
+    try:
+        client = zoom_api.get_client(timeout=ORGANIZER_CHECK_TIMEOUT,
+                                     max_attempts=ORGANIZER_CHECK_ATTEMPTS)
+        for email in emails:
+            try:
+                user = client.get_user(email, check_webinar=webinar)
+            except ZoomHostError as error:
+                causes.setdefault(error.reason, []).append(email)
+                continue
+            if not user.is_licensed:
+                causes.setdefault(HOST_NOT_LICENSED, []).append(email)
+            elif webinar and user.has_webinar is False:
+                causes.setdefault(HOST_NO_WEBINAR_LICENCE, []).append(email)
+    except (ZoomError, zoom_api.NotConfigured):
+        return {}, [_("Could not verify the alternative hosts in Zoom now; they will be checked "
+                      "when the meeting is saved in Zoom.")]
+    if not causes:
+        return {}, []
+    known = [cause for cause in _ALTERNATIVE_HOST_CAUSES if cause in causes]
+    others = [cause for cause in causes if cause not in _ALTERNATIVE_HOST_CAUSES]
+    return {"alternative_hosts": " ".join(alternative_host_message(cause, causes[cause])
+                                          for cause in known + others)}, []
+
+
+def alternative_host_message(reason: str, emails: list[str]) -> str:
+    """One sentence about the alternative hosts ``emails`` that share the cause ``reason``."""
+    count, listed = len(emails), ", ".join(emails)
+    if reason == HOST_NOT_IN_ACCOUNT:
+        text = ngettext(
+            "{emails} uses Zoom, but not in this organization's Zoom account, so cannot be an "
+            "alternative host: ask your Zoom administrator to invite them, or remove the address.",
+            "{emails} use Zoom, but not in this organization's Zoom account, so cannot be "
+            "alternative hosts: ask your Zoom administrator to invite them, or remove the "
+            "addresses.", count)
+    elif reason == HOST_NOT_LICENSED:
+        text = ngettext(
+            "{emails} has a Basic (free) Zoom user; alternative hosts must be licensed: ask your "
+            "Zoom administrator for a licence, or remove the address.",
+            "{emails} have Basic (free) Zoom users; alternative hosts must be licensed: ask your "
+            "Zoom administrator for licences, or remove the addresses.", count)
+    elif reason == HOST_NO_WEBINAR_LICENCE:
+        text = ngettext(
+            "{emails} has no Zoom Webinar licence, which the alternative hosts of a webinar "
+            "need: ask your Zoom administrator to assign one, or remove the address.",
+            "{emails} have no Zoom Webinar licence, which the alternative hosts of a webinar "
+            "need: ask your Zoom administrator to assign them, or remove the addresses.", count)
+    elif reason == HOST_ALTERNATIVE_REFUSED:
+        text = ngettext(
+            "Zoom refused {emails} as an alternative host: alternative hosts must be licensed "
+            "users of this organization's Zoom account. Remove the address or ask your Zoom "
+            "administrator.",
+            "Zoom refused {emails} as alternative hosts: alternative hosts must be licensed "
+            "users of this organization's Zoom account. Remove the addresses or ask your Zoom "
+            "administrator.", count)
+    else:
+        text = ngettext(
+            "Zoom has no user {emails} in this organization's Zoom account, so it cannot be an "
+            "alternative host: ask your Zoom administrator to add them, or remove the address.",
+            "Zoom has no users {emails} in this organization's Zoom account, so they cannot be "
+            "alternative hosts: ask your Zoom administrator to add them, or remove the "
+            "addresses.", count)
+    return text.format(emails=listed)
 
 
 def organizer_unverified_message() -> str:

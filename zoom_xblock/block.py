@@ -68,7 +68,8 @@ class ZoomXBlock(StaffViewMixin, XBlock):
 
     @staticmethod
     def workbench_scenarios():
-        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session."""
+        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session, and a
+        session dated in the past (to account for one that already took place)."""
         common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
@@ -84,6 +85,9 @@ class ZoomXBlock(StaffViewMixin, XBlock):
             ("Zoom: a full session",
              f'<zoom title="Small-group tutorial" start_local="2030-01-25T09:00" {common} '
              'capacity="2"/>'),
+            ("Zoom: a past-dated session",
+             f'<zoom title="Workshop held last month" start_local="2026-11-02T10:00" {common} '
+             "alternative_hosts='[\"host2@example.com\"]' completion_threshold=\"50\"/>"),
         ]
 
     # --- Views ----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ DEFAULTS = {
     "SWEEP_INTERVAL_MINUTES": ("ZOOM_SWEEP_INTERVAL_MINUTES", 15),
     "SYNC_DEBOUNCE_SECONDS": ("ZOOM_SYNC_DEBOUNCE_SECONDS", 5),
     "REPORT_DELAY_MINUTES": ("ZOOM_REPORT_DELAY_MINUTES", 15),
+    "TEST_RUN_MINUTES_BEFORE_START": ("ZOOM_TEST_RUN_MINUTES_BEFORE_START", 15),
     "WEBHOOK_TOLERANCE_SECONDS": ("ZOOM_WEBHOOK_TOLERANCE_SECONDS", 300),
     "WEBHOOK_MAX_BODY_BYTES": ("ZOOM_WEBHOOK_MAX_BODY_BYTES", 256 * 1024),
     "DRIFT_POLICY": ("ZOOM_DRIFT_POLICY", "restore"),
@@ -76,6 +77,7 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     sweep_interval_minutes: int
     sync_debounce_seconds: int
     report_delay_minutes: int
+    test_run_minutes_before_start: int
     webhook_tolerance_seconds: int
     webhook_max_body_bytes: int
     drift_policy: str

@@ -6,7 +6,8 @@ they arrive in). :func:`apply_pending` is the safety net the periodic sweep runs
 whose task was lost. What each event does:
 
 - ``*.started`` / ``*.ended``: the session's live status and its real start and end; at the
-  end, attendance is settled (completion and scores).
+  end, attendance is settled (completion and scores). A run that ends well before the
+  scheduled start is a test run (:mod:`zoom_xblock.runs`): recorded, nothing settled.
 - ``*.participant_joined`` / ``_left``: attendance intervals (see :mod:`zoom_xblock.attendance`).
 - ``*.updated``: drift, when someone changed in Zoom what the course set: reported, and put
   back when the policy is "restore".
@@ -23,7 +24,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from zoom_xblock import attendance
+from zoom_xblock import attendance, runs
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
@@ -92,6 +93,8 @@ def meeting_started(session: ZoomSession, event: WebhookEvent) -> None:
     """The meeting runs: live now, with its real start (a late delivery changes no status)."""
     obj = _object(event)
     start = attendance.parse_time(obj.get("start_time")) or _event_time(event)
+    if runs.belongs_to_test_run(session, _uuid(obj), start):
+        return  # a late delivery of a run already over and recorded as a test run
     if session.actual_start is None or start < session.actual_start:
         session.actual_start = start
     if session.actual_end is None or start > session.actual_end:
@@ -103,6 +106,15 @@ def meeting_ended(session: ZoomSession, event: WebhookEvent) -> None:
     """The meeting is over: its real end, then everyone's attendance is settled."""
     obj = _object(event)
     end = attendance.parse_time(obj.get("end_time")) or _event_time(event)
+    if runs.is_test_run(session, end):
+        if session.live_status != ZoomSession.LiveStatus.ENDED:
+            # A sound check long before the start: recorded, the session stays upcoming.
+            runs.record_test_run(session, _uuid(obj),
+                                 attendance.parse_time(obj.get("start_time"))
+                                 or session.actual_start, end)
+            session.save(update_fields=["test_runs", "live_status", "actual_start",
+                                        "actual_end", "report_fetched_at", "modified"])
+        return
     if session.actual_start is None:
         session.actual_start = attendance.parse_time(obj.get("start_time"))
     if session.actual_end is not None and end > session.actual_end:
@@ -113,6 +125,11 @@ def meeting_ended(session: ZoomSession, event: WebhookEvent) -> None:
     session.save(update_fields=["live_status", "actual_start", "actual_end",
                                 "report_fetched_at", "modified"])
     attendance.settle(session, final=True)
+
+
+def _uuid(obj: dict) -> str:
+    uuid = obj.get("uuid")
+    return uuid[:128] if isinstance(uuid, str) else ""
 
 
 def _event_time(event: WebhookEvent) -> datetime:

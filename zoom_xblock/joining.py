@@ -24,7 +24,7 @@ from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.learner import Phase
 from zoom_xblock.locks import exclusive
-from zoom_xblock.models import Registration, ZoomSession
+from zoom_xblock.models import Recording, Registration, ZoomSession
 from zoom_xblock.sync import REGISTRANT_DAILY_LIMIT
 from zoom_xblock.zoom import (
     ZoomCapacityFull,
@@ -104,12 +104,17 @@ def _page(case: str, session=None, **details) -> JoinOutcome:
 
 
 def decide(usage_key: str, user: platform.PlatformUser,
-           now: datetime | None = None, *, register: bool = True) -> JoinOutcome:
+           now: datetime | None = None, *, register: bool = True,
+           open_after_end: bool = False) -> JoinOutcome:
     """What happens when ``user`` clicks Join on the block ``usage_key``.
 
     Without ``register`` (a GET: a link, or an image another site embeds), nothing changes:
     a person who would be registered now gets the :data:`Case.CONFIRM` page, whose button
     sends the POST that registers them.
+
+    After the end, a registrant's own link stays available (as in Eurekos): Join shows that
+    the session has ended, with the recording and a button that (``open_after_end``) takes
+    them to their own link.
     """
     if not user.is_authenticated:
         return JoinOutcome(login_required=True)
@@ -129,7 +134,7 @@ def decide(usage_key: str, user: platform.PlatformUser,
     if learner.is_organizer(session, user):
         return _start_link(session, user)
     if current == Phase.ENDED:
-        return _page(Case.ENDED, session)
+        return _after_end(session, user, open_after_end)
     answer = eligibility.for_user(session, user)
     if not answer.eligible and not platform.is_course_staff(user, session.course_key):
         return _page(answer.reason, session, requirements=list(answer.requirements),
@@ -146,6 +151,23 @@ def decide(usage_key: str, user: platform.PlatformUser,
     if not register:
         return _page(Case.CONFIRM, session)
     return register_just_in_time(session, user, row, now)
+
+
+def _after_end(session: ZoomSession, user: platform.PlatformUser,
+               open_link: bool) -> JoinOutcome:
+    """The "this session has ended" page, or (asked from it) the registrant's own link."""
+    row = (Registration.objects.filter(session=session, user_id=user.id, wanted=True,
+                                       state=State.REGISTERED).exclude(join_url="").first())
+    if row is not None and open_link:
+        _log(session, user, "own link after the end")
+        return JoinOutcome(redirect_to=row.join_url, session=session)
+    recording = ""
+    # Join's URL is reachable by anyone signed in: the recording is for the course's people.
+    if row is not None or platform.is_enrolled(user.id, session.course_key) or (
+            platform.is_course_staff(user, session.course_key)):
+        recording = (Recording.objects.filter(session=session).order_by("-recorded_at", "-id")
+                     .values_list("share_url", flat=True).first()) or ""
+    return _page(Case.ENDED, session, own_link=row is not None, recording_url=recording)
 
 
 # --- The organizer -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from zoom_xblock import eligibility, platform
+from zoom_xblock import attendance, eligibility, platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import Recording, Registration, ZoomSession
@@ -28,10 +28,6 @@ from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
 State = Registration.State
 Status = ZoomSession.Status
 
-# Zoom says when a meeting ends (``meeting.ended``); without that word, a session whose scheduled
-# end is this far behind counts as over (a session that runs late stays joinable until then).
-ENDED_WITHOUT_WORD_AFTER = timedelta(hours=12)
-
 
 class Phase:
     """Where a session is in its life, as the learner sees it."""
@@ -40,7 +36,7 @@ class Phase:
     UNSCHEDULED = "unscheduled"        # not (yet) in Zoom, or no date
     CANCELLED = "cancelled"            # deleted (in Studio or in Zoom)
     UPCOMING = "upcoming"              # before the join window
-    OPEN = "open"                      # Join is open, not started yet
+    OPEN = "open"                      # Join is open, not started yet (also past its date)
     LIVE = "live"                      # Zoom says it is running
     ENDED = "ended"
 
@@ -56,9 +52,10 @@ def session_for_viewer(usage_key: str, user_id: int | None) -> ZoomSession | Non
     """The block's session with the viewer's place in it, in ONE query.
 
     The returned session carries ``viewer_registration_id``, ``viewer_state``, ``viewer_wanted``,
-    ``viewer_waitlisted_at``, ``viewer_attended_seconds``, ``viewer_ahead`` (waitlisted learners
-    before the viewer), ``seats_taken`` and ``recording_url`` (None when absent). The viewer's
-    ``join_url`` is deliberately not read.
+    ``viewer_waitlisted_at``, ``viewer_attended_seconds``, ``viewer_completed_at``,
+    ``viewer_join_url_known`` (their registration has a link), ``viewer_ahead`` (waitlisted
+    learners before the viewer), ``seats_taken`` and ``recording_url`` (None when absent). The
+    viewer's ``join_url`` is deliberately not read.
     """
     mine = Registration.objects.filter(session=OuterRef("pk"), user_id=user_id or 0)
     my_waitlisted_at = Registration.objects.filter(
@@ -79,6 +76,9 @@ def session_for_viewer(usage_key: str, user_id: int | None) -> ZoomSession | Non
         viewer_wanted=Subquery(mine.values("wanted")[:1]),
         viewer_waitlisted_at=Subquery(mine.values("waitlisted_at")[:1]),
         viewer_attended_seconds=Subquery(mine.values("attended_seconds")[:1]),
+        viewer_completed_at=Subquery(mine.values("completed_at")[:1]),
+        viewer_join_url_known=Subquery(mine.filter(state=State.REGISTERED, wanted=True).exclude(
+            join_url="").values("id")[:1]),
         viewer_ahead=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)),
         seats_taken=Coalesce(Subquery(taken, output_field=IntegerField()), Value(0)),
         recording_url=Subquery(recording),
@@ -134,9 +134,10 @@ def phase(session: ZoomSession | None, now: datetime | None = None,
         return Phase.LIVE
     if session.live_status == ZoomSession.LiveStatus.ENDED:
         return Phase.ENDED
+    # Only Zoom's word ends a session (as in iSpring): one dated in the past, or whose date
+    # passed without a run, is "not started yet" until it is started and ended in Zoom (a test
+    # run long before the start does not count either, see zoom_xblock.runs).
     now = now or timezone.now()
-    if now > scheduled_end(session) + ENDED_WITHOUT_WORD_AFTER:
-        return Phase.ENDED
     if now >= join_opens_at(session):
         return Phase.OPEN
     return Phase.UPCOMING
@@ -176,6 +177,15 @@ def join_path(usage_key: str) -> str:
     return _plugin_url("join", usage_key, "/zoom/join/{}")
 
 
+# Join's query parameter that opens a registrant's own link after the session ended.
+OPEN_AFTER_END = "open"
+
+
+def open_after_end_path(usage_key: str) -> str:
+    """Join, asked to open the viewer's own link although the session has ended."""
+    return f"{join_path(usage_key)}?{urlencode({OPEN_AFTER_END: '1'})}"
+
+
 def calendar_path(usage_key: str) -> str:
     """The block's calendar file URL (per learner, behind login)."""
     return _plugin_url("calendar", usage_key, "/zoom/calendar/{}.ics")
@@ -212,6 +222,11 @@ class LearnerState:  # pylint: disable=too-many-instance-attributes
     waitlist_position: int | None = None
     full: bool = False
     attended_minutes: int | None = None
+    completed: bool = False
+    required_minutes: int = 0
+    own_link_after_end: bool = False
+    open_link_url: str = ""
+    start_passed: bool = False  # the scheduled start is behind (Zoom has not said it started)
     recording_url: str = ""
     countdown: str = ""
     join_url: str = ""
@@ -282,6 +297,7 @@ def learner_state(session: ZoomSession | None, user: platform.PlatformUser, *,
     state.opens_before_minutes = session.join_window_minutes or 0
     state.cancelled_in_zoom = session.status == Status.DELETED_IN_ZOOM
     state.recording_url = getattr(session, "recording_url", None) or ""
+    state.start_passed = bool(state.start and state.start <= now)
     if state.phase == Phase.UPCOMING and state.start:
         state.countdown = countdown_text(state.start - now)
     _apply_viewer(state, session, user, is_staff, usage_key)
@@ -298,8 +314,15 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
         state.message = eligibility.Eligibility(False, eligibility.NOT_LOGGED_IN).message
         state.login_url = login_path(state.join_url)
         return
+    state.required_minutes = attendance.required_minutes(session)
+    state.completed = getattr(session, "viewer_completed_at", None) is not None
     if state.phase == Phase.ENDED and getattr(session, "viewer_registration_id", None):
-        state.attended_minutes = (getattr(session, "viewer_attended_seconds", 0) or 0) // 60
+        state.attended_minutes = attendance.attended_minutes(
+            getattr(session, "viewer_attended_seconds", 0))
+        # Eurekos: a registrant's own link stays available after the end (Join says it ended).
+        state.own_link_after_end = bool(getattr(session, "viewer_join_url_known", None))
+        if state.own_link_after_end:
+            state.open_link_url = open_after_end_path(usage_key)
     if is_organizer(session, user):
         state.viewer, state.eligible = "organizer", True
         state.calendar_url = calendar_path(usage_key)

@@ -46,7 +46,9 @@ def join(request, usage_key: str):
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     try:
-        outcome = joining.decide(usage_key, user, register=request.method == "POST")
+        outcome = joining.decide(
+            usage_key, user, register=request.method == "POST",
+            open_after_end=request.GET.get(learner.OPEN_AFTER_END) == "1")
     except Exception:  # pylint: disable=broad-except
         # Whatever went wrong, the learner gets a page with a retry link, not an error page.
         log.exception("zoom join failed for session %s", usage_key[:200])
@@ -73,6 +75,9 @@ def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
         "opens_at": details.get("opens_at"),
         "in_zoom": details.get("in_zoom", False),
         "message": details.get("message", ""),
+        "own_link_url": (learner.open_after_end_path(session.usage_key)
+                         if session and details.get("own_link") else ""),
+        "recording_url": details.get("recording_url", ""),
         "retry": outcome.case in joining.RETRYABLE,
         "retry_url": request.get_full_path(),
         "enroll_url": (learner.enroll_url(session.course_key)

@@ -18,6 +18,7 @@ from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
 from zoom_xblock.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.zoom import (
+    HOST_ALTERNATIVE_REFUSED,
     ZoomError,
     ZoomHostError,
     ZoomNotFound,
@@ -137,7 +138,11 @@ def _apply(session: ZoomSession) -> dict:
             raise
         return _defer(session, error)
     except ZoomHostError as error:
-        # The same words the Studio editor shows next to the organizer field.
+        # The same words the Studio editor shows next to the organizer (or alternative hosts).
+        if error.reason == HOST_ALTERNATIVE_REFUSED:
+            return _fail(session, authoring.alternative_host_message(
+                error.reason, error.addresses or list(session.alternative_hosts or [])),
+                error.code)
         return _fail(session, authoring.host_error_message(error.reason, session.host_email),
                      error.code)
     except ZoomNotFound:

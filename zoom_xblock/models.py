@@ -71,6 +71,9 @@ class ZoomSession(models.Model):
     )
     actual_start = models.DateTimeField(null=True, blank=True)
     actual_end = models.DateTimeField(null=True, blank=True)
+    test_runs = models.JSONField(
+        default=list, blank=True,
+        help_text="Runs that ended well before the scheduled start: [{uuid, start, end}]")
     last_error = models.TextField(blank=True, default="")
     last_error_code = models.CharField(max_length=32, blank=True, default="")
     deferred_until = models.DateTimeField(null=True, blank=True)

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
+from zoom_xblock import attendance
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import (
     AttendanceInterval,
@@ -44,9 +45,8 @@ REPORT_FIELDS = ("id", "user_id", "first_name", "last_name", "email", "state", "
                  "completed_at")
 
 
-def minutes(seconds: int | None) -> int:
-    """Whole minutes, rounded to the nearest."""
-    return int(((seconds or 0) + 30) // 60)
+# Whole minutes, rounded as the learner reads them (the one attendance definition).
+minutes = attendance.attended_minutes
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -84,16 +84,24 @@ def state_counts(session: ZoomSession) -> dict:
 def attendance_summary(session: ZoomSession) -> dict:
     """Attended, no-shows and minutes of the registrants, and walk-ins (people nobody matched)."""
     totals = Registration.objects.filter(session=session).aggregate(
-        attended=Count("id", filter=Q(attended_seconds__gt=0)),
-        no_shows=Count("id", filter=Q(state=State.REGISTERED, attended_seconds=0)),
+        attended=Count("id", filter=Q(attended_seconds__gte=attendance.ATTENDED_MIN_SECONDS)),
+        no_shows=Count("id", filter=Q(state=State.REGISTERED,
+                                      attended_seconds__lt=attendance.ATTENDED_MIN_SECONDS)),
         seconds=Sum("attended_seconds"),
         completed=Count("id", filter=Q(completed_at__isnull=False)),
     )
     # One walk-in per person: their e-mail, else their name, else Zoom's participant key.
     person = Coalesce(NullIf(Lower("email"), Value("")), NullIf("name", Value("")),
                       "participant_key")
-    walk_ins = (AttendanceInterval.objects.filter(session=session, registration__isnull=True)
-                .aggregate(n=Count(person, distinct=True)))["n"]
+    # The organizer and the alternative hosts run the session: they are not walk-ins.
+    hosts = [email.strip().lower() for email in [session.host_email,
+                                                 *(session.alternative_hosts or [])]
+             if isinstance(email, str) and email.strip()]
+    unmatched = (AttendanceInterval.objects.filter(session=session, registration__isnull=True)
+                 .annotate(lower_email=Lower("email")).exclude(lower_email__in=hosts))
+    if session.actual_start is not None:  # people seen only in a test run do not count
+        unmatched = unmatched.exclude(leave_time__lt=session.actual_start)
+    walk_ins = unmatched.aggregate(n=Count(person, distinct=True))["n"]
     ended = session.live_status == ZoomSession.LiveStatus.ENDED
     return {
         "attended": totals["attended"],
@@ -102,6 +110,7 @@ def attendance_summary(session: ZoomSession) -> dict:
         "completed": totals["completed"],
         "walk_ins": walk_ins,
         "ended": ended,
+        "required_minutes": attendance.required_minutes(session),
     }
 
 
@@ -159,6 +168,25 @@ def recordings(session: ZoomSession) -> list[dict]:
             .order_by("-recorded_at", "-id")[:50]]
 
 
+def test_runs(session: ZoomSession) -> list[dict]:
+    """The runs that ended well before the start (sound checks), newest first: they count for
+    nobody's attendance, and the session stayed upcoming."""
+    shown_runs = []
+    for run in reversed(session.test_runs or []):
+        start, end = _moment(run.get("start")), _moment(run.get("end"))
+        shown_runs.append({"start": iso(start), "end": iso(end), "when": shown(start or end),
+                           "minutes": (minutes((end - start).total_seconds())
+                                       if start and end else None)})
+    return shown_runs
+
+
+def _moment(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
 def summary(session: ZoomSession | None) -> dict:
     """Everything the staff panel shows above the report (a fixed number of queries)."""
     if session is None:
@@ -167,6 +195,7 @@ def summary(session: ZoomSession | None) -> dict:
         "session": session,
         "registrations": state_counts(session),
         "attendance": attendance_summary(session),
+        "test_runs": test_runs(session),
         "last_run": run_status(latest_run(session)),
         "alerts": open_alerts(session),
         "recordings": recordings(session),
@@ -263,6 +292,7 @@ def _row(values: dict) -> dict:
         "registered_at": iso(values["registered_at"]),
         "registered_display": shown(values["registered_at"]),
         "attended_minutes": minutes(values["attended_seconds"]),
+        "attended": attendance.has_attended(values["attended_seconds"]),
         "completed": values["completed_at"] is not None,
     }
 

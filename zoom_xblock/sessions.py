@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from zoom_xblock import runs
 from zoom_xblock.models import ZoomSession
 
 
@@ -151,4 +152,8 @@ def save_desired(usage_key: str, course_key: str, values: dict) -> ZoomSession:
         if changed_for_zoom:
             session_id = session.id
             transaction.on_commit(lambda: intents.queue_apply(session_id))
+    if session.live_status == ZoomSession.LiveStatus.ENDED:
+        # A session a test run closed before test runs were recognised: upcoming again.
+        if runs.reopen_test_runs([session.id]):
+            session.refresh_from_db()
     return session

@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import eligibility, health, lifecycle, platform
+from zoom_xblock import eligibility, health, lifecycle, platform, runs
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply, schedule_sync
@@ -557,12 +557,14 @@ def sweep() -> dict:
         .values_list("id", flat=True)
     )
     ZoomSession.objects.filter(id__in=starting).update(pre_start_synced_at=now)
+    reopened = runs.reopen_test_runs()  # closed by a sound check before test runs existed
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
     from zoom_xblock import events  # pylint: disable=import-outside-toplevel
 
     return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
+            "reopened": reopened,
             **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
 
 

@@ -31,8 +31,8 @@ def _zoom_registrants(sandbox, zoom_id):
     return [r for r in meeting["registrants"] if r["status"] == "approved"]
 
 
-def _scheduled_session(usage="block-v1:Demo+Zoom+2026+type@zoom+block@rel"):
-    session = sessions.save_desired(usage, COURSE, VALUES)  # queued to the worker on commit
+def _scheduled_session(usage="block-v1:Demo+Zoom+2026+type@zoom+block@rel", **changes):
+    session = sessions.save_desired(usage, COURSE, {**VALUES, **changes})  # queued on commit
     return wait_for(lambda: ZoomSession.objects.filter(id=session.id, status="scheduled")
                     .exclude(zoom_id=None).first())
 

@@ -37,7 +37,9 @@ def test_sandbox_webhooks_drive_attendance_to_completion(zoom_with_webhooks):
     assert all(check["valid"] for check in requests.post(
         f"{sandbox.url}/_sandbox/webhooks/validate", timeout=10).json().values())
     session = sessions.save_desired(USAGE, COURSE, {
-        "kind": "meeting", "title": "Live seminar", "start": datetime(2030, 1, 15, 14, tzinfo=UTC),
+        # Run now: scheduled a few minutes ahead (a run long before the start is a test run).
+        "kind": "meeting", "title": "Live seminar",
+        "start": datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10),
         "duration_minutes": 60, "timezone": "UTC", "host_email": "host@example.com",
         "completion_threshold_percent": 50, "weight": None})
     session.refresh_from_db()

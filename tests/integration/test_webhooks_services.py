@@ -1,5 +1,7 @@
 """Webhooks in the services tier: stored in MariaDB by the endpoint, applied by a real Celery
 worker through Redis; attendance becomes completion; a duplicate is applied once."""
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.integration.conftest import wait_for
@@ -19,7 +21,9 @@ def test_a_worker_applies_zoom_webhooks_and_attendance_becomes_completion(
     present, absent = _learners(2, "hooked")
     for person in (present, absent):
         enroll(person)
-    session = _scheduled_session("block-v1:Demo+Zoom+2026+type@zoom+block@hooked")
+    # Run now, so scheduled a few minutes ahead (a run long before the start is a test run).
+    soon = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
+    session = _scheduled_session("block-v1:Demo+Zoom+2026+type@zoom+block@hooked", start=soon)
     wait_for(lambda: Registration.objects.filter(session=session, state="registered").count()
              == 2)
     outbox = capture_webhooks(zoom_sandbox, monkeypatch)

@@ -134,6 +134,10 @@ Scenarios (open one, then switch between Learner view, Author view and Studio ed
   - With a prerequisite:       grace has not passed "Week 1" yet and sees "See requirements";
                                its link lets her record a score, after which she can Join.
   - A full session:            capacity 2 with three learners: the third is on the waitlist.
+  - A past-dated session:      "Not started yet" until the organizer starts and ends it in the
+                               sandbox; then attendance counts, and Join after the end still
+                               opens each learner's own link. Starting and ending a 2030
+                               session instead is a test run: it stays upcoming.
 
 People: author (course instructor, host@example.com), ada, grace, alan (enrolled learners),
 linus (not enrolled). Press Ctrl-C to stop everything.

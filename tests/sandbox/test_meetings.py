@@ -124,3 +124,39 @@ def test_meeting_ids_are_unique_across_kinds(zoom):
     ids = {create_meeting(zoom)["id"] for _ in range(5)}
     ids |= {create_meeting(zoom, kind="webinars")["id"] for _ in range(5)}
     assert len(ids) == 10
+
+
+def test_alternative_hosts_must_be_licensed_users_of_the_account(zoom):
+    body = {"topic": "T", "type": 2, "start_time": "2030-01-01T10:00:00Z", "duration": 60,
+            "settings": {"approval_type": 0,
+                         "alternative_hosts": "host2@example.com;nobody@example.com;"
+                                              "basic@example.com"}}
+    refused = zoom.post("/users/host@example.com/meetings", json=body)
+    assert refused.status_code == 400 and refused.json()["code"] == 1114
+    message = refused.json()["message"]
+    assert "nobody@example.com" in message and "basic@example.com" in message
+    assert "host2@example.com" not in message
+    webinar = zoom.post("/users/host@example.com/webinars", json={
+        **body, "type": 5, "settings": {"alternative_hosts": "nowebinar@example.com"}})
+    assert webinar.status_code == 400 and "nowebinar@example.com" in webinar.json()["message"]
+    meeting = create_meeting(zoom, settings={"approval_type": 0,
+                                             "alternative_hosts": "host2@example.com"})
+    patched = zoom.patch(f"/meetings/{meeting['id']}",
+                         json={"settings": {"alternative_hosts": "basic@example.com"}})
+    assert patched.status_code == 400 and patched.json()["code"] == 1114
+    assert zoom.get(f"/meetings/{meeting['id']}").json()["settings"][
+        "alternative_hosts"] == "host2@example.com"  # nothing changed half-way
+
+
+def test_a_run_long_before_the_start_does_not_close_registration(zoom):
+    person = {"email": "ada@example.com", "first_name": "Ada"}
+    meeting = create_meeting(zoom, start_time="2030-01-01T10:00:00Z")  # a sound check now
+    assert zoom.post(f"/_sandbox/meetings/{meeting['id']}/start").status_code == 200
+    assert zoom.post(f"/_sandbox/meetings/{meeting['id']}/end").status_code == 200
+    added = zoom.post(f"/meetings/{meeting['id']}/registrants", json=person)
+    assert added.status_code == 201, added.text
+    past = create_meeting(zoom, start_time="2020-01-01T10:00:00Z")  # a past date, run now
+    zoom.post(f"/_sandbox/meetings/{past['id']}/start")
+    zoom.post(f"/_sandbox/meetings/{past['id']}/end")
+    over = zoom.post(f"/meetings/{past['id']}/registrants", json=person)
+    assert over.status_code == 400 and over.json()["code"] == 3038

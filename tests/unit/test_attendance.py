@@ -24,8 +24,11 @@ pytestmark = pytest.mark.django_db
 
 USAGE = "block-v1:Demo+Zoom+2026+type@zoom+block@attend"
 SECRET = SANDBOX_CREDENTIALS["WEBHOOK_SECRET_TOKEN"]
+# The sessions run in the sandbox now: scheduled a few minutes ahead, so that each run is the
+# session itself started a little early (a run long before the start is a test run).
+SOON = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=10)
 VALUES = {"kind": "meeting", "title": "Seminar", "agenda": "Week 3",
-          "start": datetime(2030, 1, 15, 14, tzinfo=UTC), "duration_minutes": 60,
+          "start": SOON, "duration_minutes": 60,
           "timezone": "UTC", "host_email": "host@example.com",
           "completion_threshold_percent": 50, "weight": 2.0}
 
@@ -293,7 +296,7 @@ def test_drift_is_restored_and_reported(meeting):
 
 def test_drift_is_only_reported_under_the_report_policy(meeting, settings):
     settings.ZOOM_XBLOCK = {**settings.ZOOM_XBLOCK, "DRIFT_POLICY": "report"}
-    m = meeting()
+    m = meeting(start=datetime(2030, 1, 15, 14, tzinfo=UTC))
     m.room.edit_in_zoom(start_time="2030-01-15T16:00:00Z", timezone="UTC")
     m.deliver_all()
     (alert,) = SessionAlert.objects.filter(session=m.session, kind="drift")

@@ -83,9 +83,9 @@ def test_an_unverified_account_with_the_organizers_address_gets_no_start_link(zo
 
 
 def test_the_organizers_address_without_a_course_role_joins_as_a_participant(zoom_sandbox):
-    session = schedule(USAGE, alternative_hosts=["co@example.com"])
+    session = schedule(USAGE, alternative_hosts=["host2@example.com"])
     (lookalike,) = learners("lookalike")
-    lookalike.email = "CO@example.com"
+    lookalike.email = "HOST2@example.com"
     lookalike.save()
     response = signed_in(lookalike).post(JOIN)
     assert response.status_code == 302

@@ -180,3 +180,17 @@ def test_a_block_copied_with_its_fields_gets_its_own_meeting_on_first_use(
         render(make_block(learner, **fields))  # another copy: another meeting
     assert ZoomSession.objects.filter(title="Re-run session").count() == 2
     assert len({m["id"] for m in _zoom_state(zoom_sandbox)}) == 2
+
+
+def test_alternative_hosts_zoom_refuses_fail_the_session_with_their_names(
+        zoom_sandbox, django_capture_on_commit_callbacks):
+    # Saved without the editor's check (Zoom did not answer then, or an OLX import).
+    session = _save(django_capture_on_commit_callbacks,
+                    alternative_hosts=["host2@example.com", "basic@example.com",
+                                       "nobody@example.org"])
+    session.refresh_from_db()
+    assert session.status == "failed" and session.last_error_code == "1114"
+    assert session.last_error.startswith(
+        "Zoom refused basic@example.com, nobody@example.org as alternative hosts")
+    assert "host@example.com" not in session.last_error  # the organizer is not blamed
+    assert _zoom_state(zoom_sandbox) == []

@@ -118,7 +118,8 @@ def test_counts_by_state_failures_with_reasons_and_attendance(block, configured)
         {"reason": "The learner's e-mail address is not valid", "count": 2},
         {"reason": "Another learner has the same e-mail", "count": 1}]
     assert summary["attendance"] == {"attended": 2, "no_shows": 1, "minutes": 60,
-                                     "completed": 1, "walk_ins": 2, "ended": True}
+                                     "completed": 1, "walk_ins": 2, "ended": True,
+                                     "required_minutes": 1}
     html = render(block)
     assert "Why registrations failed" in html and "(2 learners)" in html
     assert 'data-figure="walk_ins"><dt>Walk-ins (not matched to a learner)</dt><dd>2</dd>' in html

@@ -60,14 +60,23 @@ EDITED_FIELDS = (
 
 
 class FakeZoom:
-    """A Zoom client whose ``get_user`` answers (or fails) as the test says."""
+    """A Zoom client whose ``get_user`` answers (or fails) as the test says: ``error``,
+    ``licence`` and ``has_webinar`` for the organizer, ``others`` (e-mail -> an error, or
+    ``(licence, has_webinar)``) for anyone else, who is otherwise a licensed user."""
 
     def __init__(self, error=None, licence="licensed", has_webinar=True):
         self.error, self.licence, self.has_webinar = error, licence, has_webinar
+        self.others = {}
         self.calls = []
 
     def get_user(self, email, *, check_webinar=False):
         self.calls.append((email, check_webinar))
+        if email != "host@example.com":
+            answer = self.others.get(email, ("licensed", True))
+            if isinstance(answer, Exception):
+                raise answer
+            return ZoomUser(id="u-2", email=email, licence=answer[0], has_webinar=answer[1],
+                            raw={})
         if self.error is not None:
             raise self.error
         return ZoomUser(id="u-1", email=email, licence=self.licence,
@@ -248,14 +257,62 @@ def test_a_webinar_needs_an_organizer_with_a_webinar_licence(zoom, staff):
     status, body = submit(make_block(staff), kind="webinar")
     assert status == 400
     assert "no Zoom Webinar licence" in body["errors"]["host_email"]
-    assert zoom.calls == [("host@example.com", True)]
+    assert zoom.calls[0] == ("host@example.com", True)
 
 
 def test_a_licensed_organizer_is_accepted(zoom, staff):
     status, body = submit(make_block(staff))
     assert status == 200
     assert body["warnings"] == []
-    assert zoom.calls == [("host@example.com", False)]
+    assert zoom.calls == [("host@example.com", False), ("co@example.com", False),
+                          ("helper@example.com", False)]  # the alternative hosts too
+
+
+# --- The alternative hosts in Zoom, checked like the organizer ----------------------------------
+
+def test_every_refused_alternative_host_is_named_each_cause_in_its_own_message(zoom, staff):
+    zoom.others = {
+        "out1@example.com": ZoomHostError("1001", reason=HOST_NOT_FOUND),
+        "out2@example.com": ZoomHostError("1001", reason=HOST_NOT_FOUND),
+        "elsewhere@example.org": ZoomHostError("1010", reason=HOST_NOT_IN_ACCOUNT),
+        "free1@example.com": ("basic", None),
+        "free2@example.com": ("basic", None),
+    }
+    block = make_block(staff)
+    before = snapshot(block)
+
+    status, body = submit(block, alternative_hosts=(
+        "co@example.com, out1@example.com, free1@example.com, elsewhere@example.org, "
+        "out2@example.com, free2@example.com"))
+
+    assert status == 400
+    assert set(body["errors"]) == {"alternative_hosts"}
+    message = body["errors"]["alternative_hosts"]
+    assert ("Zoom has no users out1@example.com, out2@example.com in this organization's Zoom "
+            "account") in message
+    assert "elsewhere@example.org uses Zoom, but not in this organization's Zoom" in message
+    assert "free1@example.com, free2@example.com have Basic (free) Zoom users" in message
+    assert "co@example.com" not in message
+    assert snapshot(block) == before
+    assert not ZoomSession.objects.exists()
+
+
+def test_a_webinars_alternative_hosts_need_a_webinar_licence(zoom, staff):
+    zoom.others = {"co@example.com": ("licensed", False)}
+    status, body = submit(make_block(staff), kind="webinar")
+    assert status == 400
+    assert body["errors"] == {"alternative_hosts": (
+        "co@example.com has no Zoom Webinar licence, which the alternative hosts of a webinar "
+        "need: ask your Zoom administrator to assign one, or remove the address.")}
+    assert ("helper@example.com", True) in zoom.calls
+
+
+def test_alternative_hosts_zoom_cannot_check_give_a_warning_only(zoom, staff):
+    zoom.others = {"helper@example.com": ZoomUnavailable("timeout")}
+    status, body = submit(make_block(staff))
+    assert status == 200
+    assert body["warnings"] == ["Could not verify the alternative hosts in Zoom now; they will "
+                                "be checked when the meeting is saved in Zoom."]
 
 
 @pytest.mark.parametrize("error", [ZoomUnavailable("timeout"), zoom_api.NotConfigured("no")])
@@ -530,3 +587,14 @@ def test_retry_before_any_save_says_so(staff):
 
 def test_the_author_view_of_a_block_never_saved_says_so(staff):
     assert "not created yet" in render(make_block(staff), "author_view")
+
+
+def test_a_past_date_is_saved_with_a_word_on_what_happens(staff):
+    block = make_block(staff)
+    status, body = submit(block, start_date="2026-01-05", start_time="10:00")
+    assert status == 200
+    assert body["warnings"] == [
+        'This date is in the past. The session stays "Not started yet" until the organizer '
+        "starts and ends it in Zoom; then it counts for attendance and completion (use this "
+        "to account for a session that already took place)."]
+    assert ZoomSession.objects.get().start.year == 2026

@@ -123,6 +123,26 @@ def require_webinar_licence(host: User) -> None:
                         f"webinar for this user once the subscription plan is added:{host.id}.")
 
 
+ALTERNATIVE_HOST_REFUSED = 1114
+
+
+def check_alternative_hosts(sandbox: SandboxApp, kind: str, fields: dict[str, Any]) -> None:
+    """Zoom takes as alternative hosts only licensed users of the same account (with a
+    webinar licence for a webinar); any other address refuses the whole create or update
+    (400, code 1114, naming the addresses), before anything is stored."""
+    hosts = (fields.get("settings") or {}).get("alternative_hosts") or ""
+    refused = []
+    for email in filter(None, (part.strip() for part in hosts.replace(",", ";").split(";"))):
+        user = sandbox.state.user_by_email(email)
+        if (user is None or user.email.lower() != email.lower() or user.type == BASIC
+                or (kind == WEBINARS and not user.webinar)):
+            refused.append(email)
+    if refused:
+        raise ZoomError(400, ALTERNATIVE_HOST_REFUSED, "Unable to assign alternative host: "
+                        f"{', '.join(refused)}. Alternative hosts must be licensed users in "
+                        "the same account.")
+
+
 def api_webhooks(sandbox: SandboxApp) -> bool:
     return sandbox.config.api_webhooks
 
@@ -147,6 +167,7 @@ def create_meeting(sandbox: SandboxApp, request: Request, user_ref: str, kind: s
     fields = clean_meeting_body(kind, json_body(request), partial=False)
     if kind == WEBINARS:
         require_webinar_licence(host)
+    check_alternative_hosts(sandbox, kind, fields)
     check_host_quota(sandbox, host, kind)
     meeting = sandbox.state.create_meeting(kind, host, fields)
     return 201, meeting.to_api(sandbox.state.base_url, sandbox.state.start_url(meeting))
@@ -161,6 +182,7 @@ def update_meeting(sandbox: SandboxApp, request: Request, kind: str, meeting_id:
     meeting = sandbox.state.get_meeting(kind, meeting_id)
     fields = clean_meeting_body(kind, json_body(request), partial=True,
                                 default_timezone=meeting.timezone)
+    check_alternative_hosts(sandbox, kind, fields)
     host = sandbox.state.find_user(meeting.host_id)
     check_host_quota(sandbox, host, kind)
     changed, previous = sandbox.state.update_meeting(meeting, fields)

@@ -7,6 +7,7 @@ while the lock is held.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import itertools
 import random
@@ -258,13 +259,25 @@ class SandboxState:
         if not meeting.registration_required:
             raise ZoomError(400, CANNOT_ACCESS, f"This {meeting.noun} does not have "
                             f"registration as required: {meeting.id}.")
-        if meeting.ended_at is not None and meeting.status != "started":
+        if self._is_over(meeting):
             raise ZoomError(400, 3038, f"{meeting.noun.capitalize()} is over, you can not "
                             "register now. If you have any questions, please contact the "
                             f"{meeting.noun.capitalize()} host.")
         if len(meeting.active_registrants()) + new_people > self.config.max_registrants:
             raise ZoomError(400, CAPACITY_FULL, f"{meeting.noun.capitalize()} has reached "
                             "maximum attendee capacity.")
+
+    def _is_over(self, meeting: Meeting) -> bool:
+        """Ended, and its scheduled time is behind it. Zoom keeps a scheduled meeting open for
+        registration after an early run (a host's sound check days before): only a meeting
+        that ran and whose scheduled end has passed is "over" (code 3038)."""
+        if meeting.ended_at is None or meeting.status == "started":
+            return False
+        if not meeting.start_time:
+            return True
+        start = dt.datetime.fromisoformat(meeting.start_time.replace("Z", "+00:00"))
+        scheduled_end = start.timestamp() + 60 * (meeting.duration or 0)
+        return self.clock.now() >= scheduled_end
 
     def new_registrant_count(self, meeting: Meeting, emails: list[str]) -> int:
         """How many of ``emails`` would become new active registrants."""

@@ -13,6 +13,7 @@ from .client import (
     missing_scopes,
 )
 from .errors import (
+    HOST_ALTERNATIVE_REFUSED,
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,
     HOST_NOT_IN_ACCOUNT,
@@ -57,6 +58,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "HOST_ALTERNATIVE_REFUSED",
     "HOST_NOT_FOUND",
     "HOST_NOT_IN_ACCOUNT",
     "HOST_NOT_LICENSED",

@@ -22,6 +22,9 @@ HOST_NOT_FOUND = "user_not_found"
 HOST_NOT_IN_ACCOUNT = "not_in_account"
 HOST_NOT_LICENSED = "not_licensed"
 HOST_NO_WEBINAR_LICENCE = "no_webinar_licence"
+# Zoom refused one or more alternative hosts (outside the account, or without a licence).
+HOST_ALTERNATIVE_REFUSED = "alternative_host_refused"
+ALTERNATIVE_HOST_CODE = 1114
 
 QUOTA_HOST = "host"
 QUOTA_REGISTRANT = "registrant"
@@ -78,6 +81,11 @@ class ZoomHostError(ZoomError):
     def __init__(self, message: str = "", *, reason: str = HOST_NOT_FOUND, **kwargs):
         super().__init__(message, **kwargs)
         self.reason = reason
+
+    @property
+    def addresses(self) -> list[str]:
+        """The e-mail addresses Zoom's message names (the refused alternative hosts)."""
+        return list(dict.fromkeys(_EMAIL_IN_MESSAGE.findall(self.message)))
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,8 @@ _NO_WEBINAR_LICENCE = re.compile(
 _NOT_LICENSED = re.compile(
     r"paid user|licen[cs]ed user|basic user|not licen[cs]ed|upgrade", re.IGNORECASE
 )
+_ALTERNATIVE_HOST = re.compile(r"alternative host", re.IGNORECASE)
+_EMAIL_IN_MESSAGE = re.compile(r"[^\s:;,<>()\[\]\"']+@[^\s:;,<>()\[\]\"']+\.[A-Za-z]{2,}")
 _DAILY = re.compile(r"daily|per day|a day", re.IGNORECASE)
 _HOST_QUOTA = re.compile(r"create\s*/\s*update|(meeting|webinar) (create|update)", re.IGNORECASE)
 
@@ -225,6 +235,8 @@ def error_from_response(response: Any, operation: str, now: float) -> ZoomError:
         return ZoomHostError(message, reason=HOST_NOT_FOUND, **common)
     if code == 1010:
         return ZoomHostError(message, reason=HOST_NOT_IN_ACCOUNT, **common)
+    if status == 400 and (code == ALTERNATIVE_HOST_CODE or _ALTERNATIVE_HOST.search(message)):
+        return ZoomHostError(message, reason=HOST_ALTERNATIVE_REFUSED, **common)
     if code == 303:
         return ZoomBatchUnavailable(message, **common)
     if code == 3038:

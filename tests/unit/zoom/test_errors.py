@@ -6,6 +6,7 @@ import pytest
 import responses
 
 from zoom_xblock.zoom import (
+    HOST_ALTERNATIVE_REFUSED,
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,
     HOST_NOT_IN_ACCOUNT,
@@ -103,6 +104,15 @@ def test_host_errors_carry_a_reason(client, mocked, status, body, reason):
     error = fail_with(mocked, client, status, body)
     assert isinstance(error, ZoomHostError)
     assert error.reason == reason
+
+
+def test_refused_alternative_hosts_are_a_host_error_naming_them(client, mocked):
+    error = fail_with(mocked, client, 400, {
+        "code": 1114, "message": "Unable to assign alternative host: out@example.org, "
+        "free@example.com. Alternative hosts must be licensed users in the same account."})
+    assert isinstance(error, ZoomHostError)
+    assert error.reason == HOST_ALTERNATIVE_REFUSED  # not the organizer's "not licensed"
+    assert error.addresses == ["out@example.org", "free@example.com"]
 
 
 def test_validation_error_carries_field_errors(client, mocked):
