@@ -77,12 +77,17 @@ upgrade: ## re-pin requirements/*.txt from requirements/*.in
 	for f in base sandbox test quality dev; do \
 	  $(BIN)/pip-compile -q --strip-extras --no-emit-index-url --upgrade -o requirements/$$f.txt requirements/$$f.in; done
 
+# The plugin's catalog is its own (zoom_xblock/i18n.py): sources django.po/djangojs.po, written
+# by makemessages; django.po compiles to text.mo, the domain the XBlock runtime's i18n service
+# reads from a package's translations/ (xmodule/modulestore/django.py XBlockI18nService).
 extract_translations: requirements ## update translations/*/LC_MESSAGES/*.po from the code
-	$(BIN)/python -m tests.manage makemessages -l es -l fr -d django $(I18N_IGNORE)
-	$(BIN)/python -m tests.manage makemessages -l es -l fr -d djangojs $(I18N_IGNORE)
+	ZOOM_XBLOCK_I18N_TOOLING=1 $(BIN)/python -m tests.manage makemessages -l es -l fr -d django $(I18N_IGNORE)
+	ZOOM_XBLOCK_I18N_TOOLING=1 $(BIN)/python -m tests.manage makemessages -l es -l fr -d djangojs $(I18N_IGNORE)
 
-compile_translations: requirements ## compile translations/*/LC_MESSAGES/*.mo and static/js/translations/*.js
-	$(BIN)/python -m tests.manage compilemessages --ignore '.venv/*' --ignore 'requirements/*' --ignore 'build/*'
+compile_translations: requirements ## compile translations/*/LC_MESSAGES/{text,djangojs}.mo and static/js/translations/*.js
+	for dir in translations/*/LC_MESSAGES; do \
+	  msgfmt --check -o $$dir/text.mo $$dir/django.po && \
+	  msgfmt --check -o $$dir/djangojs.mo $$dir/djangojs.po || exit 1; done
 	$(BIN)/python -m tests.manage zoom_js_catalogs
 
 clean: ## remove build products and local state

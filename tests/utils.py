@@ -9,7 +9,7 @@ from xml.sax.saxutils import quoteattr
 import webob
 from django.contrib.auth import get_user_model
 
-from tests.project.runtime import ZoomWorkbenchRuntime
+from tests.project.runtime import StudioPreviewRuntime, ZoomWorkbenchRuntime
 from zoom_xblock.platform import WORKBENCH_COURSE_KEY
 from zoom_xblock.standalone import api as standalone
 from zoom_xblock.standalone.models import CourseRole
@@ -45,9 +45,14 @@ def unenroll(user, course_key: str = COURSE):
     standalone.unenroll(user, course_key)
 
 
-def make_block(user=None, **fields):
-    """A ``zoom`` block with ``fields`` (strings, numbers, lists), seen by ``user``."""
-    runtime = ZoomWorkbenchRuntime(user)
+def _runtime(user, studio: bool):
+    return (StudioPreviewRuntime if studio else ZoomWorkbenchRuntime)(user)
+
+
+def make_block(user=None, *, studio: bool = False, **fields):
+    """A ``zoom`` block with ``fields`` (strings, numbers, lists), seen by ``user`` in the LMS,
+    or, ``studio``, in Studio's preview (where authors edit it)."""
+    runtime = _runtime(user, studio)
     attributes = " ".join(
         f"{name}={quoteattr(json.dumps(value) if isinstance(value, list) else str(value))}"
         for name, value in fields.items()
@@ -56,9 +61,9 @@ def make_block(user=None, **fields):
     return runtime.get_block(usage_id)
 
 
-def as_user(block, user):
-    """The same block, seen by another user."""
-    return ZoomWorkbenchRuntime(user).get_block(block.scope_ids.usage_id)
+def as_user(block, user, *, studio: bool = False):
+    """The same block, seen by another user (in the LMS, or ``studio``, in Studio)."""
+    return _runtime(user, studio).get_block(block.scope_ids.usage_id)
 
 
 def render(block, view: str = "student_view") -> str:

@@ -27,6 +27,13 @@ RECEIVERS = [
               "openedx_events.learning.signals.COURSE_PASSING_STATUS_UPDATED"),
     _receiver("user_logged_in", "django.contrib.auth.signals.user_logged_in"),
     _receiver("block_deleted", "openedx_events.content_authoring.signals.XBLOCK_DELETED"),
+    # Account retirement (openedx/core/djangoapps/user_api/accounts/signals.py), in the LMS.
+    _receiver("user_retired",
+              "openedx.core.djangoapps.user_api.accounts.signals.USER_RETIRE_LMS_MISC",
+              "zoom_xblock.user_retired_misc"),
+    _receiver("user_retired",
+              "openedx.core.djangoapps.user_api.accounts.signals.USER_RETIRE_LMS_CRITICAL",
+              "zoom_xblock.user_retired_critical"),
     _receiver("block_duplicated", "openedx_events.content_authoring.signals.XBLOCK_DUPLICATED"),
 ]
 

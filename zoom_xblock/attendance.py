@@ -281,38 +281,62 @@ def settle(session: ZoomSession, registration_ids=None, *, final: bool = True) -
             session=session, registration__in=registrations).values_list(
             "registration_id", "join_time", "leave_time"):
         spans.setdefault(reg_id, []).append((join, leave))
-    completed, failed = 0, 0
+    completed = 0
     for registration in registrations:
         seconds = attended_seconds(spans.get(registration.id, ()), session.actual_start,
                                    session.actual_end)
-        try:  # one learner's failure (a deleted user, say) holds back nobody else
-            with transaction.atomic():
-                completed += _settle_one(session, registration, seconds, final)
-        except Exception:  # pylint: disable=broad-except
-            failed += 1
-            log.exception("Attendance of user %s in session %s not published; the report "
-                          "sweep tries again", registration.user_id, session.id)
-    return {"settled": len(registrations), "completed": completed, "failed": failed}
+        changed = seconds > registration.attended_seconds
+        if changed:
+            registration.attended_seconds = seconds
+        if registration.completed_at is None and meets_threshold(session, seconds):
+            registration.completed_at = timezone.now()
+            publish_progress(session, registration)
+            completed += 1
+            changed = True
+        elif registration.completed_at is None and session.weight and (final or changed):
+            changed = publish_progress(session, registration) or changed
+        if changed:  # a pass that learns nothing new writes nothing
+            registration.save(update_fields=["attended_seconds", "completed_at",
+                                             "progress_pending", "progress_error", "modified"])
+    return {"settled": len(registrations), "completed": completed}
 
 
-def _settle_one(session, registration, seconds: int, final: bool) -> int:
-    """Publish one learner's completion and score; 1 when they completed just now."""
-    changed = seconds > registration.attended_seconds
-    if changed:
-        registration.attended_seconds = seconds
-    done = 0
-    if registration.completed_at is None and meets_threshold(session, seconds):
-        platform.publish_completion(registration.user_id, session.usage_key, 1.0)
-        if session.weight:
-            platform.publish_grade(registration.user_id, session.usage_key,
-                                   session.weight, session.weight)
-        registration.completed_at = timezone.now()
-        done, changed = 1, True
-    elif registration.completed_at is None and session.weight and (final or changed):
-        platform.publish_grade(registration.user_id, session.usage_key, 0, session.weight)
-    if changed:  # a pass that learns nothing new writes nothing
-        registration.save(update_fields=["attended_seconds", "completed_at", "modified"])
-    return done
+def publish_progress(session: ZoomSession, registration: Registration) -> bool:
+    """Give the platform the learner's completion (when attended) and score (when weighted).
+
+    One learner at a time, in its own savepoint: a refusal (the platform's grade or completion
+    receivers can raise anything) is logged and recorded on the registration, for the sweep
+    to publish again (:func:`publish_pending_progress`); it never undoes the session's status
+    or another learner's result. Returns True when the registration's record changed (the
+    caller saves it).
+    """
+    before = (registration.progress_pending, registration.progress_error)
+    try:
+        with transaction.atomic():
+            if registration.completed_at is not None:
+                platform.publish_completion(registration.user_id, session.usage_key, 1.0)
+            if session.weight:
+                earned = session.weight if registration.completed_at is not None else 0
+                platform.publish_grade(registration.user_id, session.usage_key, earned,
+                                       session.weight)
+    except Exception as error:  # pylint: disable=broad-except
+        log.exception("Completion or score of user %s in session %s not published; the sweep "
+                      "tries again", registration.user_id, session.id)
+        registration.progress_pending = True
+        registration.progress_error = f"{type(error).__name__}: {error}"[:255]
+    else:
+        registration.progress_pending, registration.progress_error = False, ""
+    return (registration.progress_pending, registration.progress_error) != before
+
+
+def publish_pending_progress(limit: int = 500) -> int:
+    """The sweep's retry of completions and scores the platform refused (oldest first)."""
+    pending = list(Registration.objects.filter(progress_pending=True).select_related(
+        "session").order_by("modified", "id")[:limit])
+    for registration in pending:
+        publish_progress(registration.session, registration)
+        registration.save(update_fields=["progress_pending", "progress_error", "modified"])
+    return len(pending)
 
 
 def _link_walk_ins(session: ZoomSession) -> None:

@@ -9,21 +9,30 @@ import json
 
 from web_fragments.fragment import Fragment
 from webob import Response
+from xblock.completable import CompletableXBlockMixin
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Float, Integer, List, Scope, String
 
 from zoom_xblock import js_catalog, platform
 from zoom_xblock.conf import get_config
-from zoom_xblock.i18n import gettext
 from zoom_xblock.i18n import gettext_noop as _
 from zoom_xblock.resources import read_static, render_template
 from zoom_xblock.staff import StaffViewMixin
 
 
-@XBlock.wants("user", "i18n", "settings", "completion", "studio_user_permissions")
-class ZoomXBlock(StaffViewMixin, XBlock):
-    """A Zoom meeting or webinar in a unit: join it, see what it needs, get credit for it."""
+@XBlock.needs("i18n")
+@XBlock.wants("user", "settings", "completion", "studio_user_permissions")
+class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
+    """A Zoom meeting or webinar in a unit: join it, see what it needs, get credit for it.
+
+    Completion is the block's own (``has_custom_completion``, from ``CompletableXBlockMixin``):
+    attendance decides it, never 5 s on screen (edx-completion ``services.py``
+    ``can_mark_block_complete_on_view``) nor a score signal (``handlers.py``
+    ``scorable_block_completion``). Its words come from the runtime's ``i18n`` service
+    (``XBlock.ugettext``): in the LMS and Studio, ``XBlockI18nService`` reads the catalog the
+    package ships (``translations/<locale>/LC_MESSAGES/text.mo``; see :mod:`zoom_xblock.i18n`).
+    """
 
     display_name = String(display_name=_("Display name"), default=_("Zoom session"),
                           scope=Scope.settings)
@@ -65,6 +74,13 @@ class ZoomXBlock(StaffViewMixin, XBlock):
                                     {"value": "cloud", "display_name": _("Cloud")}])
 
     has_author_view = True
+
+    @property
+    def has_score(self) -> bool:
+        """Scored only when the author gave the session a weight. The class attribute is truthy,
+        so the grades app keeps ``zoom`` blocks in its structures (``grades/scores.py``
+        ``possibly_scored`` reads the class); each block answers for itself."""
+        return bool(self.weight)
 
     @staticmethod
     def workbench_scenarios():
@@ -166,7 +182,7 @@ class ZoomXBlock(StaffViewMixin, XBlock):
 
         view_context = self._context("author")
         view_context["state"] = authoring.session_state(view_context["session"])
-        view_context["can_retry"] = self._is_author()
+        view_context["can_retry"] = self._can_edit()
         fragment = Fragment(render_template("zoom_xblock/student_view.html", view_context))
         fragment.add_css(read_static("css/zoom.css"))
         fragment.add_css(read_static("css/studio.css"))
@@ -214,7 +230,7 @@ class ZoomXBlock(StaffViewMixin, XBlock):
 
         self._require_author()
         if not isinstance(data, dict):
-            raise JsonHandlerError(400, gettext("The editor sent an unreadable form."))
+            raise JsonHandlerError(400, self.ugettext("The editor sent an unreadable form."))
         usage_key, course_key = platform.usage_key_for(self), platform.course_key_for(self)
         editor = self._editor_context(sessions.session_for(usage_key))
         initial = authoring.initial_values(self, platform.current_user(self).email)
@@ -244,7 +260,7 @@ class ZoomXBlock(StaffViewMixin, XBlock):
         usage_key = platform.usage_key_for(self)
         session = sessions.session_for(usage_key)
         if session is None:
-            raise JsonHandlerError(409, gettext(
+            raise JsonHandlerError(409, self.ugettext(
                 "This session has not been saved yet: open the editor and save it first."))
         if session.status == session.Status.FAILED:
             values = {name: getattr(session, name) for name in sessions.DESIRED_FIELDS}
@@ -279,30 +295,34 @@ class ZoomXBlock(StaffViewMixin, XBlock):
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
         )
 
-    def _is_author(self) -> bool:
-        """Studio (author mode, or the Studio write permission) or course staff."""
-        if getattr(self.runtime, "is_author_mode", False):
-            return True
+    def _can_edit(self) -> bool:
+        """Studio's write permission for this course, and nothing else.
+
+        ``runtime.is_author_mode`` only says "rendered in Studio": Studio sets it for any
+        logged-in user (``cms/djangoapps/contentstore/views/preview.py``). The question goes to
+        ``studio_user_permissions`` (``can_edit_content``, or the older ``can_write``); the LMS
+        has no such service, so nothing is edited there, not even by course staff.
+        """
+        from opaque_keys.edx.keys import CourseKey  # pylint: disable=import-outside-toplevel
+
         permissions = self.runtime.service(self, "studio_user_permissions")
-        course_key = getattr(self.scope_ids.usage_id, "course_key", None)
-        if permissions is not None and course_key is not None and permissions.can_write(
-                course_key):
-            return True
-        return platform.is_course_staff(platform.current_user(self),
-                                        platform.course_key_for(self))
+        check = getattr(permissions, "can_edit_content", None) or getattr(
+            permissions, "can_write", None)
+        if check is None:
+            return False
+        return bool(check(CourseKey.from_string(platform.course_key_for(self))))
 
     def _require_author(self) -> None:
-        if not self._is_author():
-            raise JsonHandlerError(403, gettext("Only the course's staff can edit this session."))
+        if not self._can_edit():
+            raise JsonHandlerError(403, self.ugettext(
+                "Only the course's staff can edit this session."))
 
-    @staticmethod
-    def _invalid(errors: dict) -> Response:
+    def _invalid(self, errors: dict) -> Response:
         """HTTP 400 with one message per invalid field, and a summary."""
-        from zoom_xblock.i18n import ngettext  # pylint: disable=import-outside-toplevel
-
-        message = ngettext("Nothing was saved: correct the field marked below.",
-                           "Nothing was saved: correct the {count} fields marked below.",
-                           len(errors)).format(count=len(errors))
+        message = self.runtime.service(self, "i18n").ngettext(
+            "Nothing was saved: correct the field marked below.",
+            "Nothing was saved: correct the {count} fields marked below.",
+            len(errors)).format(count=len(errors))
         body = {"result": "error", "errors": {k: str(v) for k, v in errors.items()},
                 "message": message}
         return Response(json.dumps(body), status=400, content_type="application/json",

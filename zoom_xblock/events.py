@@ -486,12 +486,15 @@ def apply_pending(now: datetime | None = None, limit: int = PENDING_BATCH) -> in
 
 
 def catch_up(now: datetime | None = None) -> dict:
-    """The sweep's share of webhook work: apply events whose task was lost, and queue the
-    attendance report of every session that ended ``REPORT_DELAY_MINUTES`` ago. Each step
-    runs whatever happens to the other."""
+    """The sweep's share of webhook work: apply events whose task was lost, queue the
+    attendance report of every session that ended ``REPORT_DELAY_MINUTES`` ago, and publish
+    again the completions and scores the platform refused. Each step runs whatever happens
+    to the others."""
     result = {}
     for name, step in (("webhooks_applied", apply_pending),
-                       ("reports_queued", attendance.run_due_reports)):
+                       ("reports_queued", attendance.run_due_reports),
+                       ("progress_republished",
+                        lambda _now: attendance.publish_pending_progress())):
         try:
             result[name] = step(now)
         except Exception:  # pylint: disable=broad-except

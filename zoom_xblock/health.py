@@ -130,6 +130,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
                     error=params.get("error", "")),
                 _("Fix the cause (see the log line \"Zoom webhook ... could not be applied\"), "
                   "then set the events' status back to received to apply them again."))
+    if code == "completion_tracking":
+        return (_("Completion tracking is off (the waffle switch "
+                  "completion.enable_completion_tracking): learners who attend get no "
+                  "completion, only their score."),
+                _("Turn it on: `./manage.py lms waffle_switch --create "
+                  "completion.enable_completion_tracking on` (Tutor's init job does this)."))
     if code == "sweep":
         interval = params.get("interval", 15)
         fix = _("Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
@@ -238,6 +244,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
         if self_check_webhooks:
             _check_webhook_endpoints(config.webhook_secret_token, report)
     report.problems.extend(webhook_problems())
+    _check_completion_tracking(report)
     problem = sweep_problem(strict=True)
     if problem is None:
         report.passed.append(_("The periodic sweep ran at {moment} UTC.").format(
@@ -260,6 +267,15 @@ def webhook_problems() -> list[Problem]:
         return []
     return [Problem("webhooks_failed", {"count": given_up.count(), "event": latest["event"],
                                         "error": latest["error"][:300]})]
+
+
+def _check_completion_tracking(report: CheckReport) -> None:
+    from zoom_xblock import platform  # pylint: disable=import-outside-toplevel
+
+    if platform.completion_tracking_enabled():
+        report.passed.append(_("Completion tracking is on: attending completes the block."))
+    else:
+        report.problems.append(Problem("completion_tracking"))
 
 
 def _short(error) -> str:

@@ -7,7 +7,8 @@ See docs/decisions/0001-layout-and-data-model.md.
 """
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+
+from zoom_xblock.i18n import gettext_lazy as _
 
 KEY_LENGTH = 255  # usage and course keys; 255 x 4 bytes fits InnoDB's 3072-byte index limit
 EMAIL_LENGTH = 254
@@ -141,6 +142,9 @@ class Registration(models.Model):
 
     attended_seconds = models.PositiveIntegerField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The platform refused this learner's completion or score; the sweep publishes it again.
+    progress_pending = models.BooleanField(default=False, db_index=True)
+    progress_error = models.CharField(max_length=255, blank=True, default="")
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)

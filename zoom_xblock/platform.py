@@ -9,12 +9,14 @@ same behaviour. The choice is made by the ``ZOOM_XBLOCK_PLATFORM`` setting ("ope
 """
 import functools
 import importlib
+import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
 WORKBENCH_COURSE_KEY = "course-v1:Demo+Zoom+2026"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -211,13 +213,32 @@ def subsections(course_key: str) -> list[dict]:
 
 # --- Progress -------------------------------------------------------------------------------------
 
-def publish_completion(user_id: int, usage_key: str, completion: float) -> None:
-    """Mark the block complete (1.0) or not for the user, from a worker."""
+def completion_tracking_enabled() -> bool:
+    """edx-completion's ``completion.enable_completion_tracking`` switch (``completion/
+    waffle.py``). Off, the platform keeps no completion: ``submit_completion`` raises."""
+    try:
+        from completion.waffle import ENABLE_COMPLETION_TRACKING_SWITCH  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return False
+    return ENABLE_COMPLETION_TRACKING_SWITCH.is_enabled()
+
+
+def publish_completion(user_id: int, usage_key: str, completion: float) -> bool:
+    """Mark the block complete (1.0) or not for the user, from a worker.
+
+    Returns False, having stored nothing, when completion tracking is off (``zoom_check`` says
+    so); raises what the platform raises otherwise.
+    """
+    if not completion_tracking_enabled():
+        log.info("Completion tracking is off: completion of %s for user %s not published",
+                 usage_key, user_id)
+        return False
     backend().publish_completion(user_id, usage_key, completion)
+    return True
 
 
 def publish_grade(user_id: int, usage_key: str, earned: float, possible: float) -> None:
-    """Give the user a score on the block, from a worker."""
+    """Give the user a score on the block, from a worker (raises what the platform raises)."""
     backend().publish_grade(user_id, usage_key, earned, possible)
 
 
@@ -338,30 +359,35 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
 
     @classmethod
     def publish_completion(cls, user_id, usage_key, completion):
+        # edx-completion's worker-side API (completion/models.py submit_completion).
         from completion.models import BlockCompletion
         from opaque_keys.edx.keys import UsageKey
 
         user = cls._user_model().objects.get(id=user_id)
-        BlockCompletion.objects.submit_completion(user, UsageKey.from_string(usage_key), completion)
+        BlockCompletion.objects.submit_completion(
+            user=user, block_key=UsageKey.from_string(usage_key), completion=completion)
 
     @classmethod
     def publish_grade(cls, user_id, usage_key, earned, possible):
-        from lms.djangoapps.courseware.model_data import set_score
-        from lms.djangoapps.grades.signals.signals import PROBLEM_WEIGHTED_SCORE_CHANGED
+        # As xblock-lti-consumer's plugin/compat.py (publish_grade, load_enough_xblock): the
+        # block from the modulestore and SCORE_PUBLISHED, whose receiver (grades/signals/
+        # handlers.py score_published_handler) stores the score with set_score and sends
+        # PROBLEM_WEIGHTED_SCORE_CHANGED with the row's real modified time.
+        from lms.djangoapps.grades.api import signals as grades_signals
         from opaque_keys.edx.keys import UsageKey
+        from xmodule.modulestore.django import modulestore
 
-        key = UsageKey.from_string(usage_key)
-        set_score(user_id, key, earned, possible)
-        PROBLEM_WEIGHTED_SCORE_CHANGED.send(
-            sender=None, weighted_earned=earned, weighted_possible=possible, user_id=user_id,
-            anonymous_user_id=None, course_id=str(key.course_key), usage_id=str(key),
-            modified=None, score_db_table="csm", score_deleted=False,
+        block = modulestore().get_item(UsageKey.from_string(usage_key))
+        user = cls._user_model().objects.get(id=user_id)
+        grades_signals.SCORE_PUBLISHED.send(
+            sender=None, block=block, user=user, raw_earned=earned, raw_possible=possible,
+            only_if_higher=False, score_deleted=False, grader_response=None,
         )
 
 
 def unmet_requirement(name, url, min_score, score, min_completion, done) -> Requirement:
     """An unmet prerequisite with a detail the learner can act on."""
-    from django.utils.translation import gettext as _  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.i18n import gettext as _  # pylint: disable=import-outside-toplevel
 
     details = []
     if score < min_score:

@@ -7,6 +7,8 @@ Celery for one debounced sync per session.
 """
 import logging
 
+from django.db import transaction
+
 from zoom_xblock import intents
 
 log = logging.getLogger(__name__)
@@ -43,9 +45,29 @@ def passing_status_changed(signal=None, sender=None, course_passing_status=None,
 
 
 def user_logged_in(sender=None, request=None, user=None, **kwargs):
-    """Django's login signal: sync the sessions of the learner's courses (one query)."""
+    """Django's login signal: sync the sessions of the learner's courses (one query).
+
+    Django sends it with ``send``, inside the login request (and its transaction): a failure
+    here must never break a login, so it is logged and the sweep catches up, and the work runs
+    in its own savepoint so that a database error leaves the login's transaction usable.
+    """
+    if user is None or not getattr(user, "id", None):
+        return
+    try:
+        with transaction.atomic():
+            intents.request_user_sync(user.id, trigger="login")
+    except Exception:  # pylint: disable=broad-except
+        log.exception("Could not record the login of user %s; the periodic sweep will sync",
+                      user.id)
+
+
+def user_retired(sender=None, user=None, **kwargs):
+    """The platform's retirement signals (USER_RETIRE_LMS_MISC / _CRITICAL): forget the
+    person (see :mod:`zoom_xblock.retirement`)."""
+    from zoom_xblock import retirement  # pylint: disable=import-outside-toplevel
+
     if user is not None and getattr(user, "id", None):
-        intents.request_user_sync(user.id, trigger="login")
+        retirement.purge_user(user.id, getattr(user, "email", ""))
 
 
 def block_deleted(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):

@@ -25,7 +25,8 @@ def templates_dir() -> Path:
 
 
 def translations_dir() -> Path:
-    """The folder of the gettext catalogs (``<lang>/LC_MESSAGES/django.po``)."""
+    """The folder of the gettext catalogs (``<lang>/LC_MESSAGES/django.po``, compiled to
+    ``text.mo``: see :mod:`zoom_xblock.i18n`)."""
     return _folder("translations")
 
 
@@ -56,7 +57,10 @@ def render_template(name: str, context: dict | None = None, request=None) -> str
     """Render ``templates/<name>`` with ``context`` (CSRF token added when ``request`` is given)."""
     from django.template import Context, RequestContext  # pylint: disable=import-outside-toplevel
 
+    from zoom_xblock.i18n import plugin_translations  # pylint: disable=import-outside-toplevel
+
     template = template_engine().get_template(name)
-    if request is not None:
-        return template.render(RequestContext(request, context or {}))
-    return template.render(Context(context or {}))
+    with plugin_translations():  # {% translate %} and friends read the plugin's catalog first
+        if request is not None:
+            return template.render(RequestContext(request, context or {}))
+        return template.render(Context(context or {}))

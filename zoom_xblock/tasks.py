@@ -48,6 +48,18 @@ def delete_session(self, usage_key: str) -> dict:
         raise self.retry(eta=later.when) from later
 
 
+@shared_task(name="zoom_xblock.tasks.cancel_registrants", bind=True, max_retries=10, **RETRY)
+def cancel_registrants(self, session_id: int, registrants: list) -> dict:
+    """Cancel in Zoom the registrants of a learner whose account was retired."""
+    from zoom_xblock import retirement  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.zoom import ZoomError  # pylint: disable=import-outside-toplevel
+
+    try:
+        return retirement.cancel_in_zoom(session_id, registrants)
+    except ZoomError as error:
+        raise self.retry(countdown=min(3600, 60 * 2 ** self.request.retries)) from error
+
+
 @shared_task(name="zoom_xblock.tasks.apply_webhook", **RETRY)
 def apply_webhook(event_id: int) -> str:
     """Apply a stored Zoom webhook event (status, attendance, drift, recordings)."""

@@ -6,12 +6,13 @@ import re
 
 import pytest
 import requests
+from completion.models import BlockCompletion
 
 from tests.e2e.conftest import check_accessibility, login, scenario_usage_key, screenshot
 from tests.learning import register_all, registration, schedule
 from tests.utils import enroll, make_user
 from zoom_xblock.models import Registration, WebhookEvent
-from zoom_xblock.standalone.models import BlockCompletion
+from zoom_xblock.standalone.api import block_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -59,7 +60,7 @@ def test_join_then_the_webhook_then_staff_see_the_learner_as_attended(journey, n
     _wait_for_webhooks(sandbox)
     row = registration(session, ada)
     assert 39 * 60 <= row.attended_seconds <= 41 * 60
-    assert BlockCompletion.objects.filter(user=ada, block_key=session.usage_key).exists()
+    assert BlockCompletion.objects.filter(user=ada, block_key=block_key(session.usage_key)).exists()
 
     staff = new_context().new_page()
     login(staff, server.url, "prof", f"/scenario/{SCENARIO}/student_view/")

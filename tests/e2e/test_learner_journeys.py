@@ -47,7 +47,7 @@ def join_in_new_tab(page):
 def test_an_author_creates_the_session_in_the_studio_editor(workbench, new_context):
     make_user("author", email="author@example.com", course_role="instructor")
     page = new_context(timezone_id="Europe/Paris").new_page()
-    login(page, workbench.url, "author", f"/scenario/{SCENARIO}/studio_view/")
+    login(page, workbench.url, "author", f"/preview/{SCENARIO}/studio_view/")
     form = page.locator(".zoom-studio-form")
     form.wait_for()
     check_accessibility(page, "studio editor")
@@ -66,7 +66,7 @@ def test_an_author_creates_the_session_in_the_studio_editor(workbench, new_conte
     assert session.status == ZoomSession.Status.SCHEDULED and session.zoom_id
     assert session.title == "Week 2 office hours" and session.capacity == 25
     assert session.start == start.astimezone(ZoneInfo("UTC"))
-    page.goto(f"{workbench.url}/scenario/{SCENARIO}/author_view/")
+    page.goto(f"{workbench.url}/preview/{SCENARIO}/author_view/")
     page.wait_for_selector(".zoom-author-status")
     assert f"{session.zoom_id}" in page.locator(".zoom-author-status").inner_text()
     check_accessibility(page, "author view")

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from completion.models import BlockCompletion
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user
 from tests.zoom_people import ZoomRoom
 from zoom_xblock import events, sessions, sync
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
-from zoom_xblock.standalone.models import BlockCompletion
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

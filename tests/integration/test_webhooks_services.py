@@ -3,13 +3,14 @@ worker through Redis; attendance becomes completion; a duplicate is applied once
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from completion.models import BlockCompletion
 
 from tests.integration.conftest import wait_for
 from tests.integration.test_sync_reliability import _learners, _scheduled_session
 from tests.utils import SANDBOX_CREDENTIALS, enroll
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
 from zoom_xblock.models import Registration, WebhookEvent
-from zoom_xblock.standalone.models import BlockCompletion
+from zoom_xblock.standalone.api import block_key
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -40,5 +41,6 @@ def test_a_worker_applies_zoom_webhooks_and_attendance_becomes_completion(
     row = wait_for(lambda: Registration.objects.filter(
         session=session, user_id=present.id, completed_at__isnull=False).first(), timeout=60)
     assert 49 * 60 <= row.attended_seconds <= 51 * 60
-    assert BlockCompletion.objects.filter(user=present, block_key=session.usage_key).exists()
+    assert BlockCompletion.objects.filter(user=present,
+                                          block_key=block_key(session.usage_key)).exists()
     assert not BlockCompletion.objects.filter(user=absent).exists()

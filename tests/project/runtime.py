@@ -4,8 +4,16 @@ xblock-sdk's workbench takes the student from a ``?student=`` query parameter; t
 the person from the authenticated session. The tests check who can see what, so the project
 serves the workbench through this runtime, which answers the same ``opt_attrs`` as the LMS.
 """
+import gettext
+from importlib import resources
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
 from workbench.runtime import WorkbenchRuntime
 from xblock.reference.user_service import UserService, XBlockUser
+
+from zoom_xblock.standalone import api as platform_standin
 
 
 class DjangoUserService(UserService):
@@ -32,16 +40,86 @@ class DjangoUserService(UserService):
         return xb_user
 
 
+class XBlockI18nService:
+    """The LMS's and Studio's ``i18n`` service, as upstream ``xmodule/modulestore/django.py``
+    ``XBlockI18nService`` builds it for a block: the catalog its package ships (domain ``text``
+    in ``<root package>/translations``) for the active language, else Django's translations."""
+
+    def __init__(self, block=None):
+        self.translator = translation
+        if block is not None:
+            # upstream get_xblock_root_module_name: the unmixed class's top-level package
+            package = getattr(block, "unmixed_class", type(block)).__module__.split(".")[0]
+            language = translation.get_language() or settings.LANGUAGE_CODE
+            # Upstream reads resources.files(package) / "translations"; the same folder, named
+            # as a subpackage so that the editable install (which maps it) finds it too.
+            try:
+                with resources.as_file(resources.files(f"{package}.translations")) as directory:
+                    self.translator = gettext.translation(
+                        "text", str(directory), [translation.to_locale(language)])
+            except (OSError, ModuleNotFoundError):
+                pass  # no catalog for the language: Django's, as upstream
+
+    def __getattr__(self, name):
+        return getattr(self.translator, "gettext" if name == "ugettext" else name)
+
+
 class ZoomWorkbenchRuntime(WorkbenchRuntime):
-    """The workbench runtime, with the Django user as the current user."""
+    """The workbench runtime, with the Django user as the current user and the platform's
+    ``i18n`` service."""
 
     def __init__(self, user=None):
         student_id = str(user.id) if user is not None and user.is_authenticated else "anonymous"
         super().__init__(student_id)
         self._services["user"] = DjangoUserService(user)
 
+    def service(self, block, service_name):
+        if service_name == "i18n" and block.service_declaration("i18n") is not None:
+            return XBlockI18nService(block)
+        return super().service(block, service_name)
+
     def handler_url(self, block, handler_name, suffix="", query="", thirdparty=False):
         url = super().handler_url(block, handler_name, suffix, query, thirdparty)
         # The user comes from the session, not from a ?student= parameter anyone could edit.
         return url.replace(f"?student={block.scope_ids.user_id}&", "?").replace(
             f"?student={block.scope_ids.user_id}", "")
+
+
+class StudioPermissionsService:
+    """Studio's ``studio_user_permissions`` service (upstream
+    ``openedx/core/djangoapps/content/services.py`` ``StudioPermissionsService``): ``can_write``
+    is ``has_studio_write_access`` (``common/djangoapps/student/auth.py``), granted to global
+    staff and to the course's staff and instructors, answered per course."""
+
+    def __init__(self, user):
+        self._user = user
+
+    def can_write(self, context_key) -> bool:
+        """May the user change the course's content in Studio?"""
+        user = self._user
+        if user is None or not user.is_authenticated or not user.is_active:
+            return False
+        return user.is_staff or platform_standin.is_course_staff(user.id, str(context_key))
+
+    def can_read(self, context_key) -> bool:
+        """Studio read access: the same people here (no read-only course roles are seeded)."""
+        return self.can_write(context_key)
+
+
+class StudioPreviewRuntime(ZoomWorkbenchRuntime):
+    """Studio's preview runtime, as ``cms/djangoapps/contentstore/views/preview.py``
+    (``_prepare_runtime_for_preview``) builds it: ``is_author_mode`` for whoever is logged in
+    (``preview_handler`` is only ``@login_required``), the ``studio_user_permissions`` service,
+    and handler URLs under the preview handler."""
+
+    is_author_mode = True
+
+    def __init__(self, user=None):
+        super().__init__(user)
+        self._services["studio_user_permissions"] = StudioPermissionsService(user)
+
+    def handler_url(self, block, handler_name, suffix="", query="", thirdparty=False):
+        url = reverse("preview_handler", kwargs={
+            "usage_id": str(block.scope_ids.usage_id), "handler_slug": handler_name,
+            "suffix": suffix})
+        return url + ("?" + query if query else "")

@@ -11,13 +11,20 @@ Two tiers, chosen by ``ZOOM_XBLOCK_TEST_TIER``:
   and a real Celery worker process.
 """
 import os
+import sys
 from pathlib import Path
 
-from edx_django_utils.plugins import add_plugins, get_plugin_apps
-from workbench.settings import *  # noqa: F401,F403  pylint: disable=wildcard-import,unused-wildcard-import
-from workbench.settings import INSTALLED_APPS as WORKBENCH_APPS
-from workbench.settings import MIDDLEWARE as WORKBENCH_MIDDLEWARE
-from workbench.settings import TEMPLATES as WORKBENCH_TEMPLATES
+# The platform modules that real packages import by their upstream path (edx-completion's
+# receiver wiring); see tests/project/upstream/README.md.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "upstream"))
+
+from edx_django_utils.plugins import add_plugins, get_plugin_apps  # noqa: E402  pylint: disable=wrong-import-position
+from workbench.settings import *  # noqa: F401,F403,E402  pylint: disable=wildcard-import,unused-wildcard-import,wrong-import-position
+from workbench.settings import INSTALLED_APPS as WORKBENCH_APPS  # noqa: E402  pylint: disable=wrong-import-position
+from workbench.settings import MIDDLEWARE as WORKBENCH_MIDDLEWARE  # noqa: E402  pylint: disable=wrong-import-position
+from workbench.settings import TEMPLATES as WORKBENCH_TEMPLATES  # noqa: E402  pylint: disable=wrong-import-position
+
+from tests.project.derived import Derived, derive_settings  # noqa: E402  pylint: disable=wrong-import-position
 
 PROJECT = "lms.djangoapp"
 TIER = os.environ.get("ZOOM_XBLOCK_TEST_TIER", "default")
@@ -40,13 +47,34 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français")]
 LANGUAGE_CODE = "en"
+# As in the LMS (openedx/envs/common.py ``LOCALE_PATHS = Derived(_make_locale_paths)``): still a
+# Derived object while the plugins' COMMON settings run, a list after derive_settings() below.
+# The plugin adds nothing to it. Only `make extract_translations` (ZOOM_XBLOCK_I18N_TOOLING=1)
+# names translations/, for Django's makemessages to know where the plugin's sources live.
+LOCALE_PATHS = Derived(lambda settings: (
+    [str(Path(__file__).resolve().parents[2] / "translations")]
+    if os.environ.get("ZOOM_XBLOCK_I18N_TOOLING") == "1" else []))
 
 INSTALLED_APPS = [
     *(app for app in WORKBENCH_APPS if app != "djpyfs"),
+    "waffle",  # the LMS's feature switches (edx-completion's completion tracking switch)
+    "eventtracking.django.apps.EventTrackingConfig",  # completion's tracking log, as in the LMS
     "zoom_xblock.standalone",
     "tests.project.apps.WorkbenchProjectConfig",
+    # The plugins installed in this environment, by their entry points, as in the LMS: the
+    # plugin itself and edx-completion (``completion``), whose CompletionService and
+    # scorable_block_completion receiver decide completion here as they do there.
     *get_plugin_apps(PROJECT),
 ]
+# Tutor's LMS init job turns completion tracking on (``waffle_switch --create
+# completion.enable_completion_tracking on``, tutor/templates/jobs/init/lms.sh); the workbench
+# does the same for every switch nobody created. A test that needs it off creates it off.
+WAFFLE_SWITCH_DEFAULT = True
+# The LMS's event-tracking (lms/envs/common.py EVENT_TRACKING_*), with no backend: the events
+# edx-completion emits go nowhere.
+EVENT_TRACKING_ENABLED = True
+EVENT_TRACKING_BACKENDS = {}
+EVENT_TRACKING_PROCESSORS = []
 MIDDLEWARE = [
     WORKBENCH_MIDDLEWARE[0],
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -137,3 +165,4 @@ EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 # Plugin settings last, as the LMS applies them after its own (edx-django-utils).
 add_plugins(__name__, PROJECT, "common")
 add_plugins(__name__, PROJECT, "test")
+derive_settings(__name__)  # as lms/envs/common.py's callers do once every stage has run

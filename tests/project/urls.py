@@ -2,9 +2,20 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from edx_django_utils.plugins import get_plugin_url_patterns
+from edx_django_utils.plugins import plugin_urls
 
 from tests.project import views
+
+
+def plugin_url_patterns(project):
+    """``get_plugin_url_patterns(project)`` without edx-completion's REST API, whose views need
+    the LMS's own authentication classes (``openedx.core.lib.api.authentication``): the
+    workbench uses completion's models, service and receiver, not its API."""
+    # pylint: disable=protected-access
+    return [plugin_urls._get_url(module_path, config)
+            for module_path, config in plugin_urls._iter_plugins(project)
+            if config.get("app_name") != "completion"]
+
 
 urlpatterns = [
     path("", views.index, name="workbench_index"),
@@ -14,12 +25,17 @@ urlpatterns = [
             name="workbench_show_scenario"),
     re_path(r"^handler/(?P<usage_id>[^/]+)/(?P<handler_slug>[^/]*)(?:/(?P<suffix>.*))?$",
             views.handler, name="handler"),
+    # Studio's unit page, editor and preview handler (cms/djangoapps/contentstore/views/preview.py)
+    re_path(r"^preview/handler/(?P<usage_id>[^/]+)/(?P<handler_slug>[^/]*)(?:/(?P<suffix>.*))?$",
+            views.preview_handler, name="preview_handler"),
+    re_path(r"^preview/(?P<scenario_id>[^/]+)/(?P<view_name>[^/]+)/$", views.preview_scenario,
+            name="preview_scenario"),
     path("demo/subsection/<path:usage_key>", views.subsection, name="demo_subsection"),
     path("accounts/login/", auth_views.LoginView.as_view(
         template_name="zoom_workbench/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    *get_plugin_url_patterns(settings.PROJECT),
+    *plugin_url_patterns(settings.PROJECT),
     path("", include("workbench.urls")),
 ]
 

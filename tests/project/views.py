@@ -1,6 +1,7 @@
 """Workbench pages and handlers served as the logged-in user, plus demo conveniences."""
 from django.conf import settings
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -8,35 +9,57 @@ from workbench.scenarios import get_scenarios
 from xblock.django.request import django_to_webob_request, webob_to_django_response
 from xblock.exceptions import NoSuchUsage
 
-from tests.project.runtime import ZoomWorkbenchRuntime
+from tests.project.runtime import StudioPreviewRuntime, ZoomWorkbenchRuntime
 
 
-@ensure_csrf_cookie
-def show_scenario(request, scenario_id, view_name="student_view"):
-    """Render a scenario's block with the logged-in user as the current user."""
+def _render_scenario(request, runtime, scenario_id, view_name, handler_base):
     scenario = get_scenarios().get(scenario_id)
     if scenario is None:
         raise Http404
-    runtime = ZoomWorkbenchRuntime(request.user)
     block = runtime.get_block(scenario.usage_id)
     fragment = block.render(view_name, {})
     return render(request, "zoom_workbench/block.html", {
         "scenario": scenario, "scenario_id": scenario_id, "view_name": view_name,
         "body": fragment.body_html(), "head_html": fragment.head_html(),
-        "foot_html": fragment.foot_html(), "user": request.user,
+        "foot_html": fragment.foot_html(), "user": request.user, "handler_base": handler_base,
     })
+
+
+@ensure_csrf_cookie
+def show_scenario(request, scenario_id, view_name="student_view"):
+    """Render a scenario's block in the LMS, with the logged-in user as the current user."""
+    return _render_scenario(request, ZoomWorkbenchRuntime(request.user), scenario_id,
+                            view_name, "/handler/")
+
+
+@ensure_csrf_cookie
+@login_required
+def preview_scenario(request, scenario_id, view_name="author_view"):
+    """Render a scenario's block as Studio's unit page and editor do (any logged-in user)."""
+    return _render_scenario(request, StudioPreviewRuntime(request.user), scenario_id,
+                            view_name, "/preview/handler/")
 
 
 def handler(request, usage_id, handler_slug, suffix=""):
     """Call a block handler as the logged-in user (the LMS's behaviour)."""
-    runtime = ZoomWorkbenchRuntime(request.user)
+    return _handle(ZoomWorkbenchRuntime(request.user), request, usage_id, handler_slug, suffix)
+
+
+@login_required
+def preview_handler(request, usage_id, handler_slug, suffix=""):
+    """Studio's ``preview_handler``: only ``@login_required``; the block checks the rest."""
+    return _handle(StudioPreviewRuntime(request.user), request, usage_id, handler_slug, suffix,
+                   prefix_parts=3)
+
+
+def _handle(runtime, request, usage_id, handler_slug, suffix, prefix_parts=2):
     try:
         block = runtime.get_block(usage_id)
     except NoSuchUsage as error:
         raise Http404 from error
     webob_request = django_to_webob_request(request)
-    webob_request.path_info_pop()
-    webob_request.path_info_pop()
+    for _part in range(prefix_parts):
+        webob_request.path_info_pop()
     return webob_to_django_response(runtime.handle(block, handler_slug, webob_request, suffix))
 
 

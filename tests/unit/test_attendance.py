@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from completion.models import BlockCompletion
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user, unenroll
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
@@ -17,7 +18,7 @@ from zoom_xblock.models import (
     WebhookEvent,
     ZoomSession,
 )
-from zoom_xblock.standalone.models import BlockCompletion, BlockScore
+from zoom_xblock.standalone.models import BlockScore
 from zoom_xblock.zoom import ZoomClient, ZoomQuotaExceeded
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,10 @@ from importlib.metadata import entry_points
 
 from django.conf import settings
 from django.urls import resolve, reverse
-from edx_django_utils.plugins import get_plugin_apps, get_plugin_url_patterns
+from edx_django_utils.plugins import get_plugin_apps
 from openedx_events.learning.signals import COURSE_ENROLLMENT_CREATED
 
+from tests.project.urls import plugin_url_patterns
 from zoom_xblock import receivers
 
 
@@ -27,16 +28,16 @@ def test_plugin_loader_installs_the_app_in_lms_and_cms():
 
 
 def test_plugin_urls_are_mounted_under_zoom():
-    patterns = get_plugin_url_patterns("lms.djangoapp")
+    patterns = plugin_url_patterns("lms.djangoapp")
     assert any("zoom" in str(p.pattern) for p in patterns)
     assert reverse("zoom_xblock:webhook_meeting") == "/zoom/webhook/meeting"
     assert resolve("/zoom/webhook/webinar").kwargs == {"endpoint": "webinar"}
 
 
-def test_plugin_settings_give_defaults_beat_entry_and_translations():
+def test_plugin_settings_give_defaults_and_beat_entry_and_leave_locale_paths_alone():
     assert isinstance(settings.ZOOM_XBLOCK, dict)
     assert settings.CELERYBEAT_SCHEDULE["zoom-xblock-sweep"]["task"] == "zoom_xblock.tasks.sweep"
-    assert any(path.endswith("translations") for path in settings.LOCALE_PATHS)
+    assert not any(path.endswith("translations") for path in settings.LOCALE_PATHS)
 
 
 def test_receivers_are_connected_to_the_real_openedx_events():

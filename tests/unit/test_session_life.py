@@ -5,6 +5,7 @@ learners and staff read the same attendance."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from completion.models import BlockCompletion
 from django.urls import reverse
 
 from tests.learning import BLOCK_FIELDS
@@ -13,7 +14,6 @@ from tests.utils import render as render_block
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
 from zoom_xblock import attendance, learner, platform, reports, runs, sessions, sync
 from zoom_xblock.models import AttendanceInterval, Registration, ZoomSession
-from zoom_xblock.standalone.models import BlockCompletion
 
 pytestmark = pytest.mark.django_db
 

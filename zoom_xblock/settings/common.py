@@ -1,5 +1,11 @@
-"""Defaults that every environment of the LMS and CMS gets (``plugin_settings``)."""
-from zoom_xblock.resources import translations_dir
+"""Defaults that every environment of the LMS and CMS gets (``plugin_settings``).
+
+This runs at the platform's COMMON stage (``add_plugins(..., SettingsType.COMMON)`` in
+``lms/envs/common.py``), while values such as ``LOCALE_PATHS`` are still ``Derived`` objects
+(``openedx/envs/common.py``, ``openedx/core/lib/derived.py``): read and change only the
+plugin's own settings here. The plugin's translations are its own catalog
+(:mod:`zoom_xblock.i18n`), never added to ``LOCALE_PATHS``.
+"""
 
 SWEEP_TASK = "zoom_xblock.tasks.sweep"
 CHECK_TASK = "zoom_xblock.tasks.check_health"
@@ -30,8 +36,3 @@ def plugin_settings(settings):
         "zoom-xblock-check",
         {"task": CHECK_TASK, "schedule": 3600, "options": {"expires": 3600}},
     )
-
-    locale_paths = list(getattr(settings, "LOCALE_PATHS", []))
-    path = str(translations_dir())
-    if path not in locale_paths:
-        settings.LOCALE_PATHS = locale_paths + [path]

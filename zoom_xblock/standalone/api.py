@@ -1,9 +1,11 @@
 """The platform calls of :mod:`zoom_xblock.platform`, answered from the stand-in tables."""
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from opaque_keys.edx.keys import CourseKey
+from opaque_keys import InvalidKeyError
+from opaque_keys.edx.keys import CourseKey, UsageKey
 from openedx_events.learning.data import (
     CourseData,
     CourseEnrollmentData,
@@ -18,10 +20,14 @@ from openedx_events.learning.signals import (
     PERSISTENT_GRADE_SUMMARY_CHANGED,
 )
 
-from zoom_xblock.platform import PlatformUser, PrerequisiteStatus, unmet_requirement
+from zoom_xblock.platform import (
+    WORKBENCH_COURSE_KEY,
+    PlatformUser,
+    PrerequisiteStatus,
+    unmet_requirement,
+)
+from zoom_xblock.standalone import grades
 from zoom_xblock.standalone.models import (
-    BlockCompletion,
-    BlockScore,
     CourseRole,
     Enrollment,
     Subsection,
@@ -110,18 +116,32 @@ def prerequisite_status(user_id, course_key, prerequisite):
     return prerequisite_statuses([user_id], course_key, prerequisite)[user_id]
 
 
+def block_key(usage_key) -> UsageKey:
+    """The block's key as the platform's tables want it. The workbench names its blocks
+    ``zoom.0.d0.u0``, not ``block-v1:...``: those are filed under the demo course."""
+    try:
+        return UsageKey.from_string(str(usage_key))
+    except InvalidKeyError:
+        course_key = getattr(settings, "ZOOM_XBLOCK_WORKBENCH_COURSE_KEY", WORKBENCH_COURSE_KEY)
+        return CourseKey.from_string(course_key).make_usage_key("zoom", str(usage_key))
+
+
 def publish_completion(user_id, usage_key, completion):
-    """Record completion of the block."""
-    BlockCompletion.objects.update_or_create(
-        user_id=user_id, block_key=usage_key, defaults={"completion": completion}
-    )
+    """Store completion with edx-completion itself, as the LMS does from a worker."""
+    from completion.models import BlockCompletion  # pylint: disable=import-outside-toplevel
+
+    BlockCompletion.objects.submit_completion(
+        user=get_user_model().objects.get(id=user_id), block_key=block_key(usage_key),
+        completion=completion)
 
 
 def publish_grade(user_id, usage_key, earned, possible):
-    """Record a score on the block."""
-    BlockScore.objects.update_or_create(
-        user_id=user_id, block_key=usage_key, defaults={"earned": earned, "possible": possible}
-    )
+    """Publish a score as the real backend does: ``SCORE_PUBLISHED`` with the block, answered by
+    the stand-in grades app (:mod:`zoom_xblock.standalone.grades`)."""
+    grades.SCORE_PUBLISHED.send(
+        sender=None, block=grades.PublishedBlock(block_key(usage_key)),
+        user=get_user_model().objects.get(id=user_id), raw_earned=earned, raw_possible=possible,
+        only_if_higher=False, score_deleted=False, grader_response=None)
 
 
 # --- What the platform does when someone enrolls (used by the demo and the tests) ---------------

@@ -1,4 +1,7 @@
-"""Tables that stand in for the platform's enrollments, roles, progress and completion."""
+"""Tables that stand in for the platform's enrollments, roles, progress and scores.
+
+Completion is edx-completion's own ``BlockCompletion`` (the real package is installed).
+"""
 from django.conf import settings
 from django.db import models
 
@@ -59,22 +62,8 @@ class SubsectionProgress(models.Model):
         ]
 
 
-class BlockCompletion(models.Model):
-    """Completion of a block (edx-completion's ``BlockCompletion``)."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    block_key = models.CharField(max_length=KEY_LENGTH)
-    completion = models.FloatField()
-    modified = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "block_key"], name="standalone_completion"),
-        ]
-
-
 class BlockScore(models.Model):
-    """A score on a block (the platform's ``StudentModule`` grade)."""
+    """A score on a block (the platform's ``StudentModule`` grade, written by ``set_score``)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     block_key = models.CharField(max_length=KEY_LENGTH)

@@ -54,10 +54,10 @@ class Command(BaseCommand):
         worker creates it in the sandbox (the same path as a course re-run's first use)."""
         from workbench.scenarios import get_scenarios
 
-        from tests.project.runtime import ZoomWorkbenchRuntime
+        from tests.project.runtime import StudioPreviewRuntime
 
         for scenario_id, scenario in sorted(get_scenarios().items()):
             if scenario_id.startswith("zoom."):
-                block = ZoomWorkbenchRuntime(author).get_block(scenario.usage_id)
+                block = StudioPreviewRuntime(author).get_block(scenario.usage_id)
                 block.render("author_view", {})
                 self.stdout.write(f"Scheduled: {scenario.description}")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zoom_xblock', '0004_test_runs'),
+        ('zoom_xblock', '0005_registration_progress_pending'),
     ]
 
     operations = [
