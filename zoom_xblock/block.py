@@ -127,7 +127,10 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             "title": self.title or self.display_name,
             "agenda": self.agenda,
             "start_utc": sessions.start_utc(self.start_local, self.timezone),
-            "timezone": sessions.safe_zone(self.timezone),
+            # Learners see times in their LMS time-zone preference first (the browser's zone
+            # only when they have none), the session's own zone in Studio.
+            "timezone": sessions.safe_zone(user.time_zone if view == "student" and user.time_zone
+                                           else self.timezone),
             "duration_minutes": self.duration_minutes,
             "host_email": self.host_email,
             "user": user,
@@ -144,6 +147,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         fragment.add_javascript(read_static("js/zoom.js"))
         fragment.initialize_js("ZoomXBlock", {
             "view": context["view"], "language": js_catalog.language(),
+            "time_zone": context["user"].time_zone if context["view"] == "student" else "",
             "status_url": self.runtime.handler_url(self, "learner_status"),
         })
         return fragment

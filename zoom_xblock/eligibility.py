@@ -15,6 +15,16 @@ NOT_LOGGED_IN = "not_logged_in"
 NOT_ENROLLED = "not_enrolled"
 PREREQUISITE = "prerequisite"
 NO_ACCESS = "no_access"
+COURSE_NOT_STARTED = "course_not_started"
+AUDIT_EXPIRED = "audit_expired"
+COURSE_PREREQUISITE = "course_prerequisite"
+# The platform's course-level refusals (zoom_xblock.platform.CourseAccess.reason) as ours.
+COURSE_REASONS = {
+    platform.ENROLLMENT_REQUIRED: NOT_ENROLLED,
+    platform.COURSE_NOT_STARTED: COURSE_NOT_STARTED,
+    platform.AUDIT_EXPIRED: AUDIT_EXPIRED,
+    platform.COURSE_PREREQUISITE: COURSE_PREREQUISITE,
+}
 
 
 @dataclass(frozen=True)
@@ -24,17 +34,25 @@ class Eligibility:
     eligible: bool
     reason: str = ""
     requirements: list = field(default_factory=list)
+    detail: str = ""  # the platform's own explanation, when it gives one
 
     @property
     def message(self) -> str:
         """A sentence for the learner (and staff) explaining the reason."""
-        return {
+        sentence = {
             "": "",
             NOT_LOGGED_IN: _("Sign in to join this session."),
             NOT_ENROLLED: _("Enroll in the course to join this session."),
             PREREQUISITE: _("Complete the requirements below to join this session."),
             NO_ACCESS: _("This session is not available to you."),
+            COURSE_NOT_STARTED: _("The course has not started yet: you can join its sessions "
+                                  "once it starts."),
+            AUDIT_EXPIRED: _("Your audit access to this course has expired: upgrade to join "
+                             "this session."),
+            COURSE_PREREQUISITE: _("Complete the course's prerequisite courses to join this "
+                                   "session."),
         }.get(self.reason, self.reason)
+        return f"{sentence} {self.detail}".strip() if self.detail else sentence
 
 
 ELIGIBLE = Eligibility(True)
@@ -46,8 +64,9 @@ def requirements_enforced(session: ZoomSession) -> bool:
                 or prerequisite_unreadable(session))
 
 
-def for_learners(session: ZoomSession, user_ids) -> dict[int, Eligibility]:
-    """Eligibility of enrolled learners (batched: one query for the prerequisite)."""
+def for_learners(session: ZoomSession, user_ids, bound: bool = False) -> dict[int, Eligibility]:
+    """Eligibility of enrolled learners (batched: a few queries per batch of learners).
+    ``bound``: the block check runs on the block bound to the (single) learner."""
     user_ids = list(user_ids)
     if not requirements_enforced(session):
         return dict.fromkeys(user_ids, ELIGIBLE)
@@ -58,7 +77,8 @@ def for_learners(session: ZoomSession, user_ids) -> dict[int, Eligibility]:
         return dict.fromkeys(user_ids, unreadable)
     statuses = platform.prerequisite_statuses(user_ids, session.course_key,
                                               prerequisite_of(session))
-    accessible = platform.can_access_block(user_ids, session.usage_key, session.course_key)
+    accessible = platform.can_access_block(user_ids, session.usage_key, session.course_key,
+                                           bound=bound)
     answers = {}
     for user_id in user_ids:
         status = statuses[user_id]
@@ -71,10 +91,19 @@ def for_learners(session: ZoomSession, user_ids) -> dict[int, Eligibility]:
     return answers
 
 
-def for_user(session: ZoomSession, user: platform.PlatformUser) -> Eligibility:
-    """Eligibility of one person (the block's view and Join)."""
+def for_user(session: ZoomSession, user: platform.PlatformUser,
+             course_check: bool = False) -> Eligibility:
+    """Eligibility of one person (the block's view and Join). ``course_check`` (Join) adds the
+    course-level check the LMS makes before showing courseware, with enrollment: course dates,
+    expired audit access, course prerequisites (xblock-lti-consumer ``has_block_access``), and
+    checks the block bound to the learner."""
     if not user.is_authenticated:
         return Eligibility(False, NOT_LOGGED_IN)
     if not platform.is_enrolled(user.id, session.course_key):
         return Eligibility(False, NOT_ENROLLED)
-    return for_learners(session, [user.id])[user.id]
+    if course_check:
+        course = platform.course_access(user, session.course_key)
+        if not course.allowed:
+            return Eligibility(False, COURSE_REASONS.get(course.reason, NO_ACCESS),
+                               detail=course.message)
+    return for_learners(session, [user.id], bound=course_check)[user.id]

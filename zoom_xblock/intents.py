@@ -51,6 +51,23 @@ def request_user_sync(user_id: int, trigger: str) -> None:
         transaction.on_commit(lambda: nudge_sync(session_ids, trigger))
 
 
+def request_learner_sync(user_id: int, course_key: str, trigger: str) -> None:
+    """One learner's progress changed: re-check that learner alone, in the course's sessions
+    whose eligibility depends on progress (a prerequisite), never the whole course.
+
+    One query here; after commit, one debounced task per learner and course. If the broker is
+    down the nudge is lost, and the learner is re-checked at Join, at login and by the pass the
+    sweep runs before the session starts."""
+    session_ids = [
+        session_id for session_id, prerequisite in ZoomSession.objects.filter(
+            course_key=course_key, status__in=ACTIVE_STATUSES
+        ).values_list("id", "prerequisite")
+        if (prerequisite or {}).get("usage_key")
+    ]
+    if session_ids:
+        transaction.on_commit(lambda: nudge_learner(session_ids, user_id, trigger))
+
+
 def request_session_deletion(usage_key: str) -> None:
     """The block was deleted: delete its meeting in Zoom (after commit)."""
     updated = ZoomSession.objects.filter(usage_key=usage_key).exclude(
@@ -104,6 +121,15 @@ def nudge_sync(session_ids, trigger: str) -> None:
         if delay and not cache.add(DEBOUNCE_KEY.format(session_id), 1, timeout=delay):
             continue  # a sync is already queued for this window
         _send("zoom_xblock.tasks.sync_session", session_id, trigger, countdown=delay)
+
+
+def nudge_learner(session_ids, user_id: int, trigger: str, countdown: int | None = None) -> None:
+    """Queue the learner's re-check in these sessions, at most once per debounce window."""
+    delay = get_config().sync_debounce_seconds if countdown is None else countdown
+    key = DEBOUNCE_KEY.format(f"learner:{user_id}:{','.join(map(str, session_ids))}")
+    if countdown is None and delay and not cache.add(key, 1, timeout=delay):
+        return
+    _send("zoom_xblock.tasks.sync_learner", list(session_ids), user_id, trigger, countdown=delay)
 
 
 def _send(task_name: str, *args, countdown: int = 0) -> None:

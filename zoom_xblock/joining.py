@@ -52,6 +52,9 @@ class Case:
     NOT_ENROLLED = eligibility.NOT_ENROLLED
     PREREQUISITE = eligibility.PREREQUISITE
     NO_ACCESS = eligibility.NO_ACCESS
+    COURSE_NOT_STARTED = eligibility.COURSE_NOT_STARTED
+    AUDIT_EXPIRED = eligibility.AUDIT_EXPIRED
+    COURSE_PREREQUISITE = eligibility.COURSE_PREREQUISITE
     WAITLISTED = "waitlisted"
     SHARED_EMAIL = "shared_email"
     REFUSED = "refused"
@@ -71,6 +74,9 @@ HTTP_STATUS = {
     Case.NOT_ENROLLED: 403,
     Case.PREREQUISITE: 403,
     Case.NO_ACCESS: 403,
+    Case.COURSE_NOT_STARTED: 403,
+    Case.AUDIT_EXPIRED: 403,
+    Case.COURSE_PREREQUISITE: 403,
     Case.WAITLISTED: 200,
     Case.SHARED_EMAIL: 409,
     Case.REFUSED: 409,
@@ -135,7 +141,7 @@ def decide(usage_key: str, user: platform.PlatformUser,
         return _start_link(session, user)
     if current == Phase.ENDED:
         return _after_end(session, user, open_after_end)
-    answer = eligibility.for_user(session, user)
+    answer = eligibility.for_user(session, user, course_check=True)
     if not answer.eligible and not platform.is_course_staff(user, session.course_key):
         return _page(answer.reason, session, requirements=list(answer.requirements),
                      message=answer.message)

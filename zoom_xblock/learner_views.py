@@ -68,7 +68,9 @@ def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
         "session": session if shown else None,
         "title": session.title if shown else "",
         "host_email": session.host_email if shown else "",
-        "timezone": safe_zone(session.timezone if session else ""),
+        # The learner's LMS time-zone preference first, else the session's zone.
+        "timezone": safe_zone(platform.time_zone_preference(platform.user_from_request(request))
+                              or (session.timezone if session else "")),
         "requirements": details.get("requirements", []),
         "position": details.get("position"),
         "just_added": details.get("just_added", False),

@@ -13,7 +13,6 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 
 WORKBENCH_COURSE_KEY = "course-v1:Demo+Zoom+2026"
 log = logging.getLogger(__name__)
@@ -29,6 +28,13 @@ class PlatformUser:
     full_name: str = ""
     is_authenticated: bool = True
     is_global_staff: bool = False
+    # The LMS runtime's own answer to "is this person course staff here" (opt_attrs
+    # ``edx-platform.user_is_staff``: course roles, org roles and global staff, and False while
+    # staff "view as learner"), for the course of the block that asked; None elsewhere.
+    runtime_course_key: str = ""
+    runtime_is_course_staff: bool | None = None
+    # The learner's LMS time-zone preference (``edx-platform.user_preferences['time_zone']``).
+    time_zone: str = ""
 
     @property
     def first_name(self) -> str:
@@ -42,6 +48,24 @@ class PlatformUser:
 
 
 ANONYMOUS = PlatformUser(id=0, username="", email="", is_authenticated=False)
+
+# Why the platform refuses a person the course (lms/djangoapps/courseware/access_response.py and
+# openedx/features/course_duration_limits/access.py name these ``error_code`` values).
+COURSE_NOT_STARTED = "course_not_started"
+AUDIT_EXPIRED = "audit_expired"
+COURSE_PREREQUISITE = "unfulfilled_milestones"
+ENROLLMENT_REQUIRED = "enrollment_required"
+COURSE_REFUSED = "course_refused"
+
+
+@dataclass(frozen=True)
+class CourseAccess:
+    """The course-level answer (``check_course_access`` with enrollment): allowed, or why not,
+    with the platform's own message when it has one."""
+
+    allowed: bool
+    reason: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,13 +134,42 @@ def current_user(block) -> PlatformUser:
     if not user_id or attrs.get("edx-platform.is_authenticated") is False:
         return ANONYMOUS
     emails = getattr(xb_user, "emails", None) or [""]
+    preferences = attrs.get("edx-platform.user_preferences") or {}
     return PlatformUser(
         id=int(user_id),
         username=attrs.get("edx-platform.username", ""),
         email=emails[0],
         full_name=getattr(xb_user, "full_name", "") or "",
-        is_global_staff=bool(attrs.get("edx-platform.user_is_staff")),
+        # common/djangoapps/xblock_django/user_service.py: ``user_is_staff`` is the course-staff
+        # answer of the block's runtime (lms/djangoapps/courseware/block_render.py gives it
+        # ``has_access(user, 'staff', block, course_key)``, which honours masquerading);
+        # ``user_is_global_staff`` is the platform-wide flag.
+        is_global_staff=bool(attrs.get("edx-platform.user_is_global_staff")),
+        runtime_course_key=course_key_for(block),
+        runtime_is_course_staff=bool(attrs.get("edx-platform.user_is_staff")),
+        time_zone=valid_time_zone(preferences.get("time_zone")),
     )
+
+
+def valid_time_zone(name) -> str:
+    """``name`` when it is a time zone this Python knows, else "" (a preference is user input)."""
+    if not name or not isinstance(name, str):
+        return ""
+    import zoneinfo  # pylint: disable=import-outside-toplevel
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return ""
+    return name
+
+
+def time_zone_preference(user: PlatformUser) -> str:
+    """The person's LMS time-zone preference ("" when unset or unknown here): from the block
+    runtime when it gave one, else from the platform's preferences API."""
+    if user.time_zone or not user.is_authenticated:
+        return user.time_zone
+    return valid_time_zone(backend().time_zone_preference(user.id))
 
 
 def get_user(user_id: int) -> PlatformUser | None:
@@ -157,20 +210,31 @@ def enrolled_learners(course_key: str, user_ids=None) -> list[PlatformUser]:
 
 
 def is_course_staff(user: PlatformUser, course_key: str) -> bool:
-    """True for global staff and for course staff or instructors of this course."""
+    """True for course staff: the block runtime's answer for its own course (it honours "view as
+    learner"), else global staff, course staff or instructors, and org staff or instructors."""
     if not user.is_authenticated:
         return False
-    return user.is_global_staff or backend().is_course_staff(user.id, course_key)
+    if user.runtime_is_course_staff is not None and user.runtime_course_key == str(course_key):
+        return user.runtime_is_course_staff
+    return user.is_global_staff or bool(course_staff_ids([user.id], course_key))
 
 
 def course_staff_ids(user_ids, course_key: str) -> set[int]:
-    """The users among ``user_ids`` who are course staff (or global staff)."""
+    """The users among ``user_ids`` who are course staff (course or org roles, or global staff),
+    in one batch of queries."""
     user_ids = list(user_ids)
     if not user_ids:
         return set()
-    return {uid for uid in user_ids if backend().is_course_staff(uid, course_key)} | set(
-        get_user_model().objects.filter(id__in=user_ids, is_staff=True).values_list(
-            "id", flat=True))
+    return set(backend().course_staff_ids(user_ids, course_key))
+
+
+def course_access(user: PlatformUser, course_key: str) -> CourseAccess:
+    """The course-level check of lms/djangoapps/courseware/courses.py ``check_course_access``
+    with ``check_if_enrolled``: enrollment, course dates, expired audit access and course
+    prerequisites (staff pass)."""
+    if not user.is_authenticated:
+        return CourseAccess(False, ENROLLMENT_REQUIRED)
+    return backend().course_access(user.id, course_key)
 
 
 def course_instructors(course_key: str) -> list[PlatformUser]:
@@ -180,30 +244,26 @@ def course_instructors(course_key: str) -> list[PlatformUser]:
 
 def prerequisite_status(user_id: int, course_key: str, prerequisite: dict) -> PrerequisiteStatus:
     """Whether the learner meets the block's prerequisite (an empty one is always met)."""
-    if not prerequisite or not prerequisite.get("usage_key"):
-        return PrerequisiteStatus(met=True)
-    return backend().prerequisite_status(user_id, course_key, prerequisite)
+    return prerequisite_statuses([user_id], course_key, prerequisite)[user_id]
 
 
 def prerequisite_statuses(user_ids, course_key: str, prerequisite: dict
                           ) -> dict[int, PrerequisiteStatus]:
-    """:func:`prerequisite_status` for many learners at once (one query where possible)."""
+    """:func:`prerequisite_status` for many learners at once (one query per batch)."""
     user_ids = list(user_ids)
     if not prerequisite or not prerequisite.get("usage_key"):
         return {user_id: PrerequisiteStatus(met=True) for user_id in user_ids}
-    many = getattr(backend(), "prerequisite_statuses", None)
-    if many is not None:
-        return many(user_ids, course_key, prerequisite)
-    return {user_id: backend().prerequisite_status(user_id, course_key, prerequisite)
-            for user_id in user_ids}
+    return backend().prerequisite_statuses(user_ids, course_key, prerequisite)
 
 
-def can_access_block(user_ids, usage_key: str, course_key: str) -> set[int]:
-    """The learners among ``user_ids`` whom the platform lets see the block (access rules such
-    as cohorts, enrollment tracks or release dates)."""
+def can_access_block(user_ids, usage_key: str, course_key: str, bound: bool = False) -> set[int]:
+    """The learners among ``user_ids`` whom the platform lets see the block (cohorts and other
+    groups, release dates and beta testers, staff-only content). ``bound``: check the block bound
+    to the (single) learner, as Join does (xblock-lti-consumer's ``has_block_access``)."""
     user_ids = list(user_ids)
-    check = getattr(backend(), "can_access_block", None)
-    return set(user_ids) if check is None else check(user_ids, usage_key, course_key)
+    if not user_ids:
+        return set()
+    return set(backend().can_access_block(user_ids, usage_key, course_key, bound=bound))
 
 
 def subsections(course_key: str) -> list[dict]:
@@ -247,8 +307,36 @@ def lms_root_url() -> str:
     return getattr(settings, "LMS_ROOT_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
+ENROLLMENT_CHUNK = 1000  # enrollment rows per query (keyset pages: memory stays flat)
+READ_BATCH = 500  # learners per batched read (roles, grades, completion, users)
+
+
+def chunks(items, size: int):
+    """``items`` in lists of at most ``size``."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _restricts_learners(block, now) -> bool:
+    """The block has a rule that depends on the learner (lms/djangoapps/courseware/access.py
+    ``_has_access_descriptor``: staff-only, a release date not reached yet, which beta testers
+    pass early, or group access through ``merged_group_access``: cohorts, enrollment tracks)."""
+    start = getattr(block, "start", None)
+    groups = getattr(block, "merged_group_access", None) or {}
+    return bool(getattr(block, "visible_to_staff_only", False)
+                or (start is not None and start > now)
+                or any(ids is False or ids for ids in groups.values()))
+
+
 class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
-    """The calls above, answered by the Open edX platform (LMS/CMS processes and workers)."""
+    """The calls above, answered by the Open edX platform (LMS/CMS processes and workers).
+
+    Calls about many learners are batched: users, course roles, persisted subsection grades and
+    completions are read ``READ_BATCH`` learners per query, enrollments ``ENROLLMENT_CHUNK`` rows
+    per query. tests/openedx_fakes/ replaces these platform modules at the import boundary, with
+    their upstream signatures, and counts the queries.
+    """
 
     @staticmethod
     def _user_model():
@@ -269,9 +357,16 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         )
 
     @classmethod
+    def _users(cls, user_ids):
+        """The users with these ids, one query per batch."""
+        users = []
+        for chunk in chunks(user_ids, READ_BATCH):
+            users.extend(cls._user_model().objects.filter(id__in=chunk))
+        return users
+
+    @classmethod
     def get_user(cls, user_id):
-        user = cls._user_model().objects.filter(id=user_id, is_active=True).select_related(
-            "profile").first()
+        user = cls._user_model().objects.filter(id=user_id, is_active=True).first()
         return cls._to_user(user) if user else None
 
     @staticmethod
@@ -290,64 +385,236 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
 
     @classmethod
     def enrolled_learners(cls, course_key, user_ids=None):
+        """Active enrollments in pages of ``ENROLLMENT_CHUNK`` rows, oldest first (by id)."""
         from common.djangoapps.student.models import CourseEnrollment
 
         rows = CourseEnrollment.objects.filter(
             course_id=cls._course_key(course_key), is_active=True, user__is_active=True
-        )
+        ).select_related("user", "user__profile").order_by("id")
         if user_ids is not None:
-            rows = rows.filter(user_id__in=list(user_ids))
-        rows = rows.select_related("user", "user__profile").order_by("created", "id")
-        return [cls._to_user(row.user) for row in rows]
+            return [cls._to_user(row.user) for chunk in chunks(user_ids, READ_BATCH)
+                    for row in rows.filter(user_id__in=chunk)]
+        learners, last_id = [], 0
+        while True:
+            page = list(rows.filter(id__gt=last_id)[:ENROLLMENT_CHUNK])
+            learners.extend(cls._to_user(row.user) for row in page)
+            if len(page) < ENROLLMENT_CHUNK:
+                return learners
+            last_id = page[-1].id
+
+    @classmethod
+    def _staff_roles(cls, key):
+        """The roles that make someone course staff (lms/djangoapps/courseware/access.py
+        ``_has_access_to_course``: course staff or instructor, org staff or instructor)."""
+        from common.djangoapps.student.roles import (
+            CourseInstructorRole,
+            CourseStaffRole,
+            OrgInstructorRole,
+            OrgStaffRole,
+        )
+
+        return (CourseStaffRole(key), CourseInstructorRole(key), OrgStaffRole(key.org),
+                OrgInstructorRole(key.org))
+
+    @classmethod
+    def course_staff_ids(cls, user_ids, course_key):
+        """Global staff plus course and org staff or instructors: one query for the users and
+        one for their roles (``BulkRoleCache.prefetch``) per batch."""
+        from common.djangoapps.student.roles import BulkRoleCache
+
+        roles = cls._staff_roles(cls._course_key(course_key))
+        staff = set()
+        for chunk in chunks(user_ids, READ_BATCH):
+            users = list(cls._user_model().objects.filter(id__in=chunk))
+            BulkRoleCache.prefetch(users)
+            staff.update(user.id for user in users
+                         if user.is_staff or any(role.has_user(user) for role in roles))
+        return staff
 
     @classmethod
     def is_course_staff(cls, user_id, course_key):
-        from common.djangoapps.student.roles import CourseInstructorRole, CourseStaffRole
-
-        user = cls._user_model().objects.filter(id=user_id).first()
-        if user is None:
-            return False
-        key = cls._course_key(course_key)
-        return CourseStaffRole(key).has_user(user) or CourseInstructorRole(key).has_user(user)
+        return user_id in cls.course_staff_ids([user_id], course_key)
 
     @classmethod
     def course_instructors(cls, course_key):
-        from common.djangoapps.student.roles import CourseInstructorRole
+        from common.djangoapps.student.roles import CourseInstructorRole, OrgInstructorRole
 
-        users = CourseInstructorRole(cls._course_key(course_key)).users_with_role()
-        return [cls._to_user(user) for user in users]
+        key = cls._course_key(course_key)
+        users = {user.id: user for role in (CourseInstructorRole(key), OrgInstructorRole(key.org))
+                 for user in role.users_with_role()}
+        return [cls._to_user(users[user_id]) for user_id in sorted(users)]
 
     @classmethod
-    def prerequisite_status(cls, user_id, course_key, prerequisite):
+    def time_zone_preference(cls, user_id):
+        """openedx/core/djangoapps/user_api/preferences/api.py ``get_user_preference``."""
+        from openedx.core.djangoapps.user_api.preferences.api import get_user_preference
+
+        user = cls._user_model().objects.filter(id=user_id).first()
+        return (get_user_preference(user, "time_zone") or "") if user else ""
+
+    @classmethod
+    def course_access(cls, user_id, course_key):
+        """lms/djangoapps/courseware/courses.py ``check_course_access(course, user, 'load',
+        check_if_enrolled=True, check_if_authenticated=True)``, as xblock-lti-consumer's
+        ``has_block_access`` calls it."""
+        from lms.djangoapps.courseware.courses import check_course_access
+        from openedx.core.lib.courses import get_course_by_id
+
+        user = cls._user_model().objects.filter(id=user_id, is_active=True).first()
+        if user is None:
+            return CourseAccess(False, ENROLLMENT_REQUIRED)
+        try:
+            course = get_course_by_id(cls._course_key(course_key))
+        except Exception:  # pylint: disable=broad-except
+            return CourseAccess(False, COURSE_REFUSED)  # Http404: no such course (any more)
+        response = check_course_access(course, user, "load", check_if_enrolled=True,
+                                       check_if_authenticated=True)
+        if response:
+            return CourseAccess(True)
+        code = getattr(response, "error_code", "") or ""
+        known = (COURSE_NOT_STARTED, AUDIT_EXPIRED, COURSE_PREREQUISITE, ENROLLMENT_REQUIRED)
+        message = (getattr(response, "additional_context_user_message", None)
+                   or getattr(response, "user_message", None) or "")
+        return CourseAccess(False, code if code in known else COURSE_REFUSED, str(message))
+
+    @classmethod
+    def prerequisite_statuses(cls, user_ids, course_key, prerequisite):
+        """The persisted subsection grades (lms/djangoapps/grades/models.py
+        ``PersistentSubsectionGrade``, read as its ``read_grade`` does, for a whole batch) and the
+        completions of the subsection's completable blocks (the rule of
+        openedx/core/lib/gating/api.py ``get_subsection_completion_percentage``): one query each
+        per batch. Never ``gating_api.get_subsection_grade_percentage``, which computes and
+        writes a persisted grade per learner."""
         from django.urls import reverse
         from opaque_keys.edx.keys import UsageKey
-        from openedx.core.lib.gating import api as gating_api
 
-        user = cls._user_model().objects.get(id=user_id)
         subsection = UsageKey.from_string(prerequisite["usage_key"])
         min_score = float(prerequisite.get("min_score") or 0)
         min_completion = float(prerequisite.get("min_completion") or 0)
-        score = gating_api.get_subsection_grade_percentage(subsection, user) if min_score else 100
-        done = (gating_api.get_subsection_completion_percentage(subsection, user)
-                if min_completion else 100)
-        if score >= min_score and done >= min_completion:
-            return PrerequisiteStatus(met=True)
+        completable = cls._completable_blocks(subsection) if min_completion else []
+        scores, done = {}, {}
+        for chunk in chunks(user_ids, READ_BATCH):
+            if min_score:
+                scores.update(cls._grade_percentages(chunk, subsection))
+            if min_completion:
+                done.update(cls._completion_percentages(chunk, subsection.course_key,
+                                                        completable))
         url = reverse("jump_to", kwargs={"course_id": str(subsection.course_key),
                                          "location": str(subsection)})
         name = prerequisite.get("display_name") or str(subsection)
-        return PrerequisiteStatus(met=False, unmet=[unmet_requirement(name, url, min_score, score,
-                                                                 min_completion, done)])
+        answers = {}
+        for user_id in user_ids:
+            score = scores.get(user_id, 0.0) if min_score else 100.0
+            completion = done.get(user_id, 0.0) if min_completion else 100.0
+            if score >= min_score and completion >= min_completion:
+                answers[user_id] = PrerequisiteStatus(met=True)
+            else:
+                answers[user_id] = PrerequisiteStatus(met=False, unmet=[unmet_requirement(
+                    name, url, min_score, score, min_completion, completion)])
+        return answers
+
+    @staticmethod
+    def _grade_percentages(user_ids, subsection) -> dict[int, float]:
+        """Percent graded of each learner's persisted grade (0 when none is stored): earned over
+        possible, overrides first, rounded as lms/djangoapps/grades/scores.py
+        ``compute_percent`` does."""
+        from lms.djangoapps.grades.models import PersistentSubsectionGrade
+
+        percentages = {}
+        rows = PersistentSubsectionGrade.objects.select_related("override").filter(
+            user_id__in=list(user_ids), course_id=subsection.course_key, usage_key=subsection)
+        for grade in rows:
+            override = getattr(grade, "override", None)
+            earned, possible = grade.earned_graded, grade.possible_graded
+            if override is not None:
+                if getattr(override, "earned_graded_override", None) is not None:
+                    earned = override.earned_graded_override
+                if getattr(override, "possible_graded_override", None) is not None:
+                    possible = override.possible_graded_override
+            percentages[grade.user_id] = (round(earned / possible, 2) * 100) if possible else 0.0
+        return percentages
+
+    @staticmethod
+    def _completable_blocks(subsection) -> list:
+        """The subsection's blocks that count for completion (gating's rule: not aggregators,
+        not excluded, never html), read once from the modulestore."""
+        from xblock.completable import XBlockCompletionMode
+        from xmodule.modulestore.django import modulestore
+        from xmodule.modulestore.exceptions import ItemNotFoundError
+
+        try:
+            root = modulestore().get_item(subsection, depth=None)
+        except ItemNotFoundError:
+            return []
+        keys, pending = [], list(root.get_children())
+        while pending:
+            block = pending.pop(0)
+            mode = XBlockCompletionMode.get_mode(block)
+            if mode == XBlockCompletionMode.AGGREGATOR:
+                pending.extend(block.get_children())
+            elif mode != XBlockCompletionMode.EXCLUDED and block.location.block_type != "html":
+                keys.append(block.location)
+        return keys
+
+    @staticmethod
+    def _completion_percentages(user_ids, course_key, completable) -> dict[int, float]:
+        if not completable:
+            return dict.fromkeys(user_ids, 100.0)
+        from completion.models import BlockCompletion
+
+        totals = dict.fromkeys(user_ids, 0.0)
+        for user_id, value in BlockCompletion.objects.filter(
+                user_id__in=list(user_ids), context_key=course_key,
+                block_key__in=completable).values_list("user_id", "completion"):
+            totals[user_id] += value
+        return {user_id: min(100 * total / len(completable), 100.0)
+                for user_id, total in totals.items()}
 
     @classmethod
-    def can_access_block(cls, user_ids, usage_key, course_key):
+    def can_access_block(cls, user_ids, usage_key, course_key, bound=False):
+        """``has_access(user, 'load', block, course_key)``: skipped when the block has no rule
+        that depends on the learner; roles and cohorts are prefetched per batch so that its
+        checks do not query per learner; ``bound`` binds the block to the learner first (in a
+        request), as xblock-lti-consumer's ``load_block_as_user`` does."""
+        from django.utils import timezone
         from lms.djangoapps.courseware.access import has_access
         from opaque_keys.edx.keys import UsageKey
         from xmodule.modulestore.django import modulestore
+        from xmodule.modulestore.exceptions import ItemNotFoundError
 
-        block = modulestore().get_item(UsageKey.from_string(usage_key))
-        users = cls._user_model().objects.filter(id__in=list(user_ids))
+        try:
+            block = modulestore().get_item(UsageKey.from_string(usage_key))
+        except ItemNotFoundError:
+            return set()  # saved but not published: nobody sees it yet
         key = cls._course_key(course_key)
-        return {user.id for user in users if has_access(user, "load", block, key)}
+        if not bound and not _restricts_learners(block, timezone.now()):
+            return set(user_ids)  # no rule depends on the learner: no check to make
+        from common.djangoapps.student.roles import BulkRoleCache
+        from openedx.core.djangoapps.course_groups.cohorts import bulk_cache_cohorts
+
+        allowed = set()
+        for chunk in chunks(user_ids, READ_BATCH):
+            users = [user for user in cls._user_model().objects.filter(id__in=chunk)
+                     if user.is_active]
+            BulkRoleCache.prefetch(users)  # has_access's staff and beta-tester checks
+            bulk_cache_cohorts(key, users)  # its cohort partition checks
+            for user in users:
+                target = cls._bound(block, user, key) if bound else block
+                if target is not None and has_access(user, "load", target, key):
+                    allowed.add(user.id)
+        return allowed
+
+    @staticmethod
+    def _bound(block, user, course_key):
+        """The block bound to ``user`` in the current request (None: the LMS refused to load
+        it for them); outside a request, the block as read."""
+        from crum import get_current_request
+        from lms.djangoapps.courseware.block_render import get_block_for_descriptor
+
+        request = get_current_request()
+        if request is None:
+            return block
+        return get_block_for_descriptor(user, request, block, None, course_key)
 
     @classmethod
     def subsections(cls, course_key):

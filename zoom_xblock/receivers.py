@@ -28,20 +28,24 @@ def enrollment_changed(signal=None, sender=None, enrollment=None, metadata=None,
 
 
 def grade_changed(signal=None, sender=None, grade=None, metadata=None, **kwargs):
-    """PERSISTENT_GRADE_SUMMARY_CHANGED: a prerequisite may have become met (or unmet)."""
+    """PERSISTENT_GRADE_SUMMARY_CHANGED: one learner's prerequisite may have become met (or
+    unmet): re-check that learner, not the course (``PersistentCourseGradeData.user_id``)."""
     course = getattr(grade, "course", None)
     key = getattr(course, "course_key", None)
-    if key is not None:
-        intents.request_course_sync(str(key), trigger="progress")
+    user_id = getattr(grade, "user_id", None)
+    if key is not None and user_id:
+        intents.request_learner_sync(int(user_id), str(key), trigger="progress")
 
 
 def passing_status_changed(signal=None, sender=None, course_passing_status=None, metadata=None,
                            **kwargs):
-    """COURSE_PASSING_STATUS_UPDATED: re-check eligibility in that course."""
+    """COURSE_PASSING_STATUS_UPDATED: re-check that learner in that course
+    (``CoursePassingStatusData.user``)."""
     course = getattr(course_passing_status, "course", None)
     key = getattr(course, "course_key", None)
-    if key is not None:
-        intents.request_course_sync(str(key), trigger="progress")
+    user_id = getattr(getattr(course_passing_status, "user", None), "id", None)
+    if key is not None and user_id:
+        intents.request_learner_sync(int(user_id), str(key), trigger="progress")
 
 
 def user_logged_in(sender=None, request=None, user=None, **kwargs):

@@ -19,7 +19,13 @@ from django.utils import timezone
 from zoom_xblock import eligibility, health, lifecycle, platform, runs
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
-from zoom_xblock.intents import ACTIVE_STATUSES, nudge_sync, queue_apply, schedule_sync
+from zoom_xblock.intents import (
+    ACTIVE_STATUSES,
+    nudge_learner,
+    nudge_sync,
+    queue_apply,
+    schedule_sync,
+)
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.zoom import (
@@ -85,9 +91,10 @@ def save_rows(rows: list[Registration], fields: list[str]) -> None:
 
 # --- Desired state ------------------------------------------------------------------------------
 
-def record_desired_state(session: ZoomSession) -> dict:
-    """Bring the rows in line with enrollments, eligibility and capacity (no Zoom call)."""
-    learners = platform.enrolled_learners(session.course_key)
+def record_desired_state(session: ZoomSession, user_ids=None) -> dict:
+    """Bring the rows in line with enrollments, eligibility and capacity (no Zoom call).
+    ``user_ids``: re-check only these learners (the others' rows still count for seats)."""
+    learners = platform.enrolled_learners(session.course_key, user_ids)
     answers = eligibility.for_learners(session, [learner.id for learner in learners])
     rows = {row.user_id: row for row in Registration.objects.filter(session=session)}
     now = timezone.now()
@@ -109,11 +116,12 @@ def record_desired_state(session: ZoomSession) -> dict:
         row.eligible, row.eligibility_reason = answer.eligible, answer.reason
         row.eligibility_checked_at = now
     enrolled = {learner.id for learner in learners}
+    checked = rows if user_ids is None else {uid: rows[uid] for uid in user_ids if uid in rows}
     # Course staff who joined without enrolling (Join registers them) keep their place.
     staff = platform.course_staff_ids(
-        [uid for uid, row in rows.items() if uid not in enrolled and row.wanted],
+        [uid for uid, row in checked.items() if uid not in enrolled and row.wanted],
         session.course_key)
-    for user_id, row in rows.items():
+    for user_id, row in checked.items():
         if user_id not in enrolled and user_id not in staff and (row.wanted or row.eligible):
             row.wanted, row.eligible = False, False
             row.eligibility_reason = eligibility.NOT_ENROLLED
@@ -413,13 +421,21 @@ def _refuse(client, session: ZoomSession, action: str, registrants: list[dict]) 
 
 # --- One pass ----------------------------------------------------------------------------------
 
-def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -> dict:
-    """One sync pass over a session (skipped if another worker holds the session's lock)."""
+def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
+                 user_ids=None) -> dict:
+    """One sync pass over a session (skipped if another worker holds the session's lock).
+    ``user_ids``: a pass for these learners only (a grade event); the session's recorded
+    intent is left for the next full pass."""
     with exclusive(f"sync:{session_id}") as held:
         if not held:
             # Another pass is running, or its worker died holding the lock: come back once the
             # lock has expired if the intent is still there then (the holder clears it).
-            if ZoomSession.objects.filter(id=session_id, sync_requested_at__isnull=False).exists():
+            if user_ids is not None:  # the learner's re-check is not in the recorded intent
+                for user_id in user_ids:
+                    nudge_learner([session_id], user_id, "retry",
+                                  countdown=get_config().lock_timeout_seconds + 1)
+            elif ZoomSession.objects.filter(id=session_id,
+                                            sync_requested_at__isnull=False).exists():
                 schedule_sync(session_id, "retry", get_config().lock_timeout_seconds + 1)
             return {"skipped": "locked"}
         session = ZoomSession.objects.filter(id=session_id).first()
@@ -427,9 +443,12 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
             return {"skipped": "inactive"}
         started = timezone.now()
         run = SyncRun.objects.create(session=session, trigger=trigger, full=full)
+        if user_ids is not None:
+            started = None  # a learner's pass does not satisfy the course-wide intent
         desired = {}
         try:
-            return _pass(session, run, started, desired, trigger, full, held.keep_alive)
+            return _pass(session, run, started, desired, trigger, full, held.keep_alive,
+                         user_ids)
         except Exception:
             # Whatever went wrong, the run is closed (or "Sync now" would answer "already
             # running" for minutes) and the intent kept for a retry.
@@ -447,8 +466,8 @@ VERIFY_TRIGGERS = ("sweep", "pre_start")
 RETRY_AFTER_FAILURE = timedelta(minutes=5)
 
 
-def _pass(session, run, started, desired, trigger, full, keep_alive) -> dict:
-    desired.update(record_desired_state(session))
+def _pass(session, run, started, desired, trigger, full, keep_alive, user_ids) -> dict:
+    desired.update(record_desired_state(session, user_ids))
     if not session.zoom_id or session.status not in SYNCABLE or (
             session.live_status == ZoomSession.LiveStatus.ENDED):
         return _finish(session, run, started, desired,
@@ -507,9 +526,11 @@ def _finish(session, run, started, desired, outcome=None, message="") -> dict:
     run.outcome = outcome or (SyncRun.Outcome.PARTIAL if run.failed else SyncRun.Outcome.OK)
     run.message, run.finished_at = message, timezone.now()
     run.save(update_fields=["outcome", "message", "finished_at"])
-    ZoomSession.objects.filter(id=session.id, sync_requested_at__lte=started).update(
-        sync_requested_at=None, last_synced_at=run.finished_at)
-    if ZoomSession.objects.filter(id=session.id, sync_requested_at__gt=started).exists():
+    if started is not None:
+        ZoomSession.objects.filter(id=session.id, sync_requested_at__lte=started).update(
+            sync_requested_at=None, last_synced_at=run.finished_at)
+    if started is not None and ZoomSession.objects.filter(
+            id=session.id, sync_requested_at__gt=started).exists():
         nudge_sync([session.id], "follow-up")  # something changed while this pass ran
     waiting = Registration.objects.filter(session=session, wanted=True,
                                           next_attempt_at__gt=timezone.now()).order_by(

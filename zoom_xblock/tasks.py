@@ -18,6 +18,13 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -
     return sync.sync_session(session_id, trigger=trigger, full=full)
 
 
+@shared_task(name="zoom_xblock.tasks.sync_learner", **RETRY)
+def sync_learner(session_ids: list, user_id: int, trigger: str = "progress") -> dict:
+    """Re-check one learner in these sessions (a grade event), registering or cancelling them."""
+    return {str(session_id): sync.sync_session(session_id, trigger=trigger, user_ids=[user_id])
+            for session_id in session_ids}
+
+
 @shared_task(name="zoom_xblock.tasks.sync_course", **RETRY)
 def sync_course(course_key: str, trigger: str = "enrollment") -> dict:
     """Queue a sync for each session of the course that has recorded intent."""

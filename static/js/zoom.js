@@ -36,8 +36,20 @@ function ZoomXBlock(runtime, element, options) {
         }
     }
 
+    // The learner's LMS time-zone preference (the platform's user_preferences) comes before
+    // the browser's zone; a zone this browser does not know falls back to the browser's.
+    function learnerZone() {
+        if (options.time_zone) {
+            try {
+                new Intl.DateTimeFormat(undefined, {timeZone: options.time_zone});
+                return options.time_zone;
+            } catch (error) { /* unknown here: use the browser's */ }
+        }
+        return browserZone();
+    }
+
     function formatLocal(date) {
-        var zone = browserZone();
+        var zone = learnerZone();
         var text;
         try {
             text = new Intl.DateTimeFormat(language, {

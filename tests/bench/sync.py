@@ -6,6 +6,11 @@
   the one-call-per-learner approach other plugins use (Light: 30/s).
 - ``storm``: 10,000 enrollment events on a course with 3 Zoom sessions: Zoom calls, database
   queries and Zoom calls inside each enrollment request, and tasks queued per session.
+- ``openedx``: the same 5,000-learner sync through the real-backend code path
+  (``ZOOM_XBLOCK_PLATFORM=openedx``: ``OpenEdxPlatform`` with the platform modules faked at its
+  import boundary by tests/openedx_fakes/, which count queries as the LMS's MySQL would run
+  them), and the eligibility of 5,000 learners with a prerequisite and a cohort-restricted
+  block: the platform queries per batch.
 """
 from __future__ import annotations
 
@@ -22,8 +27,9 @@ SESSIONS = 3
 
 
 def run() -> list[Result]:
-    """Both benchmarks, each in its own process."""
+    """The benchmarks, each in its own process."""
     return (django_env.run_child("tests.bench.sync", "registration")
+            + django_env.run_child("tests.bench.sync", "openedx")
             + django_env.run_child("tests.bench.sync", "storm"))
 
 
@@ -66,6 +72,22 @@ def _scheduled_session(sandbox_url: str, usage: str, rate_scale: float):
     return session
 
 
+def _read_desired(session, label: str) -> Result:
+    """The platform-read part of a pass alone (enrollments and eligibility), best of 3: what
+    differs between the stand-in and the real-backend code path, without Zoom's bound."""
+    from zoom_xblock import eligibility, platform
+
+    best = None
+    for _ in range(3):
+        started = time.monotonic()
+        learners = platform.enrolled_learners(session.course_key)
+        eligibility.for_learners(session, [learner.id for learner in learners])
+        best = min(best or 1e9, time.monotonic() - started)
+    return Result(f"sync: reading 5,000 enrollments + eligibility ({label})",
+                  f"{best * 1000:.0f} ms", "-", None,
+                  f"{len(learners)} learners, ACCESS_VALIDATION on, no prerequisite; best of 3")
+
+
 def _stats(url: str) -> dict:
     import requests
 
@@ -94,12 +116,13 @@ def registration() -> list[Result]:
         registered = min(LEARNERS, ZOOM_MAX_REGISTRANTS)  # Zoom caps a meeting at 4,999
         bound = registered / 300
         rows.append(Result(
-            "sync: 5,000 learners, batch registration",
+            "sync: 5,000 learners, batch registration (stand-in platform)",
             f"{elapsed:.1f} s ({bound / elapsed:.0%} of Zoom's bound {bound:.1f} s)",
             ">= 90% of the bound", bound / elapsed >= 0.9 and result["added"] == registered,
             f"Pro plan, sandbox time scale 1, one worker, SQLite; {result['added']} registered "
             f"(Zoom's cap is {ZOOM_MAX_REGISTRANTS}), the rest waitlisted; includes reading "
             "enrollments and eligibility"))
+        rows.append(_read_desired(session, "stand-in platform"))
         tokens = stats["calls"].get("POST /oauth/token", 0)
         rows.append(Result(
             "sync: batch calls for 5,000", f"{batches} (+{tokens} token)",
@@ -187,9 +210,116 @@ def storm() -> list[Result]:
     ]
 
 
+def _fake_platform(count: int):
+    """The real-backend code path: OpenEdxPlatform, the platform faked at its import boundary,
+    ``count`` learners enrolled there (users in Django's table, as in the LMS)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from tests.openedx_fakes import install
+    from zoom_xblock.platform import WORKBENCH_COURSE_KEY
+
+    settings.ZOOM_XBLOCK_PLATFORM = "openedx"
+    settings.ROOT_URLCONF = "tests.openedx_fakes.urls"
+    fake = install()
+    fake.add_course(WORKBENCH_COURSE_KEY)
+    users = get_user_model().objects
+    users.bulk_create([users.model(username=f"edx{n}", email=f"edx{n}@example.com",
+                                   first_name="Learner", last_name=str(n))
+                       for n in range(count)], batch_size=1000)
+    people = list(users.filter(username__startswith="edx").order_by("id"))
+    for person in people:
+        fake.enroll(person, WORKBENCH_COURSE_KEY)
+    return fake, people
+
+
+def _platform_queries(sql) -> tuple[int, str]:
+    """Queries the platform would run: the fakes' tables plus Django's auth_user."""
+    from tests.openedx_fakes import LEDGER
+
+    users = sum(1 for query in sql.captured_queries if "auth_user" in query["sql"])
+    parts = {**LEDGER.queries, "auth_user": users}
+    detail = ", ".join(f"{table} {n}" for table, n in sorted(parts.items()) if n)
+    return LEDGER.total + users, detail
+
+
+def openedx() -> list[Result]:
+    """5,000 learners through OpenEdxPlatform (faked platform), at Zoom's Pro limits."""
+    import requests
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.openedx_fakes import LEDGER
+    from zoom_xblock import eligibility, platform, sync
+    from zoom_xblock.models import ZoomSession
+    from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
+
+    batches_bound = math.ceil(LEARNERS / platform.READ_BATCH)
+    pages = LEARNERS // platform.ENROLLMENT_CHUNK + 1
+    rows = []
+    with sandbox_process(plan="pro", time_scale=1.0) as url:
+        session = _scheduled_session(url, "block-v1:Demo+Zoom+2026+type@zoom+block@bench", 1.0)
+        fake, people = _fake_platform(LEARNERS)
+        fake.add_block(session.usage_key)
+        requests.post(f"{url}/_sandbox/stats/reset", timeout=10)
+        LEDGER.reset()
+        started = time.monotonic()
+        with CaptureQueriesContext(connection) as sql:
+            result = sync.sync_session(session.id, "bench")
+        elapsed = time.monotonic() - started
+        queries, detail = _platform_queries(sql)
+        registered = min(LEARNERS, ZOOM_MAX_REGISTRANTS)
+        bound = registered / 300
+        rows.append(Result(
+            "sync: 5,000 learners, batch registration (real-backend code path)",
+            f"{elapsed:.1f} s ({bound / elapsed:.0%} of Zoom's bound {bound:.1f} s)",
+            ">= 90% of the bound", bound / elapsed >= 0.9 and result["added"] == registered,
+            f"ZOOM_XBLOCK_PLATFORM=openedx, platform faked at the import boundary "
+            f"(tests/openedx_fakes), SQLite; {result['added']} registered; platform queries "
+            f"{queries}: {detail}"))
+        rows.append(_read_desired(session, "real-backend code path"))
+        rows.append(Result(
+            "sync: platform queries for 5,000 (real-backend code path)", str(queries),
+            f"<= {pages} enrollment pages", queries <= pages,
+            f"{detail}; the block has no learner-dependent rule, so no access check"))
+        # Eligibility with a prerequisite and a cohort-restricted block (no Zoom call).
+        gated = "block-v1:Demo+Zoom+2026+type@zoom+block@gated"
+        week1 = "block-v1:Demo+Zoom+2026+type@sequential+block@week1"
+        problem = "block-v1:Demo+Zoom+2026+type@problem+block@q1"
+        fake.add_block(problem)
+        fake.add_block(week1, children=[problem], display_name="Week 1",
+                       completion_mode="aggregator")
+        fake.add_block(gated, merged_group_access={50: [1]})
+        for person in people:
+            fake.grade(person, week1, 8, 10)
+            fake.complete(person, problem)
+            fake.cohort(person, session.course_key, 1 if person.id % 2 else 2)
+        ZoomSession.objects.filter(id=session.id).update(usage_key=gated, prerequisite={
+            "usage_key": week1, "min_score": 60, "min_completion": 100})
+        session.refresh_from_db()
+        LEDGER.reset()
+        started = time.monotonic()
+        with CaptureQueriesContext(connection) as sql:
+            answers = eligibility.for_learners(session, [person.id for person in people])
+        elapsed = time.monotonic() - started
+        queries, detail = _platform_queries(sql)
+        eligible = sum(answer.eligible for answer in answers.values())
+        per_batch = 5  # grades, completion, users, roles, cohorts
+        rows.append(Result(
+            "eligibility: 5,000 learners, prerequisite + cohort block (real-backend code path)",
+            f"{elapsed:.2f} s, {queries} platform queries",
+            f"<= {per_batch} per batch of {platform.READ_BATCH}",
+            queries <= per_batch * batches_bound and eligible == LEARNERS // 2,
+            f"{eligible} eligible; {detail}; has_access calls "
+            f"{LEDGER.calls.get('has_access:load', 0)} (prefetched roles and cohorts)"))
+    return rows
+
+
+CHILDREN = {"registration": registration, "storm": storm, "openedx": openedx}
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--child", choices=["registration", "storm"], required=True)
+    parser.add_argument("--child", choices=sorted(CHILDREN), required=True)
     name = parser.parse_args().child
     django_env.setup(f"bench-{name}.sqlite3")
-    django_env.emit(registration() if name == "registration" else storm())
+    django_env.emit(CHILDREN[name]())

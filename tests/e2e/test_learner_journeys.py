@@ -103,6 +103,21 @@ def test_a_learner_sees_the_session_in_their_time_zone_and_joins_as_themselves(
     screenshot(popup, "04-joined-in-zoom-sandbox")
 
 
+def test_the_lms_time_zone_preference_comes_before_the_browsers(workbench, new_context):
+    from zoom_xblock.standalone.models import UserPreference
+
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=3)
+    schedule(scenario_usage_key(SCENARIO), start=start)
+    kim = make_user("kim")
+    enroll(kim)
+    UserPreference.objects.create(user=kim, key="time_zone", value="Asia/Tokyo")
+    page = open_block(new_context, workbench.url, "kim", timezone_id="America/New_York",
+                      locale="en-US")
+    when = page.locator(".zoom-when time").inner_text()
+    assert "(Asia/Tokyo)" in when, when
+    assert start.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%-I:%M") in when, when
+
+
 def test_see_requirements_then_join_once_the_prerequisite_is_met(workbench, new_context):
     session = schedule(scenario_usage_key(SCENARIO), prerequisite=prerequisite(60))
     (bea,) = learners("bea")

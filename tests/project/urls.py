@@ -31,6 +31,7 @@ urlpatterns = [
     re_path(r"^preview/(?P<scenario_id>[^/]+)/(?P<view_name>[^/]+)/$", views.preview_scenario,
             name="preview_scenario"),
     path("demo/subsection/<path:usage_key>", views.subsection, name="demo_subsection"),
+    path("demo/view-as/<str:role>/", views.view_as, name="demo_view_as"),
     path("accounts/login/", auth_views.LoginView.as_view(
         template_name="zoom_workbench/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 from workbench.scenarios import get_scenarios
 from xblock.django.request import django_to_webob_request, webob_to_django_response
 from xblock.exceptions import NoSuchUsage
@@ -28,8 +29,8 @@ def _render_scenario(request, runtime, scenario_id, view_name, handler_base):
 @ensure_csrf_cookie
 def show_scenario(request, scenario_id, view_name="student_view"):
     """Render a scenario's block in the LMS, with the logged-in user as the current user."""
-    return _render_scenario(request, ZoomWorkbenchRuntime(request.user), scenario_id,
-                            view_name, "/handler/")
+    runtime = ZoomWorkbenchRuntime(request.user, view_as_learner=_viewing_as_learner(request))
+    return _render_scenario(request, runtime, scenario_id, view_name, "/handler/")
 
 
 @ensure_csrf_cookie
@@ -42,7 +43,8 @@ def preview_scenario(request, scenario_id, view_name="author_view"):
 
 def handler(request, usage_id, handler_slug, suffix=""):
     """Call a block handler as the logged-in user (the LMS's behaviour)."""
-    return _handle(ZoomWorkbenchRuntime(request.user), request, usage_id, handler_slug, suffix)
+    runtime = ZoomWorkbenchRuntime(request.user, view_as_learner=_viewing_as_learner(request))
+    return _handle(runtime, request, usage_id, handler_slug, suffix)
 
 
 @login_required
@@ -61,6 +63,23 @@ def _handle(runtime, request, usage_id, handler_slug, suffix, prefix_parts=2):
     for _part in range(prefix_parts):
         webob_request.path_info_pop()
     return webob_to_django_response(runtime.handle(block, handler_slug, webob_request, suffix))
+
+
+VIEW_AS = "zoom_workbench_view_as"
+
+
+def _viewing_as_learner(request) -> bool:
+    return request.session.get(VIEW_AS) == "learner"
+
+
+@require_POST
+def view_as(request, role):
+    """Staff "View as: Learner / Staff", as the LMS's staff toolbar sets a masquerade in the
+    session (lms/djangoapps/courseware/masquerade.py)."""
+    if role not in ("learner", "staff"):
+        raise Http404
+    request.session[VIEW_AS] = role
+    return HttpResponseRedirect(request.POST.get("next") or "/")
 
 
 def index(request):

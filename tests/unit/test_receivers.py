@@ -106,18 +106,36 @@ def test_the_sweep_makes_a_pass_shortly_before_the_start_once(monkeypatch, setti
     assert sent == []  # once per session
 
 
-def test_a_grade_event_from_the_platform_nudges_the_courses_sessions(monkeypatch, client):
+def test_a_grade_event_re_checks_that_learner_not_the_course(monkeypatch, client):
     from zoom_xblock.standalone.models import Subsection
 
     sent = []
     monkeypatch.setattr("zoom_xblock.intents._send",
                         lambda name, *args, **kw: sent.append((name, args)))
-    session = _session()
+    gated = _session(prerequisite={"usage_key": "week1", "min_score": 60})
+    _session(usage_key="block-v1:Demo+Zoom+2026+type@zoom+block@open")  # no prerequisite
     week1 = Subsection.objects.create(course_key=COURSE, usage_key="week1", display_name="Week 1")
     grace = make_user("grace")
     client.force_login(grace)
     page = client.get(f"/demo/subsection/{week1.usage_key}")  # where See requirements leads
     assert page.status_code == 200 and b"Week 1" in page.content
     client.post(f"/demo/subsection/{week1.usage_key}", {"score": "75"})  # the real grade event
-    assert sent == [("zoom_xblock.tasks.sync_course", (COURSE, "progress"))]
-    assert ZoomSession.objects.get(id=session.id).sync_requested_at is not None
+    assert sent == [("zoom_xblock.tasks.sync_learner", ([gated.id], grace.id, "progress"))]
+    assert not ZoomSession.objects.filter(sync_requested_at__isnull=False).exists()
+
+
+def test_a_passing_status_change_re_checks_that_learner(monkeypatch):
+    from opaque_keys.edx.keys import CourseKey
+    from openedx_events.learning.data import CourseData, CoursePassingStatusData, UserData
+
+    from zoom_xblock import receivers
+
+    sent = []
+    monkeypatch.setattr("zoom_xblock.intents._send",
+                        lambda name, *args, **kw: sent.append((name, args)))
+    gated = _session(prerequisite={"usage_key": "week1", "min_score": 60})
+    ada = make_user("ada")
+    receivers.passing_status_changed(course_passing_status=CoursePassingStatusData(
+        is_passing=True, user=UserData(id=ada.id, is_active=True, pii=None),
+        course=CourseData(course_key=CourseKey.from_string(COURSE))))
+    assert sent == [("zoom_xblock.tasks.sync_learner", ([gated.id], ada.id, "progress"))]

@@ -1,9 +1,11 @@
 """The platform calls of :mod:`zoom_xblock.platform`, answered from the stand-in tables."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey, UsageKey
 from openedx_events.learning.data import (
@@ -20,6 +22,7 @@ from openedx_events.learning.signals import (
     PERSISTENT_GRADE_SUMMARY_CHANGED,
 )
 
+from zoom_xblock import platform
 from zoom_xblock.platform import (
     WORKBENCH_COURSE_KEY,
     PlatformUser,
@@ -28,10 +31,15 @@ from zoom_xblock.platform import (
 )
 from zoom_xblock.standalone import grades
 from zoom_xblock.standalone.models import (
+    BlockAccess,
+    CohortMembership,
+    CoursePass,
     CourseRole,
+    CourseRun,
     Enrollment,
     Subsection,
     SubsectionProgress,
+    UserPreference,
 )
 
 
@@ -69,17 +77,120 @@ def enrolled_learners(course_key, user_ids=None):
     return [_to_user(row.user) for row in rows.select_related("user").order_by("created", "id")]
 
 
+def _org_of(course_key) -> str:
+    return CourseKey.from_string(str(course_key)).org
+
+
+def _roles(course_key, roles) -> Q:
+    """Rows granting one of ``roles`` in the course: the course's own, or its org's (an org
+    role has no course key), as common/djangoapps/student/roles.py ``RoleCache.has_role``."""
+    return Q(role__in=roles) & (Q(course_key=str(course_key))
+                                | Q(course_key="", org=_org_of(course_key)))
+
+
+def course_staff_ids(user_ids, course_key):
+    """Global staff, course and org staff or instructors (lms/djangoapps/courseware/access.py
+    ``_has_access_to_course``), among active users: two queries."""
+    user_ids = list(user_ids)
+    roles = CourseRole.objects.filter(_roles(course_key, CourseRole.STAFF_ROLES),
+                                      user_id__in=user_ids, user__is_active=True)
+    return set(roles.values_list("user_id", flat=True)) | set(
+        get_user_model().objects.filter(id__in=user_ids, is_staff=True, is_active=True)
+        .values_list("id", flat=True))
+
+
 def is_course_staff(user_id, course_key):
-    """Course staff or instructor, on an active account: as upstream's
-    ``common/djangoapps/student/roles.py`` (``RoleBase.has_user`` refuses inactive users)."""
-    return CourseRole.objects.filter(user_id=user_id, course_key=str(course_key),
-                                     user__is_active=True).exists()
+    """Course staff, in the sense of :func:`course_staff_ids` (active accounts only, as
+    upstream's ``common/djangoapps/student/roles.py`` ``RoleBase.has_user``)."""
+    return user_id in course_staff_ids([user_id], course_key)
 
 
 def course_instructors(course_key):
-    """Users with the instructor role."""
-    rows = CourseRole.objects.filter(course_key=str(course_key), role=CourseRole.INSTRUCTOR)
-    return [_to_user(row.user) for row in rows.select_related("user").order_by("id")]
+    """Users with the instructor role in the course or its org."""
+    rows = CourseRole.objects.filter(_roles(course_key, [CourseRole.INSTRUCTOR]))
+    users = {row.user_id: row.user for row in rows.select_related("user")}
+    return [_to_user(users[user_id]) for user_id in sorted(users)]
+
+
+def time_zone_preference(user) -> str:
+    """The ``time_zone`` preference of a user (or user id), "" when unset
+    (openedx/core/djangoapps/user_api/preferences/api.py ``get_user_preference``)."""
+    user_id = getattr(user, "id", user)
+    row = UserPreference.objects.filter(user_id=user_id, key="time_zone").first()
+    return row.value if row else ""
+
+
+def _beta_testers(user_ids, course_key) -> set[int]:
+    return set(CourseRole.objects.filter(
+        course_key=str(course_key), role=CourseRole.BETA_TESTER, user_id__in=list(user_ids)
+    ).values_list("user_id", flat=True))
+
+
+def _started_for(start, days_early, is_beta_tester: bool, now) -> bool:
+    """lms/djangoapps/courseware/access_utils.py ``check_start_date``: beta testers see
+    content ``days_early_for_beta`` days before its start."""
+    if start is None:
+        return True
+    if is_beta_tester and days_early:
+        start -= timedelta(days=days_early)
+    return now >= start
+
+
+def course_access(user_id, course_key):
+    """lms/djangoapps/courseware/courses.py ``check_course_access(course, user, 'load',
+    check_if_enrolled=True, check_if_authenticated=True)``, in its order: the course has started
+    (beta testers early), course prerequisites passed (``_can_view_courseware_with_prerequisites``),
+    audit access not expired (course_duration_limits ``check_course_expired``), then enrolled;
+    course staff pass every check."""
+    if user_id in course_staff_ids([user_id], course_key):
+        return platform.CourseAccess(True)
+    run = CourseRun.objects.filter(course_key=str(course_key)).first()
+    enrollment = Enrollment.objects.filter(user_id=user_id, course_key=str(course_key),
+                                           is_active=True).first()
+    now = timezone.now()
+    if run is not None:
+        beta = bool(_beta_testers([user_id], course_key))
+        if not _started_for(run.start, run.days_early_for_beta, beta, now):
+            return platform.CourseAccess(False, platform.COURSE_NOT_STARTED)
+        missing = set(run.prerequisite_course_keys or []) - set(CoursePass.objects.filter(
+            user_id=user_id, course_key__in=run.prerequisite_course_keys or []
+        ).values_list("course_key", flat=True))
+        if missing:
+            return platform.CourseAccess(False, platform.COURSE_PREREQUISITE)
+        if (enrollment is not None and enrollment.mode == "audit"
+                and run.audit_access_days is not None):
+            began = max(enrollment.created, run.start) if run.start else enrollment.created
+            if now > began + timedelta(days=run.audit_access_days):
+                return platform.CourseAccess(False, platform.AUDIT_EXPIRED)
+    if enrollment is None:
+        return platform.CourseAccess(False, platform.ENROLLMENT_REQUIRED)
+    return platform.CourseAccess(True)
+
+
+def can_access_block(user_ids, usage_key, course_key, bound=False):  # pylint: disable=unused-argument
+    """lms/djangoapps/courseware/access.py ``_has_access_descriptor`` 'load', in its order:
+    group access (a cohort; staff pass), staff pass, staff-only content, the release date (beta
+    testers early). A handful of queries for any number of learners."""
+    user_ids = list(user_ids)
+    rule = BlockAccess.objects.filter(usage_key=usage_key).first()
+    if rule is None:
+        return set(user_ids)
+    staff = course_staff_ids(user_ids, course_key)
+    learners = [uid for uid in user_ids if uid not in staff]
+    if rule.cohort:
+        learners = list(CohortMembership.objects.filter(
+            course_key=str(course_key), name=rule.cohort, user_id__in=learners
+        ).values_list("user_id", flat=True))
+    if rule.visible_to_staff_only:
+        return staff
+    if rule.start is not None and rule.start > timezone.now():
+        run = CourseRun.objects.filter(course_key=str(course_key)).first()
+        days = run.days_early_for_beta if run else None
+        beta = _beta_testers(learners, course_key)
+        now = timezone.now()
+        learners = [uid for uid in learners
+                    if _started_for(rule.start, days, uid in beta, now)]
+    return staff | set(learners)
 
 
 def subsections(course_key):

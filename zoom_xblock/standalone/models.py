@@ -25,13 +25,19 @@ class Enrollment(models.Model):
 
 
 class CourseRole(models.Model):
-    """A course staff role (the platform's ``CourseAccessRole``)."""
+    """A course or org role (the platform's ``CourseAccessRole``, common/djangoapps/student/
+    roles.py): ``course_key`` empty and ``org`` set is an org role (``OrgStaffRole``,
+    ``OrgInstructorRole``), valid in every course of the org."""
 
     STAFF = "staff"
     INSTRUCTOR = "instructor"
+    LIMITED_STAFF = "limited_staff"  # CourseLimitedStaffRole: inherits the staff role
+    BETA_TESTER = "beta_testers"  # CourseBetaTesterRole: sees content early, not staff
+    STAFF_ROLES = (STAFF, INSTRUCTOR, LIMITED_STAFF)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    course_key = models.CharField(max_length=KEY_LENGTH, db_index=True)
+    course_key = models.CharField(max_length=KEY_LENGTH, db_index=True, blank=True)
+    org = models.CharField(max_length=64, blank=True, default="")
     role = models.CharField(max_length=32)
 
     class Meta:
@@ -74,4 +80,66 @@ class BlockScore(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "block_key"], name="standalone_score"),
+        ]
+
+
+class CourseRun(models.Model):
+    """What ``check_course_access`` reads about a course (lms/djangoapps/courseware/access.py
+    ``_has_access_course``): its start, course prerequisites (common/djangoapps/util/
+    milestones_helpers.py), the audit access duration (openedx/features/course_duration_limits/
+    access.py) and how early beta testers see content (``days_early_for_beta``)."""
+
+    course_key = models.CharField(max_length=KEY_LENGTH, unique=True)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    prerequisite_course_keys = models.JSONField(default=list, blank=True)
+    audit_access_days = models.PositiveIntegerField(null=True, blank=True)
+    days_early_for_beta = models.PositiveIntegerField(null=True, blank=True)
+
+
+class CoursePass(models.Model):
+    """A learner passed a course (the milestone a course prerequisite waits for)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    course_key = models.CharField(max_length=KEY_LENGTH)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_key"], name="standalone_pass"),
+        ]
+
+
+class BlockAccess(models.Model):
+    """Per-block access rules (xmodule's ``start``, ``visible_to_staff_only`` and
+    ``group_access`` on a cohort partition)."""
+
+    usage_key = models.CharField(max_length=KEY_LENGTH, unique=True)
+    start = models.DateTimeField(null=True, blank=True)
+    visible_to_staff_only = models.BooleanField(default=False)
+    cohort = models.CharField(max_length=128, blank=True, default="")
+
+
+class CohortMembership(models.Model):
+    """A learner's cohort in a course (openedx/core/djangoapps/course_groups/models.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    course_key = models.CharField(max_length=KEY_LENGTH)
+    name = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course_key"], name="standalone_cohort"),
+        ]
+
+
+class UserPreference(models.Model):
+    """A user preference (openedx/core/djangoapps/user_api/models.py ``UserPreference``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    value = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="standalone_preference"),
         ]

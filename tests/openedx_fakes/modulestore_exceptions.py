@@ -1,0 +1,5 @@
+"""Fake ``xmodule.modulestore.exceptions``."""
+
+
+class ItemNotFoundError(Exception):
+    pass
