@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from zoom_xblock import zoom_api
+from zoom_xblock import policies, zoom_api
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
@@ -57,7 +57,8 @@ FORM_FIELDS = (
     "display_name", "kind", "title", "agenda", "start_date", "start_time", "timezone",
     "duration_minutes", "host_email", "alternative_hosts", "capacity", "join_window_minutes",
     "prerequisite_usage_key", "prerequisite_min_score", "prerequisite_min_completion",
-    "completion_threshold", "weight", "zoom_emails", "auto_recording",
+    "completion_threshold", "weight", "zoom_emails", "auto_recording", "drift_policy",
+    *(f"learner_email_{kind}" for kind in policies.LEARNER_EMAIL_KINDS),
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -79,6 +80,8 @@ class EditorContext:
     subsections: list[dict] = field(default_factory=list)
     # The kind Zoom already has (set once the meeting exists: it can no longer change).
     locked_kind: str | None = None
+    # Why webinars are not offered, when they are not (the platform's setting, the licence).
+    webinars_reason: str = ""
 
     def subsection(self, usage_key: str) -> dict | None:
         """The subsection of the course with this usage key, or None."""
@@ -132,7 +135,12 @@ def initial_values(block, author_email: str = "") -> dict:
     zoom_emails = block.zoom_emails
     if not type(block).zoom_emails.is_set_on(block):
         zoom_emails = get_config().zoom_emails
+    site_emails = policies.site_learner_emails()
+    off = set(block.learner_emails_off or [])
     return {
+        **{f"learner_email_{kind}": kind in site_emails and kind not in off
+           for kind in policies.LEARNER_EMAIL_KINDS},
+        "drift_policy": block.drift_policy or "",
         "display_name": block.display_name,
         "kind": block.kind,
         "title": block.title,
@@ -155,6 +163,33 @@ def initial_values(block, author_email: str = "") -> dict:
     }
 
 
+def webinars_offered(config=None) -> tuple[bool, str]:
+    """(offered, why not): webinars need the platform's setting and the account's Webinar
+    plan (from the cache :mod:`zoom_xblock.directory` keeps; unknown counts as offered, the
+    organizer's own licence is checked when the author saves)."""
+    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+
+    config = config or get_config()
+    if not config.webinars_enabled:
+        return False, _("Webinars are not enabled on this platform: choose a meeting, or ask "
+                        "your platform operator to enable them.")
+    if directory.webinars_allowed() is False:
+        return False, _("Webinars are not offered: your organization's Zoom account has no Zoom "
+                        "Webinar plan. Choose a meeting, or ask your Zoom administrator for the "
+                        "Webinar add-on.")
+    return True, ""
+
+
+def email_choices(values: dict) -> list[dict]:
+    """The learner e-mails the editor lists: each kind, whether the site sends it, and
+    whether this block does."""
+    site = policies.site_learner_emails()
+    return [{"kind": kind, "name": f"learner_email_{kind}",
+             "label": policies.learner_email_label(kind), "site": kind in site,
+             "checked": bool(values.get(f"learner_email_{kind}"))}
+            for kind in policies.LEARNER_EMAIL_KINDS]
+
+
 def editor_template_context(values: dict, context: EditorContext,
                             session: ZoomSession | None) -> dict:
     """What ``studio_view.html`` needs besides the block's values: choices, limits, state.
@@ -174,6 +209,15 @@ def editor_template_context(values: dict, context: EditorContext,
         "timezones": zones,
         "subsections": subsections,
         "webinars_enabled": context.webinars_enabled or values["kind"] == "webinar",
+        "webinars_reason": context.webinars_reason,
+        "drift_policies": [{"value": p, "label": policies.drift_policy_label(p)}
+                           for p in policies.DRIFT_POLICIES],
+        "site_drift_policy": policies.drift_policy_label(policies.site_drift_policy()),
+        "applied_drift_policy": policies.drift_policy_label(
+            values.get("drift_policy") or policies.site_drift_policy()),
+        "email_choices": email_choices(values),
+        "double_emails": bool(values.get("zoom_emails")) and any(
+            choice["site"] and choice["checked"] for choice in email_choices(values)),
         "kind_locked": bool(context.locked_kind),
         "kind_locked_message": kind_locked_message(),
         "state": session_state(session),
@@ -284,8 +328,9 @@ def _clean_kind(form, context, submission):
     elif context.locked_kind and value != context.locked_kind:
         submission.errors["kind"] = kind_locked_message()
     elif value == "webinar" and not context.webinars_enabled and context.locked_kind != value:
-        submission.errors["kind"] = _("Webinars are not enabled on this platform: choose a "
-                                      "meeting, or ask your platform operator to enable them.")
+        submission.errors["kind"] = context.webinars_reason or _(
+            "Webinars are not enabled on this platform: choose a meeting, or ask your platform "
+            "operator to enable them.")
     submission.fields["kind"] = value
 
 
@@ -474,11 +519,40 @@ def _clean_auto_recording(form, context, submission):
     submission.fields["auto_recording"] = value
 
 
+def _clean_drift_policy(form, context, submission):
+    value = _text(form, "drift_policy")
+    if value and value not in policies.DRIFT_POLICIES:
+        submission.errors["drift_policy"] = _("Choose what happens to changes made in Zoom.")
+        value = ""
+    submission.fields["drift_policy"] = value
+
+
+def _clean_learner_emails(form, context, submission):
+    """The kinds the site sends that this block turns off (a kind the site does not send
+    keeps no block choice: turning it on for the site later turns it on here too)."""
+    off = []
+    for kind in sorted(policies.site_learner_emails()):
+        raw = form.get(f"learner_email_{kind}")
+        text = str(raw).strip().lower() if raw is not None else ""
+        if isinstance(raw, bool):
+            checked = raw
+        elif text in _TRUE or text in _FALSE:
+            checked = text in _TRUE
+        else:
+            submission.errors[f"learner_email_{kind}"] = _(
+                "Choose whether learners get this e-mail.")
+            checked = True
+        if not checked:
+            off.append(kind)
+    submission.fields["learner_emails_off"] = off
+
+
 _CLEANERS = (
     _clean_display_name, _clean_kind, _clean_title, _clean_agenda, _clean_start,
     _clean_timezone, _clean_duration, _clean_host_email, _clean_alternative_hosts,
     _clean_capacity, _clean_join_window, _clean_prerequisite, _clean_completion_threshold,
-    _clean_weight, _clean_zoom_emails, _clean_auto_recording,
+    _clean_weight, _clean_zoom_emails, _clean_auto_recording, _clean_drift_policy,
+    _clean_learner_emails,
 )
 
 
@@ -585,6 +659,59 @@ def alternative_host_message(reason: str, emails: list[str]) -> str:
     return text.format(emails=listed)
 
 
+@dataclass(frozen=True)
+class OrganizerDefault:
+    """Who the editor proposes as the organizer of a new session, and why (Eurekos: the
+    responsible course administrator becomes the host)."""
+
+    email: str
+    note: str
+
+
+def _not_licensed_why(status: dict) -> str:
+    from zoom_xblock.zoom import HOST_NOT_LICENSED  # pylint: disable=import-outside-toplevel
+
+    if status.get("reason") == HOST_NOT_LICENSED:
+        return _("a Basic (free) Zoom user")
+    return _("not a user of your organization's Zoom account")
+
+
+def default_organizer(author, instructors) -> OrganizerDefault:
+    """The author when Zoom said they are a licensed user of the account; otherwise the
+    course's first instructor who is; otherwise the author, with the reason. Reads only what
+    :mod:`zoom_xblock.directory` cached (never calls Zoom)."""
+    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+
+    author_email = author.email or ""
+    status = directory.user_status(author_email)
+    if status and status.get("licensed"):
+        return OrganizerDefault(author_email, _(
+            "Proposed: you ({email}), a licensed user of your organization's Zoom account.")
+            .format(email=author_email))
+    for person in instructors:
+        if not person.email or person.email.lower() == author_email.lower():
+            continue
+        found = directory.user_status(person.email)
+        if found and found.get("licensed"):
+            if status is None:
+                why = _("Zoom has not been asked about you yet")
+            else:
+                why = _("you are {why}").format(why=_not_licensed_why(status))
+            return OrganizerDefault(person.email, _(
+                "Proposed: {name} ({email}), an instructor of this course and a licensed user "
+                "of your organization's Zoom account ({why}).").format(
+                name=person.full_name or person.username, email=person.email, why=why))
+    if status is None:
+        return OrganizerDefault(author_email, _(
+            "Proposed: you ({email}). Zoom is being asked whether you are a licensed user of "
+            "your organization's Zoom account; it is checked again when you save.").format(
+            email=author_email))
+    return OrganizerDefault(author_email, _(
+        "Neither you ({email}, {why}) nor the course's instructors are licensed users of your "
+        "organization's Zoom account: enter the e-mail of one who is.").format(
+        email=author_email, why=_not_licensed_why(status)))
+
+
 def organizer_unverified_message() -> str:
     """The warning when Zoom could not be asked about the organizer."""
     return _("Could not verify the organizer in Zoom now; it will be checked when the meeting "
@@ -639,6 +766,9 @@ def desired_values(submission: Submission, context: EditorContext) -> dict:
         "weight": values["weight"],
         "zoom_emails": values["zoom_emails"],
         "auto_recording": values["auto_recording"],
+        "drift_policy": values["drift_policy"],
+        "learner_emails": [kind for kind in policies.LEARNER_EMAIL_KINDS
+                           if kind not in values["learner_emails_off"]],
     }
 
 

@@ -73,6 +73,12 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
                             values=[{"value": "none", "display_name": _("None")},
                                     {"value": "cloud", "display_name": _("Cloud")}])
 
+    drift_policy = String(display_name=_("Changes made in Zoom"), default="",
+                          scope=Scope.settings,
+                          help=_("Blank: the platform's DRIFT_POLICY; or restore, report, adopt"))
+    learner_emails_off = List(display_name=_("Learner e-mails turned off for this session"),
+                              default=[], scope=Scope.settings)
+
     has_author_view = True
 
     @property
@@ -84,13 +90,15 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
     @staticmethod
     def workbench_scenarios():
-        """The demo's scenarios: a meeting, a webinar, a prerequisite, a full session, and a
-        session dated in the past (to account for one that already took place)."""
+        """The demo's scenarios: a meeting (adopting changes made in Zoom), a webinar, a
+        prerequisite, a full session, a session dated in the past (to account for one that
+        already took place), and a new one whose organizer is still to choose."""
         common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
              f'<zoom title="Office hours" start_local="2030-01-15T15:00" {common} '
-             'agenda="Questions about week 1, answered live." join_window_minutes="15"/>'),
+             'agenda="Questions about week 1, answered live." join_window_minutes="15" '
+             'drift_policy="adopt"/>'),
             ("Zoom: a webinar",
              f'<zoom kind="webinar" title="Guest lecture" start_local="2030-01-20T18:00" '
              f'{common} agenda="A talk followed by questions." auto_recording="cloud"/>'),
@@ -104,6 +112,9 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             ("Zoom: a past-dated session",
              f'<zoom title="Workshop held last month" start_local="2026-11-02T10:00" {common} '
              "alternative_hosts='[\"host2@example.com\"]' completion_threshold=\"50\"/>"),
+            ("Zoom: a new session (no organizer yet)",
+             '<zoom title="Study group" start_local="2030-02-01T17:00" timezone="Europe/Paris" '
+             'duration_minutes="45"/>'),
         ]
 
     # --- Views ----------------------------------------------------------------------------------
@@ -206,13 +217,15 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         usage_key = platform.usage_key_for(self)
         session = sessions.session_for(usage_key)
         editor = self._editor_context(session)
-        values = authoring.initial_values(self, platform.current_user(self).email)
+        organizer = self._organizer_default()
+        values = authoring.initial_values(self, organizer.email)
         # Ids unique on the page (label for=, aria-describedby), whatever the usage key holds.
         key_hash = hashlib.sha1(usage_key.encode(), usedforsecurity=False).hexdigest()
         html = render_template("zoom_xblock/studio_view.html", {
             **authoring.editor_template_context(values, editor, session),
             "uid": "zoom-" + key_hash[:10],
             "zone_from_browser": not type(self).timezone.is_set_on(self),
+            "organizer_note": "" if self.host_email else organizer.note,
         })
         fragment = Fragment(html)
         fragment.add_css(read_static("css/studio.css"))
@@ -237,7 +250,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             raise JsonHandlerError(400, self.ugettext("The editor sent an unreadable form."))
         usage_key, course_key = platform.usage_key_for(self), platform.course_key_for(self)
         editor = self._editor_context(sessions.session_for(usage_key))
-        initial = authoring.initial_values(self, platform.current_user(self).email)
+        initial = authoring.initial_values(self, self._organizer_default().email)
         submission = authoring.validate(data, initial, editor)
         if not submission.is_valid:
             return self._invalid(submission.errors)
@@ -289,12 +302,27 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
                               authoring.desired_values(submission, editor))
         return True
 
-    def _editor_context(self, session):
-        from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+    def _organizer_default(self):
+        """Who a new session's organizer defaults to, and why (see
+        :func:`authoring.default_organizer`); asks a worker to look up the unknown people."""
+        from zoom_xblock import authoring, directory  # pylint: disable=import-outside-toplevel
 
+        author = platform.current_user(self)
+        if self.host_email:
+            return authoring.OrganizerDefault(self.host_email, "")
+        instructors = platform.course_instructors(platform.course_key_for(self))
+        directory.request_refresh([author.email, *(p.email for p in instructors)])
+        return authoring.default_organizer(author, instructors)
+
+    def _editor_context(self, session):
+        from zoom_xblock import authoring, directory  # pylint: disable=import-outside-toplevel
+
+        directory.request_refresh(account=True)
+        offered, why_not = authoring.webinars_offered()
         return authoring.EditorContext(
             display_name=self.display_name,
-            webinars_enabled=get_config().webinars_enabled,
+            webinars_enabled=offered,
+            webinars_reason=why_not,
             subsections=platform.subsections(platform.course_key_for(self)),
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
         )

@@ -35,6 +35,9 @@ DEFAULTS = {
     "WEBHOOK_TOLERANCE_SECONDS": ("ZOOM_WEBHOOK_TOLERANCE_SECONDS", 300),
     "WEBHOOK_MAX_BODY_BYTES": ("ZOOM_WEBHOOK_MAX_BODY_BYTES", 256 * 1024),
     "DRIFT_POLICY": ("ZOOM_DRIFT_POLICY", "restore"),
+    "LEARNER_EMAILS": ("ZOOM_LEARNER_EMAILS", "registered,promoted,rescheduled,cancelled,reminder"),
+    "LEARNER_REMINDER_MINUTES": ("ZOOM_LEARNER_REMINDER_MINUTES", 60),
+    "LICENCE_CACHE_SECONDS": ("ZOOM_LICENCE_CACHE_SECONDS", 6 * 3600),
     "JOIN_TIMEOUT_SECONDS": ("ZOOM_JOIN_TIMEOUT_SECONDS", 4.0),
     "HTTP_TIMEOUT_SECONDS": ("ZOOM_HTTP_TIMEOUT_SECONDS", 10.0),
     "REDIS_URL": ("ZOOM_REDIS_URL", ""),
@@ -81,6 +84,9 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     webhook_tolerance_seconds: int
     webhook_max_body_bytes: int
     drift_policy: str
+    learner_emails: str
+    learner_reminder_minutes: int
+    licence_cache_seconds: int
     join_timeout_seconds: float
     http_timeout_seconds: float
     redis_url: str
@@ -95,6 +101,15 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
         names = {"account_id": "ACCOUNT_ID", "client_id": "CLIENT_ID",
                  "client_secret": "CLIENT_SECRET"}
         return [name for attr, name in names.items() if not getattr(self, attr)]
+
+    @property
+    def learner_email_kinds(self) -> frozenset[str]:
+        """The kinds of learner e-mails the site sends (``LEARNER_EMAILS``: a list, or a
+        comma-separated text; empty turns them all off)."""
+        value = self.learner_emails
+        items = value if isinstance(value, list | tuple | set | frozenset) else str(
+            value or "").split(",")
+        return frozenset(str(item).strip() for item in items if str(item).strip())
 
     @property
     def is_configured(self) -> bool:

@@ -9,8 +9,9 @@ whose task was lost. What each event does:
   end, attendance is settled (completion and scores). A run that ends well before the
   scheduled start is a test run (:mod:`zoom_xblock.runs`): recorded, nothing settled.
 - ``*.participant_joined`` / ``_left``: attendance intervals (see :mod:`zoom_xblock.attendance`).
-- ``*.updated``: drift, when someone changed in Zoom what the course set: reported, and put
-  back when the policy is "restore".
+- ``*.updated``: drift, when someone changed in Zoom what the course set: reported, put back
+  when the policy is "restore", or, under "adopt", the new schedule and title made the
+  course's (session, block fields and learners' e-mails; the description is never adopted).
 - ``*.deleted``: deleted in Zoom (not by the plugin): the session is marked so, staff alerted.
 - ``*.registration_cancelled`` / ``_denied`` in Zoom for a learner the plugin registered:
   reported to staff, not copied into Open edX.
@@ -24,7 +25,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from zoom_xblock import attendance, runs
+from zoom_xblock import attendance, platform, policies, runs
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
@@ -45,7 +46,7 @@ PENDING_BATCH = 500
 # stored meanwhile need no task of their own (the cache is shared by the LMS and workers).
 APPLY_QUEUED_KEY = "zoom_xblock:webhooks:apply-queued"
 APPLY_DEBOUNCE_SECONDS = 2
-DRIFT_POLICY_RESTORE = "restore"
+DRIFT_POLICY_RESTORE = policies.RESTORE
 # The fields of ``lifecycle.zoom_payload`` that someone can change in Zoom.
 DRIFT_FIELDS = ("topic", "agenda", "start_time", "duration", "timezone")
 RECORDING_FILE_FIELDS = ("id", "file_type", "file_extension", "file_size", "recording_type",
@@ -180,22 +181,105 @@ def meeting_updated(session: ZoomSession, event: WebhookEvent) -> None:
     if not changes:
         return
     operator = _operator(event) or _("someone")
-    restore = get_config().drift_policy == DRIFT_POLICY_RESTORE
+    policy = policies.drift_policy(session)
+    restore = policy == policies.RESTORE
+    adopted, publication = ({}, "") if policy != policies.ADOPT else _adopt(session, changes)
     if restore:
         _restore(session)
     summary = "; ".join(f"{name}: {change['old']!r} → {change['new']!r}"
                         for name, change in changes.items())
-    message = (_("{operator} changed the session in Zoom ({changes}). The course's settings "
-                 "are being put back.") if restore else
-               _("{operator} changed the session in Zoom ({changes}). The change was kept; "
-                 "save the component in Studio to put the course's settings back."))
+    if policy == policies.ADOPT:
+        message = _adopted_message(changes, adopted, publication)
+    elif restore:
+        message = _("{operator} changed the session in Zoom ({changes}). The course's settings "
+                    "are being put back.")
+    else:
+        message = _("{operator} changed the session in Zoom ({changes}). The change was kept; "
+                    "save the component in Studio to put the course's settings back.")
     SessionAlert.objects.create(
         session=session, kind=SessionAlert.Kind.DRIFT,
         message=message.format(operator=operator, changes=summary),
         details={"operator": _operator(event), "changes": changes,
-                 "policy": get_config().drift_policy, "restored": restore,
-                 "event_ts": event.event_ts},
+                 "policy": policy, "restored": restore, "adopted": sorted(adopted),
+                 "block": publication, "event_ts": event.event_ts},
     )
+
+
+# What two-way sync adopts (iSpring: schedule both ways, title from Zoom only): Zoom's name ->
+# the session's field.
+ADOPTED_FIELDS = {"topic": "title", "start_time": "start", "duration": "duration_minutes",
+                  "timezone": "timezone"}
+
+
+def _adopted_message(changes: dict, adopted: dict, publication: str) -> str:
+    parts = [_("{operator} changed the session in Zoom ({changes}).")]
+    if adopted:
+        parts.append(_("The new schedule and title were adopted into the course."))
+    if any(ADOPTED_FIELDS.get(name) not in adopted for name in changes):
+        parts.append(_("Other changes (such as the description) were not adopted: the course "
+                       "keeps its own."))
+    if publication == "draft":
+        parts.append(_("The component had unpublished changes, so the adopted values were "
+                       "saved as a draft: publish the unit in Studio for learners to see them."))
+    return " ".join(parts)
+
+
+def adoptable_values(changes: dict) -> dict:
+    """The session's new values for the schedule and title Zoom changed, when they are valid
+    (a value the editor would refuse is not adopted): ``{session field: value}``."""
+    from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+
+    values = {}
+    new = {name: changes[name]["new"] for name in ADOPTED_FIELDS if name in changes}
+    if isinstance(new.get("topic"), str) and 0 < len(new["topic"].strip()) <= authoring.MAX_TITLE:
+        values["title"] = new["topic"].strip()
+    if "start_time" in new:
+        start = attendance.parse_time(new["start_time"])
+        if start is not None:
+            values["start"] = start.astimezone(UTC).replace(microsecond=0)
+    duration = new.get("duration")
+    if isinstance(duration, int) and not isinstance(duration, bool) and (
+            authoring.DURATION_RANGE[0] <= duration <= authoring.DURATION_RANGE[1]):
+        values["duration_minutes"] = duration
+    if isinstance(new.get("timezone"), str) and new["timezone"] in authoring.all_timezones():
+        values["timezone"] = new["timezone"]
+    return values
+
+
+def _adopt(session: ZoomSession, changes: dict) -> tuple[dict, str]:
+    """Make Zoom's schedule and title the course's: the session, what the plugin last sent
+    (so Zoom's echo is not drift), and the block's fields through the platform door.
+
+    Returns the adopted values and what the platform did with the block ("published",
+    "draft" or "missing"). The learners registered are told of a new schedule.
+    """
+    from zoom_xblock import learner_messages, sessions  # pylint: disable=import-outside-toplevel
+
+    values = adoptable_values(changes)
+    if not values:
+        return {}, ""
+    old_schedule = learner_messages.schedule_key(session)
+    for name, value in values.items():
+        setattr(session, name, value)
+    applied = dict(session.applied_settings or {})
+    for name in ADOPTED_FIELDS:
+        if name in changes:
+            applied[name] = changes[name]["new"]
+    session.applied_settings = applied
+    if session.synced_version >= session.desired_version:
+        # Zoom already has these values: a new version, applied already (calendar SEQUENCE).
+        session.desired_version += 1
+        session.synced_version = session.desired_version
+    session.save()
+    zone = session.timezone or "UTC"
+    block_fields = {"title": session.title, "timezone": zone,
+                    "duration_minutes": session.duration_minutes}
+    if session.start is not None:
+        block_fields["start_local"] = sessions.local_start(session.start, zone)
+    publication = platform.update_block_fields(session.usage_key, block_fields)
+    if learner_messages.schedule_key(session) != old_schedule:
+        learner_messages.request(session.id)
+    return values, publication
 
 
 def drift(session: ZoomSession, changed: dict, old: dict) -> dict:

@@ -239,6 +239,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
                 report.passed.append(_("All {count} scopes the integration needs are "
                                        "granted.").format(count=len(zoom.REQUIRED_SCOPES)))
             _check_organizers(client, report)
+            _check_webinar_plan(client, report)
     if config.webhook_secret_token:
         report.passed.append(_("The webhook secret token is set."))
         if self_check_webhooks:
@@ -329,6 +330,18 @@ def _check_organizers(client, report: CheckReport) -> None:
     if organizers and not bad:
         report.passed.append(_("All {count} organizer(s) in use are licensed Zoom users of the "
                                "account.").format(count=len(organizers)))
+
+
+def _check_webinar_plan(client, report: CheckReport) -> None:
+    """Whether the account has a Zoom Webinar plan (cached for the Studio editor)."""
+    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+
+    webinar = directory.refresh_account(client)
+    if webinar is False:
+        report.passed.append(_("The Zoom account has no Webinar plan: authors are offered "
+                               "meetings only."))
+    elif webinar:
+        report.passed.append(_("The Zoom account has a Webinar plan."))
 
 
 def _check_webhook_endpoints(secret: str, report: CheckReport) -> None:

@@ -26,18 +26,22 @@ def event_uid(session: ZoomSession, user_id: int, domain: str) -> str:
     return f"zoom-{digest}@{domain}"
 
 
-def calendar_file(session: ZoomSession, user: platform.PlatformUser, join_url: str,
-                  domain: str) -> bytes:
-    """The learner's .ics for the session. ``join_url`` is the plugin's absolute Join URL."""
+def _calendar(name: str, zone: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    title, zone = one_line(session.title), safe_zone(session.timezone)
-    calendar.add("x-wr-calname", vText(title))
-    calendar.add("x-wr-timezone", vText(zone))
+    calendar.add("x-wr-calname", vText(one_line(name)))  # a title may hold a line break
+    calendar.add("x-wr-timezone", vText(safe_zone(zone)))
+    return calendar
 
+
+def session_event(session: ZoomSession, user: platform.PlatformUser, join_url: str,
+                  domain: str) -> Event:
+    """The learner's calendar event for the session (the same UID in the .ics and the feed,
+    so a calendar that has both shows it once)."""
+    title, zone = one_line(session.title), safe_zone(session.timezone)
     event = Event()
     event.add("uid", event_uid(session, user.id, domain))
     event.add("dtstamp", timezone.now())
@@ -71,7 +75,26 @@ def calendar_file(session: ZoomSession, user: platform.PlatformUser, join_url: s
         alarm.add("trigger", join_opens_at(session) - session.start
                   if session.join_window_minutes else -timedelta(minutes=5))
         event.add_component(alarm)
-    calendar.add_component(event)
+    return event
+
+
+def calendar_file(session: ZoomSession, user: platform.PlatformUser, join_url: str,
+                  domain: str) -> bytes:
+    """The learner's .ics for the session. ``join_url`` is the plugin's absolute Join URL."""
+    calendar = _calendar(session.title, session.timezone)
+    calendar.add_component(session_event(session, user, join_url, domain))
+    return calendar.to_ical()
+
+
+def feed_file(name: str, sessions, user: platform.PlatformUser, join_url_for,
+              domain: str) -> bytes:
+    """A calendar feed: one event per session (``join_url_for(session)`` gives its Join URL).
+    Calendars that subscribe to it re-read it, so a new time reaches them by itself."""
+    calendar = _calendar(name, "UTC")
+    calendar.add("refresh-interval;value=duration", "PT1H")
+    calendar.add("x-published-ttl", "PT1H")
+    for session in sessions:
+        calendar.add_component(session_event(session, user, join_url_for(session), domain))
     return calendar.to_ical()
 
 

@@ -81,6 +81,7 @@ DESIRED_FIELDS = (
     "kind", "title", "agenda", "start", "duration_minutes", "timezone", "host_email",
     "alternative_hosts", "capacity", "join_window_minutes", "prerequisite",
     "completion_threshold_percent", "weight", "zoom_emails", "auto_recording",
+    "drift_policy", "learner_emails",
 )
 
 
@@ -99,6 +100,16 @@ def copy_session(source_usage_key: str, usage_key: str, course_key: str | None =
 def queue_apply(session_id: int) -> None:
     """Queue the creation or update of the session's meeting in Zoom."""
     _send("zoom_xblock.tasks.apply_session", session_id)
+
+
+def queue_learner_messages(session_id: int) -> None:
+    """Queue the e-mails the session's learners are due (see :mod:`learner_messages`)."""
+    _send("zoom_xblock.tasks.send_learner_messages", session_id)
+
+
+def queue_directory_refresh(emails) -> None:
+    """Queue the question to Zoom about the account's plan and these people's licences."""
+    _send("zoom_xblock.tasks.refresh_zoom_directory", list(emails))
 
 
 def schedule_sync(session_id: int, trigger: str, countdown: int) -> None:

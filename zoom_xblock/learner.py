@@ -191,6 +191,14 @@ def calendar_path(usage_key: str) -> str:
     return _plugin_url("calendar", usage_key, "/zoom/calendar/{}.ics")
 
 
+def feed_page_path(course_key: str) -> str:
+    """The learner's calendar feed page for the course (behind login)."""
+    try:
+        return reverse("zoom_xblock:feed_page", kwargs={"course_key": course_key})
+    except NoReverseMatch:
+        return "/zoom/feed/course/{}".format(quote(course_key, safe=":@+"))
+
+
 def login_path(next_path: str) -> str:
     """The platform's sign-in page, coming back to ``next_path``."""
     return f"{settings.LOGIN_URL}?{urlencode({'next': next_path})}"
@@ -231,6 +239,7 @@ class LearnerState:  # pylint: disable=too-many-instance-attributes
     countdown: str = ""
     join_url: str = ""
     calendar_url: str = ""
+    feed_url: str = ""
     login_url: str = ""
     enroll_url: str = ""
     cancelled_in_zoom: bool = False
@@ -325,11 +334,13 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
             state.open_link_url = open_after_end_path(usage_key)
     if is_organizer(session, user):
         state.viewer, state.eligible = "organizer", True
-        state.calendar_url = calendar_path(usage_key)
+        state.calendar_url, state.feed_url = calendar_path(usage_key), feed_page_path(
+            session.course_key)
         return
     if is_staff:
         state.viewer, state.eligible = "staff", True
-        state.calendar_url = calendar_path(usage_key)
+        state.calendar_url, state.feed_url = calendar_path(usage_key), feed_page_path(
+            session.course_key)
         return
     if state.phase in (Phase.NOT_CONFIGURED, Phase.UNSCHEDULED, Phase.CANCELLED, Phase.ENDED):
         return  # nothing to join: no need to ask the platform anything
@@ -339,7 +350,8 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
     if answer.reason == eligibility.NOT_ENROLLED:
         state.enroll_url = enroll_url(session.course_key)
     if answer.eligible or answer.reason == eligibility.PREREQUISITE:
-        state.calendar_url = calendar_path(usage_key)
+        state.calendar_url, state.feed_url = calendar_path(usage_key), feed_page_path(
+            session.course_key)
     if answer.eligible and registration_state == State.WAITLISTED:
         state.waitlist_position = (getattr(session, "viewer_ahead", 0) or 0) + 1
 

@@ -1,4 +1,7 @@
-"""The learner's URLs: ``/zoom/join/<usage key>`` and ``/zoom/calendar/<usage key>.ics``.
+"""The learner's URLs: ``/zoom/join/<usage key>``, ``/zoom/calendar/<usage key>.ics``, and the
+calendar feed: its page ``/zoom/feed/course/<course key>`` (and ``.../reset``, POST) and the feed
+itself, ``/zoom/feed/<token>.ics`` (no login: the token is the credential, see
+:mod:`zoom_xblock.feeds`).
 
 Both need a signed-in user (others are sent to ``settings.LOGIN_URL`` with ``next``). Join is
 decided by :mod:`zoom_xblock.joining`; every answer that is not a redirect is a translated page
@@ -11,12 +14,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zoom_xblock import eligibility, ics, joining, learner, platform
+from zoom_xblock import eligibility, feeds, ics, joining, learner, platform
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.resources import render_template
 from zoom_xblock.sessions import safe_zone
@@ -127,4 +130,68 @@ def calendar(request, usage_key: str):
     body = ics.calendar_file(session, user, join_url, domain)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ics.file_name(session)}"'
+    return _private(response)
+
+
+def _domain(request) -> str:
+    return urlsplit(platform.lms_root_url()).hostname or request.get_host()
+
+
+def _feed_url(request, token: str, scheme: str = "") -> str:
+    from django.urls import reverse  # pylint: disable=import-outside-toplevel
+
+    url = request.build_absolute_uri(reverse("zoom_xblock:feed", kwargs={"token": token}))
+    return "webcal://" + url.split("://", 1)[1] if scheme == "webcal" else url
+
+
+@require_GET
+def feed_page(request, course_key: str):
+    """The signed-in learner's own feed URL for the course, with a button to reset it."""
+    user = platform.user_from_request(request)
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    if not feeds.may_subscribe(user, course_key):
+        return _private(join_page(request, joining.JoinOutcome(case=joining.Case.NOT_ENROLLED)))
+    feed = feeds.feed_for(user.id, course_key)
+    html = render_template("zoom_xblock/feed_page.html", {
+        "feed_url": _feed_url(request, feed.token),
+        "webcal_url": _feed_url(request, feed.token, "webcal"),
+        "reset_url": request.path.rstrip("/") + "/reset",
+        "reset_done": request.GET.get("reset") == "1",
+        "count": len(feeds.sessions_of(course_key)),
+        "LANGUAGE_CODE": get_language() or "en",
+    }, request=request)
+    response = _private(HttpResponse(html, content_type="text/html; charset=utf-8"))
+    # "no-referrer" would make the browser send "Origin: null" with the reset form, which
+    # Django's CSRF check refuses; this page's own URL carries no secret.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@require_POST
+def feed_reset(request, course_key: str):
+    """Replace the learner's feed token (CSRF-protected form on the feed page)."""
+    user = platform.user_from_request(request)
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    if not feeds.may_subscribe(user, course_key):
+        return _private(join_page(request, joining.JoinOutcome(case=joining.Case.NOT_ENROLLED)))
+    feeds.reset(user.id, course_key)
+    page = request.path.removesuffix("/reset")
+    return _private(HttpResponseRedirect(page + "?reset=1"))
+
+
+@require_GET
+def feed(request, token: str):
+    """The calendar feed: every Zoom session of the course, as the learner's events."""
+    found = feeds.reader(token)
+    if found is None:
+        return _private(HttpResponseNotFound("", content_type="text/plain"))
+    subscription, user = found
+    sessions = feeds.sessions_of(subscription.course_key)
+    body = ics.feed_file(
+        subscription.course_key, sessions, user,
+        lambda session: request.build_absolute_uri(learner.join_path(session.usage_key)),
+        _domain(request))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     return _private(response)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from zoom_xblock import authoring, notifications, platform
+from zoom_xblock import authoring, learner_messages, notifications, platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
@@ -170,6 +170,8 @@ def _apply(session: ZoomSession) -> dict:
     SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.QUOTA,
                                 resolved_at=None).update(resolved_at=timezone.now())
     notifications.organizer_changes(session, previous, applied)
+    if previous:
+        learner_messages.request(session.id)  # a new schedule reaches the registered learners
     if not previous:
         nudge_sync([session.id], "scheduled")  # learners enrolled before Zoom had the meeting
     if session.kind == ZoomSession.Kind.WEBINAR:
@@ -189,6 +191,7 @@ def mark_deleted_in_zoom(session: ZoomSession, message: str = "", details=None) 
         message=message or _("The meeting was deleted in Zoom. Save the component again in "
                              "Studio to create a new one."),
         details=details or {})
+    learner_messages.request(session.id)  # "cancelled" to those who were registered
 
 
 def sync_panelists(session: ZoomSession) -> dict:
@@ -250,6 +253,7 @@ def delete_session(usage_key: str) -> dict:
         Registration.objects.filter(session=session).exclude(
             state=Registration.State.CANCELLED).update(
             state=Registration.State.CANCELLED, wanted=False, cancelled_at=timezone.now())
+    learner_messages.request(session.id)  # "cancelled" to those who were registered
     return {"status": session.status}
 
 

@@ -56,6 +56,10 @@ class ZoomSession(models.Model):
     weight = models.FloatField(null=True, blank=True)
     zoom_emails = models.BooleanField(default=False)
     auto_recording = models.CharField(max_length=16, default="none")
+    # Per-block choices; blank / null means "the site's setting" (DRIFT_POLICY, LEARNER_EMAILS).
+    drift_policy = models.CharField(max_length=16, blank=True, default="")
+    learner_emails = models.JSONField(null=True, blank=True, default=None,
+                                      help_text="Kinds of learner e-mails the block allows")
     desired_version = models.PositiveIntegerField(default=1)
 
     # What Zoom has.
@@ -177,6 +181,51 @@ class Panelist(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["session", "email"], name="zoom_panelist_unique"),
+        ]
+
+
+class LearnerMessage(models.Model):
+    """One e-mail to one learner about one event of a session: the row makes sending idempotent.
+
+    ``event_key`` tells events of the same kind apart (the schedule of a reschedule, the start of
+    a reminder); the unique constraint means a message is claimed once, whatever the workers do.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Registration confirmed")
+        PROMOTED = "promoted", _("Moved off the waitlist")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+        REMINDER = "reminder", _("Reminder")
+
+    session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="messages")
+    user_id = models.IntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    event_key = models.CharField(max_length=64, blank=True, default="")
+    schedule_key = models.CharField(max_length=40, blank=True, default="",
+                                    help_text="The schedule the learner was told about")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user_id", "kind", "event_key"],
+                                    name="zoom_learner_message_once"),
+        ]
+
+
+class CalendarFeed(models.Model):
+    """A learner's private calendar feed of a course's Zoom sessions (the token is the key)."""
+
+    user_id = models.IntegerField()
+    course_key = models.CharField(max_length=KEY_LENGTH)
+    token = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_id", "course_key"], name="zoom_feed_unique"),
         ]
 
 

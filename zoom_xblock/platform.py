@@ -302,6 +302,24 @@ def publish_grade(user_id: int, usage_key: str, earned: float, possible: float) 
     backend().publish_grade(user_id, usage_key, earned, possible)
 
 
+# --- Course content and preferences ---------------------------------------------------------------
+
+def update_block_fields(usage_key: str, fields: dict) -> str:
+    """Write settings fields of a block from a worker (a change adopted from Zoom).
+
+    Returns "published" (learners see it now), "draft" (saved as a draft: the block had
+    unpublished changes an author has not published, so publishing would release those too)
+    or "missing" (no such block: nothing to write).
+    """
+    return backend().update_block_fields(usage_key, fields)
+
+
+def user_languages(user_ids) -> dict[int, str]:
+    """Each user's ``pref-lang`` preference (users without one are left out)."""
+    user_ids = list(user_ids)
+    return backend().user_languages(user_ids) if user_ids else {}
+
+
 def lms_root_url() -> str:
     """Absolute root of the LMS, for links in e-mails and calendar files."""
     return getattr(settings, "LMS_ROOT_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -623,6 +641,42 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         blocks = modulestore().get_items(cls._course_key(course_key),
                                          qualifiers={"category": "sequential"})
         return [{"usage_key": str(b.location), "display_name": b.display_name} for b in blocks]
+
+    @classmethod
+    def update_block_fields(cls, usage_key, fields):
+        """xmodule/modulestore/mixed.py: ``update_item(xblock, user_id)`` writes the draft and
+        ``publish(location, user_id)`` publishes it (sending XBLOCK_PUBLISHED), under the
+        ``draft_preferred`` branch setting as Studio's own handlers do
+        (cms/djangoapps/contentstore/views/block.py)."""
+        from opaque_keys.edx.keys import UsageKey
+        from xmodule.modulestore import ModuleStoreEnum
+        from xmodule.modulestore.django import modulestore
+        from xmodule.modulestore.exceptions import ItemNotFoundError
+
+        key = UsageKey.from_string(usage_key)
+        store = modulestore()
+        user_id = ModuleStoreEnum.UserID.mgmt_command
+        with store.branch_setting(ModuleStoreEnum.Branch.draft_preferred, key.course_key):
+            try:
+                block = store.get_item(key)
+            except ItemNotFoundError:
+                return "missing"
+            publish = store.has_published_version(block) and not store.has_changes(block)
+            for name, value in fields.items():
+                setattr(block, name, value)
+            store.update_item(block, user_id)
+            if publish:
+                store.publish(key, user_id)
+                return "published"
+        return "draft"
+
+    @classmethod
+    def user_languages(cls, user_ids):
+        """openedx/core/djangoapps/user_api/models.py ``UserPreference`` rows ``pref-lang``."""
+        from openedx.core.djangoapps.user_api.models import UserPreference
+
+        rows = UserPreference.objects.filter(user_id__in=user_ids, key="pref-lang")
+        return {row.user_id: row.value for row in rows if row.value}
 
     @classmethod
     def publish_completion(cls, user_id, usage_key, completion):

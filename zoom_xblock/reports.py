@@ -187,6 +187,18 @@ def _moment(value) -> datetime | None:
         return None
 
 
+def panelists(session: ZoomSession) -> list[dict]:
+    """A webinar's panelists (the course's instructors other than the organizer), and
+    whether Zoom has them yet; a meeting has none."""
+    from zoom_xblock.models import Panelist  # pylint: disable=import-outside-toplevel
+
+    if session.kind != ZoomSession.Kind.WEBINAR:
+        return []
+    return [{"name": row.name or row.email, "email": row.email, "in_zoom": row.synced}
+            for row in Panelist.objects.filter(session=session, wanted=True).order_by("name",
+                                                                                     "email")]
+
+
 def summary(session: ZoomSession | None) -> dict:
     """Everything the staff panel shows above the report (a fixed number of queries)."""
     if session is None:
@@ -200,6 +212,7 @@ def summary(session: ZoomSession | None) -> dict:
         "alerts": open_alerts(session),
         "recordings": recordings(session),
         "failed_events": failed_events(session),
+        "panelists": panelists(session),
     }
 
 

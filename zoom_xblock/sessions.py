@@ -96,10 +96,20 @@ def prerequisite_of(session: ZoomSession) -> dict:
     return cleaned
 
 
+def local_start(start: datetime, zone: str) -> str:
+    """``YYYY-MM-DDTHH:MM`` of the UTC instant ``start`` in IANA ``zone`` (the block's field)."""
+    try:
+        tzinfo = ZoneInfo(zone or "UTC")
+    except (ValueError, ZoneInfoNotFoundError):
+        tzinfo = ZoneInfo("UTC")
+    return start.astimezone(tzinfo).strftime("%Y-%m-%dT%H:%M")
+
+
 DESIRED_FIELDS = (
     "kind", "title", "agenda", "start", "duration_minutes", "timezone", "host_email",
     "alternative_hosts", "capacity", "join_window_minutes", "prerequisite",
     "completion_threshold_percent", "weight", "zoom_emails", "auto_recording",
+    "drift_policy", "learner_emails",
 )
 # A change to one of these must reach Zoom (the others only matter to the plugin).
 ZOOM_FIELDS = (

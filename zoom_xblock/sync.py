@@ -582,9 +582,13 @@ def sweep() -> dict:
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import events, intents, learner_messages  # pylint: disable=import-outside-toplevel
 
+    mailed = learner_messages.due_sessions(now)  # reminders, and Join's registrations
+    for session_id in mailed:
+        intents.queue_learner_messages(session_id)
     return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
+            "learner_messages": len(mailed),
             "reopened": reopened,
             **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
 

@@ -14,8 +14,12 @@ RETRY = {"acks_late": True, "reject_on_worker_lost": True}
 @shared_task(name="zoom_xblock.tasks.sync_session", **RETRY)
 def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -> dict:
     """Bring one session's Zoom registrants in line with who should be there (``full``: also
-    reconcile with Zoom's own registrant list)."""
-    return sync.sync_session(session_id, trigger=trigger, full=full)
+    reconcile with Zoom's own registrant list), then e-mail those newly registered."""
+    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
+
+    result = sync.sync_session(session_id, trigger=trigger, full=full)
+    intents.queue_learner_messages(session_id)
+    return result
 
 
 @shared_task(name="zoom_xblock.tasks.sync_learner", **RETRY)
@@ -89,6 +93,23 @@ def fetch_attendance_report(session_id: int) -> dict:
     from zoom_xblock import attendance  # pylint: disable=import-outside-toplevel
 
     return attendance.fetch_report(session_id)
+
+
+@shared_task(name="zoom_xblock.tasks.send_learner_messages", **RETRY)
+def send_learner_messages(session_id: int) -> dict:
+    """E-mail the session's learners what they are due (edx-ace), each event once."""
+    from zoom_xblock import learner_messages  # pylint: disable=import-outside-toplevel
+
+    return learner_messages.dispatch(session_id)
+
+
+@shared_task(name="zoom_xblock.tasks.refresh_zoom_directory", **RETRY)
+def refresh_zoom_directory(emails: list | None = None) -> dict:
+    """Ask Zoom about the account's webinar licence and these people's licences, and cache
+    the answers for the Studio editor (which never calls Zoom itself)."""
+    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+
+    return directory.refresh(emails or [])
 
 
 @shared_task(name="zoom_xblock.tasks.check_health", **RETRY)

@@ -10,5 +10,8 @@ urlpatterns = [
     path("webhook/webinar", views.webhook, {"endpoint": "webinar"}, name="webhook_webinar"),
     path("join/<path:usage_key>", learner_views.join, name="join"),
     path("calendar/<path:usage_key>.ics", learner_views.calendar, name="calendar"),
+    path("feed/course/<path:course_key>/reset", learner_views.feed_reset, name="feed_reset"),
+    path("feed/course/<path:course_key>", learner_views.feed_page, name="feed_page"),
+    path("feed/<str:token>.ics", learner_views.feed, name="feed"),
     path("report/<path:usage_key>.csv", staff_views.report_csv, name="report_csv"),
 ]

@@ -32,6 +32,21 @@
             gettext('The server could not save the session. Check your connection and try again.');
     }
 
+    /* Zoom's own e-mails and the course's: say so when learners would get both. */
+    function warnAboutDoubleEmails(form) {
+        var zoomEmails = form.querySelector('[name="zoom_emails"]');
+        var warning = form.querySelector('.zoom-double-emails');
+        if (!zoomEmails || !warning) { return; }
+        function update() {
+            var ours = Array.prototype.some.call(
+                form.querySelectorAll('[name^="learner_email_"]'),
+                function (input) { return input.checked && !input.disabled; });
+            warning.hidden = !(zoomEmails.checked && ours);
+        }
+        form.addEventListener('change', update);
+        update();
+    }
+
     /* --- The editor ------------------------------------------------------------------------ */
 
     function ZoomXBlockStudio(runtime, element, options) {
@@ -43,6 +58,7 @@
         options = options || {};
 
         useBrowserZone(root);
+        warnAboutDoubleEmails(form);
 
         function control(name) {
             return form.querySelector('[name="' + name + '"]');

@@ -129,8 +129,15 @@ zoom-xblock demo is running.
   Logs           var/web.log, var/celery.log, var/sandbox.log
 
 Scenarios (open one, then switch between Learner view, Author view and Studio editor):
-  - A meeting:                 scheduled in the sandbox; learners get their own Join link.
-  - A webinar:                 hosted by host@example.com (webinar licence); staff are panelists.
+  - A meeting:                 scheduled in the sandbox; learners get their own Join link and
+                               e-mails (var/mail/: confirmation, reminder, new time...; grace's
+                               in French) and subscribe to the course's calendar feed. It adopts
+                               changes made in Zoom: try
+                               curl -X POST {sandbox}/_sandbox/meetings/<id>/update \
+                                    -H 'Content-Type: application/json' \
+                                    -d '{{"topic": "Office hours (moved)", "duration": 90}}'
+  - A webinar:                 hosted by host@example.com (webinar licence); the instructor
+                               ines is its panelist (listed in the staff view).
   - With a prerequisite:       grace has not passed "Week 1" yet and sees "See requirements";
                                its link lets her record a score, after which she can Join.
   - A full session:            capacity 2 with three learners: the third is on the waitlist.
@@ -138,9 +145,13 @@ Scenarios (open one, then switch between Learner view, Author view and Studio ed
                                sandbox; then attendance counts, and Join after the end still
                                opens each learner's own link. Starting and ending a 2030
                                session instead is a test run: it stays upcoming.
+  - A new session:             no organizer yet: as sam (no Zoom user), the editor proposes
+                               the licensed instructor and says why.
 
-People: author (course instructor, host@example.com), ada, grace, alan (enrolled learners),
-linus (not enrolled). Press Ctrl-C to stop everything.
+People: author (course instructor, host@example.com), ines (instructor, not a Zoom user),
+sam (course staff, not a Zoom user), ada, grace, alan (enrolled learners), linus (not
+enrolled). ZOOM_SANDBOX_WEBINAR_PLAN=0 make demo: an account without webinars.
+Press Ctrl-C to stop everything.
 """
 
 if __name__ == "__main__":

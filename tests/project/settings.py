@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "waffle",  # the LMS's feature switches (edx-completion's completion tracking switch)
     "eventtracking.django.apps.EventTrackingConfig",  # completion's tracking log, as in the LMS
     "zoom_xblock.standalone",
+    "edx_ace",
     "tests.project.apps.WorkbenchProjectConfig",
     # The plugins installed in this environment, by their entry points, as in the LMS: the
     # plugin itself and edx-completion (``completion``), whose CompletionService and
@@ -83,7 +84,10 @@ MIDDLEWARE = [
 ]
 TEMPLATES = [
     {**WORKBENCH_TEMPLATES[0],
-     "DIRS": [*WORKBENCH_TEMPLATES[0]["DIRS"], str(Path(__file__).parent / "templates")]},
+     # The package's templates: in the LMS, Django's app_directories loader finds them inside
+     # the installed package (zoom_xblock/templates/), which edx-ace's renderer needs.
+     "DIRS": [*WORKBENCH_TEMPLATES[0]["DIRS"], str(Path(__file__).parent / "templates"),
+              str(Path(__file__).resolve().parents[2] / "templates")]},
 ]
 WORKBENCH = {
     "reset_state_on_restart": False,
@@ -158,9 +162,16 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 
 ZOOM_XBLOCK = {}
-# E-mails (to organizers) are written to var/mail/ instead of being sent.
+# E-mails (to organizers, and to learners through edx-ace) are written to var/mail/.
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+DEFAULT_FROM_EMAIL = "zoom-demo@example.com"
+# edx-ace configured as the LMS configures it (lms/envs/common.py ACE_* settings): its
+# django_email channel delivers through the e-mail backend above.
+ACE_ENABLED_CHANNELS = ["django_email"]
+ACE_ENABLED_POLICIES = []
+ACE_CHANNEL_DEFAULT_EMAIL = "django_email"
+ACE_CHANNEL_TRANSACTIONAL_EMAIL = "django_email"
 
 # Plugin settings last, as the LMS applies them after its own (edx-django-utils).
 add_plugins(__name__, PROJECT, "common")

@@ -47,6 +47,12 @@ EXPECTED = {
     # The staff panel's CSV (zoom_xblock/staff_views.py): course staff only.
     "report_csv": {"anonymous": 302, "unenrolled": 403, "ineligible": 403, "learner": 403,
                    "other": 403, "impostor": 403, "organizer": 200, "staff": 200},
+    # The calendar feed's page (enrolled learners and staff), its reset (POST only), and the
+    # feed itself with a token nobody has (tests/unit/test_feeds.py walks real tokens).
+    "feed_page": {"anonymous": 302, "unenrolled": 403, "ineligible": 200, "learner": 200,
+                  "other": 200, "impostor": 403, "organizer": 200, "staff": 200},
+    "feed_reset": dict.fromkeys(PERSONAS, 405),
+    "feed": dict.fromkeys(PERSONAS, 404),
     "webhook_meeting": dict.fromkeys(PERSONAS, 405),
     "webhook_webinar": dict.fromkeys(PERSONAS, 405),
 }
@@ -56,9 +62,10 @@ EXPECTED = {
 POST_JOIN = {**EXPECTED["join"], "staff": 302}
 
 
-def plugin_routes(usage_key: str):
+def plugin_routes(usage_key: str, course_key: str = "course-v1:Demo+Zoom+2026"):
     """(name, path) of every URL pattern in zoom_xblock.urls, mounted under /zoom/."""
     routes = []
+    values = {"usage_key": usage_key, "course_key": course_key, "token": "not-a-real-token"}
 
     def walk(patterns, prefix):
         for pattern in patterns:
@@ -66,12 +73,12 @@ def plugin_routes(usage_key: str):
                 walk(pattern.url_patterns, prefix + str(pattern.pattern))
             elif isinstance(pattern, URLPattern):
                 converters = set(pattern.pattern.converters)
-                assert converters <= {"usage_key"}, (
+                assert converters <= set(values), (
                     f"teach the walk the URL arguments of {pattern.name}: {converters}")
                 route = prefix + str(pattern.pattern)
                 for name in converters:
-                    route = route.replace(f"<path:{name}>", usage_key).replace(
-                        f"<str:{name}>", usage_key)
+                    route = route.replace(f"<path:{name}>", values[name]).replace(
+                        f"<str:{name}>", values[name])
                 routes.append((pattern.name, "/zoom/" + route))
 
     walk(plugin_urls.urlpatterns, "")
@@ -136,7 +143,7 @@ def test_every_url_and_handler_as_everyone(world):
     for persona in PERSONAS:
         user = people[persona]
         client = client_for(user)
-        for name, path in plugin_routes(usage_key):
+        for name, path in plugin_routes(usage_key, session.course_key):
             response = client.get(path)
             expected = EXPECTED.get(name, {}).get(persona)
             if expected is None:

@@ -478,7 +478,9 @@ def test_the_editor_has_a_labelled_control_for_every_field(staff, week1):
         "display_name", "kind", "title", "agenda", "start_date", "start_time", "timezone",
         "duration_minutes", "host_email", "alternative_hosts", "capacity", "join_window_minutes",
         "prerequisite_usage_key", "prerequisite_min_score", "prerequisite_min_completion",
-        "completion_threshold", "weight", "zoom_emails", "auto_recording",
+        "completion_threshold", "weight", "zoom_emails", "auto_recording", "drift_policy",
+        "learner_email_registered", "learner_email_promoted", "learner_email_rescheduled",
+        "learner_email_cancelled", "learner_email_reminder",
     }
     for control_id, name in parser.controls:
         assert control_id and control_id in parser.labelled, name

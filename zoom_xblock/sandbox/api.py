@@ -117,8 +117,8 @@ def check_registrant_quota(sandbox: SandboxApp, meeting: Meeting, emails: list[s
             " You may resume these requests at GMT 00:00:00.", day)
 
 
-def require_webinar_licence(host: User) -> None:
-    if not host.webinar:
+def require_webinar_licence(host: User, sandbox: SandboxApp | None = None) -> None:
+    if not host.webinar or (sandbox is not None and not sandbox.state.webinar_plan):
         raise ZoomError(400, NO_PERMISSION, "Subscription plan for webinar is missing. Enable "
                         f"webinar for this user once the subscription plan is added:{host.id}.")
 
@@ -156,7 +156,26 @@ def get_user(sandbox: SandboxApp, request: Request, user_ref: str) -> Result:
 
 
 def get_user_settings(sandbox: SandboxApp, request: Request, user_ref: str) -> Result:
-    return 200, sandbox.state.find_user(user_ref).settings_to_api()
+    answer = sandbox.state.find_user(user_ref).settings_to_api()
+    if not sandbox.state.webinar_plan:  # no Webinar plan on the account: nobody has it
+        answer["feature"].update(webinar=False, webinar_capacity=0)
+    return 200, answer
+
+
+def plan_usage(sandbox: SandboxApp, request: Request, account_ref: str) -> Result:
+    """``GET /accounts/{accountId}/plans/usage``: the base plan, and the Webinar plan when
+    the account has one (its hosts are the users with a webinar licence)."""
+    if account_ref not in ("me", sandbox.config.account_id):
+        raise ZoomError(404, 2001, f"Account does not exist: {account_ref}.")
+    users = list(sandbox.state.users.values())
+    licensed = sum(1 for user in users if user.type != BASIC)
+    answer: dict[str, Any] = {"plan_base": {"type": "monthly", "hosts": max(licensed, 1),
+                                            "usage": licensed}}
+    if sandbox.state.webinar_plan:
+        hosts = sum(1 for user in users if user.webinar)
+        answer["plan_webinar"] = [{"type": "webinar500", "hosts": max(hosts, 1),
+                                   "usage": hosts}]
+    return 200, answer
 
 
 # -- meetings and webinars ------------------------------------------------------------------
@@ -166,7 +185,7 @@ def create_meeting(sandbox: SandboxApp, request: Request, user_ref: str, kind: s
     host = sandbox.state.find_user(user_ref)
     fields = clean_meeting_body(kind, json_body(request), partial=False)
     if kind == WEBINARS:
-        require_webinar_licence(host)
+        require_webinar_licence(host, sandbox)
     check_alternative_hosts(sandbox, kind, fields)
     check_host_quota(sandbox, host, kind)
     meeting = sandbox.state.create_meeting(kind, host, fields)
@@ -234,7 +253,7 @@ def batch_registrants(sandbox: SandboxApp, request: Request, kind: str,
     meeting = sandbox.state.get_meeting(kind, meeting_id)
     host = sandbox.state.find_user(meeting.host_id)
     if kind == WEBINARS:
-        require_webinar_licence(host)
+        require_webinar_licence(host, sandbox)
     refusal = batch_refusal(meeting, host)
     if refusal:
         raise ZoomError(400, BATCH_NOT_ALLOWED, refusal)
@@ -409,6 +428,9 @@ OPERATIONS: tuple[Operation, ...] = (
               "user:read:user:admin", get_user),
     Operation("GET", "/users/<user_ref>/settings", "GET /users/{{userId}}/settings", MEDIUM,
               "user:read:settings:admin", get_user_settings),
+    Operation("GET", "/accounts/<account_ref>/plans/usage",
+              "GET /accounts/{{accountId}}/plans/usage", HEAVY,
+              "billing:read:plan_usage:admin", plan_usage),
     Operation("POST", f"/users/<user_ref>/{KIND}", "POST /users/{{userId}}/{kind}", MEDIUM,
               "{noun}:write:{noun}:admin", create_meeting),
     Operation("GET", f"/{KIND}/<meeting_id>", "GET /{kind}/{{id}}", LIGHT,

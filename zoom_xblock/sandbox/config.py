@@ -40,6 +40,7 @@ ENVIRONMENT = {
     "webhook_base": "ZOOM_SANDBOX_WEBHOOK_BASE",
     "webhook_secret": "ZOOM_WEBHOOK_SECRET_TOKEN",
     "seed_file": "ZOOM_SANDBOX_SEED_FILE",
+    "webinar_plan": "ZOOM_SANDBOX_WEBINAR_PLAN",
 }
 
 
@@ -54,6 +55,7 @@ class SandboxConfig:
     client_id: str = "sandbox-client"
     client_secret: str = "sandbox-secret"
     plan: str = "pro"
+    webinar_plan: bool = True  # the account's Zoom Webinar plan (off: no webinars at all)
     time_scale: float = 1.0
     token_lifetime: int = 3600
     scopes: tuple[str, ...] = DEFAULT_SCOPES

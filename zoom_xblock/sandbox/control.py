@@ -49,6 +49,15 @@ def create_user(sandbox: SandboxApp, request: Request) -> Result:
     return 201, sandbox.state.upsert_user(json_body(request)).to_dict()
 
 
+def set_account(sandbox: SandboxApp, request: Request) -> Result:
+    """``{"webinar_plan": bool}``: give the account a Zoom Webinar plan, or take it away
+    (without one, no user can host a webinar, as in Zoom); back to the config on reset."""
+    body = json_body(request)
+    if isinstance(body.get("webinar_plan"), bool):
+        sandbox.state.webinar_plan = body["webinar_plan"]
+    return 200, {"webinar_plan": sandbox.state.webinar_plan}
+
+
 def dump_state(sandbox: SandboxApp, request: Request) -> Result:
     return 200, sandbox.state.dump()
 
@@ -273,6 +282,7 @@ ROUTES: tuple[tuple[str, str, Callable[..., Result]], ...] = (
     ("GET", "/config", get_config),
     ("GET", "/users", list_users),
     ("POST", "/users", create_user),
+    ("POST", "/account", set_account),
     ("GET", "/state", dump_state),
     ("GET", "/faults", get_faults),
     ("POST", "/faults", set_faults),

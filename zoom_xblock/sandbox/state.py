@@ -88,6 +88,7 @@ class SandboxState:
             self._participant_uuids: dict[tuple[str, str], str] = {}
             self._user_ids = itertools.count(16778240)
             self.recordings: dict[str, dict[str, Any]] = {}
+            self.webinar_plan = self.config.webinar_plan  # the account's Zoom Webinar plan
             for user in self.config.seed_users:
                 self.upsert_user(user)
 

@@ -255,6 +255,28 @@ def publish_grade(user_id, usage_key, earned, possible):
         only_if_higher=False, score_deleted=False, grader_response=None)
 
 
+def update_block_fields(usage_key, fields):
+    """Write the block's settings fields in the workbench's field storage (its
+    ``WorkbenchDjangoKeyValueStore``): the workbench has no draft, so the change is live."""
+    from workbench.runtime import WORKBENCH_KVS  # pylint: disable=import-outside-toplevel
+    from xblock.fields import Scope  # pylint: disable=import-outside-toplevel
+    from xblock.runtime import KeyValueStore  # pylint: disable=import-outside-toplevel
+
+    if str(usage_key).count(".") < 3:
+        return "missing"  # not a workbench usage ({scenario}.{type}.d{n}.u{n}): no block
+    for name, value in fields.items():
+        WORKBENCH_KVS.set(KeyValueStore.Key(scope=Scope.settings, user_id=None,
+                                            block_scope_id=str(usage_key), field_name=name),
+                          value)
+    return "published"
+
+
+def user_languages(user_ids):
+    """``pref-lang`` of each user who set one."""
+    rows = UserPreference.objects.filter(user_id__in=list(user_ids), key="pref-lang")
+    return {row.user_id: row.value for row in rows if row.value}
+
+
 # --- What the platform does when someone enrolls (used by the demo and the tests) ---------------
 
 def _enrollment_data(enrollment: Enrollment) -> CourseEnrollmentData:

@@ -235,6 +235,19 @@ class ZoomClient:
             raw=body,
         )
 
+    def webinar_plan(self, account_id: str = "me") -> bool | None:
+        """Whether the account has a Zoom Webinar plan: ``GET /accounts/{id}/plans/usage``
+        (scope ``billing:read:plan_usage:admin``) lists it under ``plan_webinar``; None when
+        the answer does not say."""
+        body = self._json("plan_usage", Category.HEAVY, "GET",
+                          f"/accounts/{_segment(account_id)}/plans/usage")
+        plans = body.get("plan_webinar")
+        if isinstance(plans, list):
+            return any(isinstance(p, Mapping) and int(p.get("hosts") or 0) > 0 for p in plans)
+        if "plan_base" in body:
+            return False  # a plan usage answer without any webinar plan
+        return None
+
     # --- meetings and webinars ---------------------------------------------------------------
 
     def create(self, kind: str, host: str, payload: Mapping[str, Any]) -> dict:

@@ -1,15 +1,25 @@
 """Seed the demo: people, enrollments, a prerequisite subsection, and sandbox hosts."""
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from zoom_xblock.platform import WORKBENCH_COURSE_KEY
 from zoom_xblock.standalone import api as platform_standin
-from zoom_xblock.standalone.models import CourseRole, Subsection, SubsectionProgress
+from zoom_xblock.standalone.models import (
+    CourseRole,
+    Subsection,
+    SubsectionProgress,
+    UserPreference,
+)
 
 WEEK1 = "block-v1:Demo+Zoom+2026+type@sequential+block@week1"
 PEOPLE = [
     # username, e-mail, first, last, course role, enrolled, score in week 1
     ("author", "host@example.com", "Alex", "Author", CourseRole.INSTRUCTOR, False, None),
+    # An instructor who is not the host: the webinar's panelist (Eurekos).
+    ("ines", "ines@example.com", "Ines", "Instructor", CourseRole.INSTRUCTOR, False, None),
+    # Course staff who is no Zoom user: the editor proposes the licensed instructor instead.
+    ("sam", "sam@example.com", "Sam", "Staff", CourseRole.STAFF, False, None),
     ("ada", "ada@example.com", "Ada", "Lovelace", None, True, 90),
     ("grace", "grace@example.com", "Grace", "Hopper", None, True, 20),
     ("alan", "alan@example.com", "Alan", "Turing", None, True, 75),
@@ -46,8 +56,21 @@ class Command(BaseCommand):
                     user=user, usage_key=WEEK1,
                     defaults={"score_percent": score, "completion_percent": 100},
                 )
+        # Grace reads her e-mails in French (the platform's pref-lang preference).
+        UserPreference.objects.update_or_create(user=users.get(username="grace"), key="pref-lang",
+                                                defaults={"value": "fr"})
         self.stdout.write("Demo people: " + ", ".join(p[0] for p in PEOPLE))
+        self._ask_zoom_about_people()
         self._schedule_scenarios(users.get(username="author"))
+
+    def _ask_zoom_about_people(self):
+        """What the worker's refresh task does: the account's Webinar plan and the staff's
+        licences, cached for the Studio editor (which never calls Zoom itself)."""
+        from zoom_xblock import directory
+
+        if getattr(settings, "ZOOM_XBLOCK_PLATFORM", "") == "standalone":
+            found = directory.refresh([p[1] for p in PEOPLE if p[4]])
+            self.stdout.write(f"Zoom directory: {found}")
 
     def _schedule_scenarios(self, author):
         """Open each Zoom scenario once as the author: the block records its session, and the

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zoom_xblock', '0005_registration_progress_pending'),
+        ('zoom_xblock', '0006_learner_messages_feeds_policies'),
     ]
 
     operations = [
