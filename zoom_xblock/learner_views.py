@@ -30,10 +30,7 @@ log = logging.getLogger(__name__)
 def _private(response: HttpResponse) -> HttpResponse:
     add_never_cache_headers(response)
     patch_cache_control(response, private=True)
-    # A redirect sends no referrer at all; a page (no personal link in it) keeps same-origin
-    # so that its Join button's POST carries an Origin that Django's CSRF check accepts.
-    response["Referrer-Policy"] = ("no-referrer" if isinstance(response, HttpResponseRedirect)
-                                   else "same-origin")
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
@@ -58,7 +55,11 @@ def join(request, usage_key: str):
         outcome = joining.JoinOutcome(case=joining.Case.ZOOM_UNAVAILABLE)
     if outcome.redirect_to:
         return _private(HttpResponseRedirect(outcome.redirect_to))
-    return _private(join_page(request, outcome))
+    response = _private(join_page(request, outcome))
+    # "no-referrer" would make the browser send "Origin: null" with the page's Join button,
+    # which Django's CSRF check refuses; Join's own URL carries no secret.
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
