@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from zoom_xblock import platform, runs
+from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
 from zoom_xblock.zoom import ZoomError, ZoomNotFound
@@ -393,7 +394,7 @@ def fetch_report(session_id: int, *, now: datetime | None = None, force: bool = 
         return {"skipped": "not due"}
     rows, missing = [], 0
     try:
-        client = get_client()
+        client = get_client(account=session_account_name(session))
         for reference in instance_references(session):
             try:
                 rows.extend(client.iter_participants(session.kind, reference))

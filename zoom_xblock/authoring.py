@@ -80,6 +80,8 @@ class EditorContext:
     subsections: list[dict] = field(default_factory=list)
     # The kind Zoom already has (set once the meeting exists: it can no longer change).
     locked_kind: str | None = None
+    # The Zoom account organizers are checked against (None: the site's default account).
+    zoom_account: str | None = None
     # Why webinars are not offered, when they are not (the platform's setting, the licence).
     webinars_reason: str = ""
 
@@ -258,11 +260,13 @@ def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
         submission.warnings.append(past_date_message())
     if submission.is_valid and check_organizer and get_config().is_configured:
         errors, warnings = organizer_problems(submission.fields["host_email"],
-                                              submission.fields["kind"])
+                                              submission.fields["kind"],
+                                              account=context.zoom_account)
         more_errors, more_warnings = {}, []
         if not warnings:  # Zoom answered about the organizer: ask it about the others too
             more_errors, more_warnings = alternative_host_problems(
-                submission.fields["alternative_hosts"], submission.fields["kind"])
+                submission.fields["alternative_hosts"], submission.fields["kind"],
+                account=context.zoom_account)
         submission.errors.update({**errors, **more_errors})
         submission.warnings.extend([*warnings, *more_warnings])
     return submission
@@ -558,15 +562,17 @@ _CLEANERS = (
 
 # --- The organizer in Zoom -----------------------------------------------------------------------
 
-def organizer_problems(email: str, kind: str) -> tuple[dict, list]:
-    """(errors, warnings) about ``email`` hosting a ``kind`` in the configured Zoom account.
+def organizer_problems(email: str, kind: str, account: str | None = None
+                       ) -> tuple[dict, list]:
+    """(errors, warnings) about ``email`` hosting a ``kind`` in the Zoom account ``account``
+    (the course's; None: the site's default account).
 
     A host Zoom refuses gives an error on ``host_email``; a Zoom that cannot answer now gives a
     warning only: the lifecycle task checks the host again when it creates the meeting.
     """
     webinar = kind == "webinar"
     try:
-        client = zoom_api.get_client(timeout=ORGANIZER_CHECK_TIMEOUT,
+        client = zoom_api.get_client(account=account, timeout=ORGANIZER_CHECK_TIMEOUT,
                                      max_attempts=ORGANIZER_CHECK_ATTEMPTS)
         user = client.get_user(email, check_webinar=webinar)
     except ZoomHostError as error:
@@ -585,7 +591,8 @@ _ALTERNATIVE_HOST_CAUSES = (HOST_NOT_FOUND, HOST_NOT_IN_ACCOUNT, HOST_NOT_LICENS
                             HOST_NO_WEBINAR_LICENCE)
 
 
-def alternative_host_problems(emails: list[str], kind: str) -> tuple[dict, list]:
+def alternative_host_problems(emails: list[str], kind: str, account: str | None = None
+                              ) -> tuple[dict, list]:
     """(errors, warnings) about ``emails`` as alternative hosts of a ``kind``, like the
     organizer: Zoom takes only licensed users of the account (with a webinar licence for a
     webinar). Every address is checked; the error on ``alternative_hosts`` has one sentence per
@@ -596,7 +603,7 @@ def alternative_host_problems(emails: list[str], kind: str) -> tuple[dict, list]
     webinar = kind == "webinar"
     causes: dict[str, list[str]] = {}
     try:
-        client = zoom_api.get_client(timeout=ORGANIZER_CHECK_TIMEOUT,
+        client = zoom_api.get_client(account=account, timeout=ORGANIZER_CHECK_TIMEOUT,
                                      max_attempts=ORGANIZER_CHECK_ATTEMPTS)
         for email in emails:
             try:

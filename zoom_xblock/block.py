@@ -315,7 +315,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         return authoring.default_organizer(author, instructors)
 
     def _editor_context(self, session):
-        from zoom_xblock import authoring, directory  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import accounts, authoring, directory  # pylint: disable=import-outside-toplevel
 
         directory.request_refresh(account=True)
         offered, why_not = authoring.webinars_offered()
@@ -325,6 +325,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             webinars_reason=why_not,
             subsections=platform.subsections(platform.course_key_for(self)),
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
+            zoom_account=accounts.block_account_name(platform.course_key_for(self), session),
         )
 
     def _can_edit(self) -> bool:

@@ -5,14 +5,17 @@ come from the environment (``ZOOM_ACCOUNT_ID`` ...), which wins over the default
 an explicit setting. Nothing is read at import time: plugin settings are applied after the
 operator's YAML, so the values are looked up on every call to :func:`get_config`.
 """
+import json
 import os
 from dataclasses import dataclass, fields
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 DEFAULT_API_BASE_URL = "https://api.zoom.us/v2"
 DEFAULT_OAUTH_URL = "https://zoom.us/oauth/token"
-SECRET_KEYS = ("CLIENT_SECRET", "WEBHOOK_SECRET_TOKEN")
+# ACCOUNTS holds the other accounts' client secrets and webhook secret tokens.
+SECRET_KEYS = ("CLIENT_SECRET", "WEBHOOK_SECRET_TOKEN", "ACCOUNTS")
 
 # setting key -> (environment variable, default)
 DEFAULTS = {
@@ -45,11 +48,24 @@ DEFAULTS = {
     "LOCK_TIMEOUT_SECONDS": ("ZOOM_LOCK_TIMEOUT_SECONDS", 60),
     "WEBHOOK_MAX_ATTEMPTS": ("ZOOM_WEBHOOK_MAX_ATTEMPTS", 3),
     "OUTSIDER_REGISTRANTS": ("ZOOM_OUTSIDER_REGISTRANTS", "deny"),
+    # Several Zoom accounts (zoom_xblock/accounts.py): the top-level credentials above are the
+    # account named "default"; ACCOUNTS adds others, ORG_ACCOUNTS picks one per organisation.
+    "ACCOUNTS": ("ZOOM_ACCOUNTS", {}),
+    "ORG_ACCOUNTS": ("ZOOM_ORG_ACCOUNTS", {}),
+    "DEFAULT_ACCOUNT": ("ZOOM_DEFAULT_ACCOUNT", "default"),
 }
 
 
 def _coerce(value, default):
-    """Turn an environment string into the type of its default."""
+    """Turn an environment string into the type of its default (JSON for a mapping)."""
+    if isinstance(default, dict) and isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError(f"expected a JSON object, not {value[:40]!r}") from None
+        if not isinstance(value, dict):
+            raise ValueError("expected a JSON object")
+        return value
     if not isinstance(value, str) or isinstance(default, str):
         return value
     if isinstance(default, bool):
@@ -94,12 +110,17 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     lock_timeout_seconds: int
     webhook_max_attempts: int
     outsider_registrants: str
+    accounts: dict
+    org_accounts: dict
+    default_account: str
 
     @property
     def missing_credentials(self) -> list[str]:
         """Names of the settings Zoom needs that are empty (never their values)."""
         names = {"account_id": "ACCOUNT_ID", "client_id": "CLIENT_ID",
                  "client_secret": "CLIENT_SECRET"}
+        if self.accounts and not any(getattr(self, attr) for attr in names):
+            return []  # a site with named accounts only (zoom_xblock/accounts.py checks those)
         return [name for attr, name in names.items() if not getattr(self, attr)]
 
     @property
@@ -134,5 +155,8 @@ def get_config() -> ZoomConfig:
             value = configured[key]
         else:
             value = os.environ.get(env_name, default)
-        values[key.lower()] = _coerce(value, default)
+        try:
+            values[key.lower()] = _coerce(value, default)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"ZOOM_XBLOCK {key} ({env_name}): {error}") from None
     return ZoomConfig(**values)

@@ -44,8 +44,13 @@ class Problem:
 
     @property
     def message(self) -> str:
-        """What is wrong, in the current language."""
-        return _describe(self)[0]
+        """What is wrong, in the current language (after its Zoom account's name, when the
+        site has several)."""
+        message = _describe(self)[0]
+        account = self.params.get("account") if self.code != "unknown_account" else None
+        if account:
+            return _("Zoom account {account}:").format(account=account) + " " + message
+        return message
 
     @property
     def fix(self) -> str:
@@ -130,6 +135,11 @@ def _describe(problem: Problem) -> tuple[str, str]:
                     error=params.get("error", "")),
                 _("Fix the cause (see the log line \"Zoom webhook ... could not be applied\"), "
                   "then set the events' status back to received to apply them again."))
+    if code == "unknown_account":
+        return (_("The Zoom account {account} is chosen for courses but is not configured.")
+                .format(account=params.get("account", "")),
+                _("Add it to ZOOM_XBLOCK['ACCOUNTS'] or correct ORG_ACCOUNTS, DEFAULT_ACCOUNT "
+                  "or the course's account (Django admin, zoom_account command)."))
     if code == "completion_tracking":
         return (_("Completion tracking is off (the waffle switch "
                   "completion.enable_completion_tracking): learners who attend get no "
@@ -190,14 +200,34 @@ def sweep_problem(now: datetime | None = None, *, strict: bool = False) -> Probl
 
 # --- Cheap checks (settings only) -------------------------------------------------------------
 
+def _accounts(config):
+    from zoom_xblock import accounts  # pylint: disable=import-outside-toplevel
+
+    try:
+        return accounts.configured_accounts(config)
+    except accounts.UnknownAccount:
+        return {}
+
+
 def settings_problems() -> list[Problem]:
-    """What is wrong in the settings alone: no call to anything."""
+    """What is wrong in the settings alone: no call to anything (each account's credentials
+    and webhook secret; an account a course or organisation names that does not exist)."""
     config = get_config()
+    site_accounts = _accounts(config)
+    several = len(site_accounts) > 1
     problems = []
     if config.missing_credentials:
         problems.append(Problem("credentials", {"missing": config.missing_credentials}))
-    if not config.webhook_secret_token:
-        problems.append(Problem("webhook_secret"))
+    for name, account in site_accounts.items():
+        tag = {"account": name} if several else {}
+        if name != "default" and account.missing_credentials:
+            problems.append(Problem("credentials", {"missing": account.missing_credentials,
+                                                    **tag}))
+        if not account.webhook_secret_token:
+            problems.append(Problem("webhook_secret", tag))
+    named = set((config.org_accounts or {}).values()) | {config.default_account or "default"}
+    for name in sorted(named - set(site_accounts)):
+        problems.append(Problem("unknown_account", {"account": name}))
     return problems
 
 
@@ -207,43 +237,38 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
               ) -> CheckReport:
     """Check everything the integration needs; store the result for the banner.
 
-    ``client`` defaults to the configured Zoom client. Zoom is asked for a token (its scopes)
-    and for each organizer of a session in use; nothing is changed anywhere.
+    Each Zoom account of the site is checked on its own (one section per account, its lines
+    prefixed with the account's name when there are several): a token and its scopes, each
+    organizer of a session in use under that account, its webhook secret through the webhook
+    views. ``client`` replaces the default account's Zoom client (tests). Nothing is changed
+    anywhere.
     """
-    from zoom_xblock import zoom  # pylint: disable=import-outside-toplevel
     from zoom_xblock.zoom_api import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
 
     report = CheckReport()
     config = get_config()
     report.problems.extend(settings_problems())
-    if config.is_configured:
-        try:
-            client = client or get_client()
-            granted = client.granted_scopes()
-        except NotConfigured:  # pragma: no cover - is_configured said otherwise
-            granted = None
-        except zoom.ZoomAuthError as error:
-            report.problems.append(Problem("token", {"error": _short(error)}))
-            granted = None
-        except zoom.ZoomError as error:
-            report.problems.append(Problem("unreachable", {"error": _short(error)}))
-            granted = None
-        if granted is not None:
-            report.passed.append(_("Zoom gave a token ({count} scopes granted).").format(
-                count=len(granted)))
-            missing = zoom.missing_scopes(granted)
-            if missing:
-                report.problems.append(Problem("scopes", {
-                    "missing": missing, "required": len(zoom.REQUIRED_SCOPES)}))
-            else:
-                report.passed.append(_("All {count} scopes the integration needs are "
-                                       "granted.").format(count=len(zoom.REQUIRED_SCOPES)))
-            _check_organizers(client, report)
-            _check_webinar_plan(client, report)
-    if config.webhook_secret_token:
-        report.passed.append(_("The webhook secret token is set."))
-        if self_check_webhooks:
-            _check_webhook_endpoints(config.webhook_secret_token, report)
+    site_accounts = _accounts(config)
+    several = len(site_accounts) > 1
+    organizers = organizers_in_use()
+    for name, account in site_accounts.items():
+        tag = {"account": name} if several else {}
+        if account.is_configured:
+            try:
+                account_client = (client if client is not None and name == "default"
+                                  else get_client(account=name))
+            except NotConfigured:  # pragma: no cover - is_configured said otherwise
+                account_client = None
+            if account_client is not None:
+                answered = _check_account(account_client, organizers.get(name, {}), report, tag)
+                if answered and name == (config.default_account or "default"):
+                    # The Studio editor's webinar offer reads one site-wide answer
+                    # (zoom_xblock/directory.py): the default account's.
+                    _check_webinar_plan(account_client, report)
+        if account.webhook_secret_token:
+            report.passed.append(_tagged(_("The webhook secret token is set."), tag))
+            if self_check_webhooks:
+                _check_webhook_endpoints(account.webhook_secret_token, report, tag)
     report.problems.extend(webhook_problems())
     _check_completion_tracking(report)
     problem = sweep_problem(strict=True)
@@ -270,6 +295,39 @@ def webhook_problems() -> list[Problem]:
                                         "error": latest["error"][:300]})]
 
 
+def _tagged(line: str, tag: dict) -> str:
+    """A passed line, prefixed with its account's name when the site has several."""
+    if not tag:
+        return line
+    return _("Zoom account {account}:").format(account=tag["account"]) + " " + line
+
+
+def _check_account(client, organizers: dict, report: CheckReport, tag: dict) -> bool:
+    """A token and its scopes, then the organizers of the account's sessions; False when Zoom
+    gave no token."""
+    from zoom_xblock import zoom  # pylint: disable=import-outside-toplevel
+
+    try:
+        granted = client.granted_scopes()
+    except zoom.ZoomAuthError as error:
+        report.problems.append(Problem("token", {"error": _short(error), **tag}))
+        return False
+    except zoom.ZoomError as error:
+        report.problems.append(Problem("unreachable", {"error": _short(error), **tag}))
+        return False
+    report.passed.append(_tagged(_("Zoom gave a token ({count} scopes granted).").format(
+        count=len(granted)), tag))
+    missing = zoom.missing_scopes(granted)
+    if missing:
+        report.problems.append(Problem("scopes", {
+            "missing": missing, "required": len(zoom.REQUIRED_SCOPES), **tag}))
+    else:
+        report.passed.append(_tagged(_("All {count} scopes the integration needs are "
+                                       "granted.").format(count=len(zoom.REQUIRED_SCOPES)), tag))
+    _check_organizers(client, organizers, report, tag)
+    return True
+
+
 def _check_completion_tracking(report: CheckReport) -> None:
     from zoom_xblock import platform  # pylint: disable=import-outside-toplevel
 
@@ -284,27 +342,30 @@ def _short(error) -> str:
     return text[:300]
 
 
-def organizers_in_use() -> dict[str, dict]:
-    """Distinct organizers of sessions not deleted and not over: e-mail -> kinds, sessions."""
+def organizers_in_use() -> dict[str, dict[str, dict]]:
+    """Distinct organizers of sessions not deleted and not over, per Zoom account:
+    account name -> e-mail -> kinds, sessions (two queries, whatever the number of courses)."""
+    from zoom_xblock import accounts  # pylint: disable=import-outside-toplevel
     from zoom_xblock.intents import ACTIVE_STATUSES  # pylint: disable=import-outside-toplevel
 
-    rows = (ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
-            .exclude(live_status=ZoomSession.LiveStatus.ENDED).exclude(host_email="")
-            .values_list("host_email", "kind"))
-    organizers: dict[str, dict] = defaultdict(lambda: {"webinar": False, "sessions": 0,
-                                                       "email": ""})
-    for email, kind in rows:
-        entry = organizers[email.strip().lower()]
+    rows = list(ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
+                .exclude(live_status=ZoomSession.LiveStatus.ENDED).exclude(host_email="")
+                .values_list("host_email", "kind", "zoom_account", "course_key"))
+    course_accounts = accounts.course_account_names(
+        {course for _e, _k, own, course in rows if not own})
+    organizers: dict[str, dict] = defaultdict(lambda: defaultdict(
+        lambda: {"webinar": False, "sessions": 0, "email": ""}))
+    for email, kind, own_account, course_key in rows:
+        entry = organizers[own_account or course_accounts[course_key]][email.strip().lower()]
         entry["email"] = entry["email"] or email.strip()
         entry["sessions"] += 1
         entry["webinar"] = entry["webinar"] or kind == ZoomSession.Kind.WEBINAR
-    return dict(organizers)
+    return {name: dict(entries) for name, entries in organizers.items()}
 
 
-def _check_organizers(client, report: CheckReport) -> None:
+def _check_organizers(client, organizers: dict, report: CheckReport, tag: dict) -> None:
     from zoom_xblock import zoom  # pylint: disable=import-outside-toplevel
 
-    organizers = organizers_in_use()
     bad = 0
     for entry in organizers.values():
         email = entry["email"]
@@ -316,7 +377,7 @@ def _check_organizers(client, report: CheckReport) -> None:
         except zoom.ZoomNotFound:
             reason = zoom.HOST_NOT_FOUND
         except zoom.ZoomError as error:
-            report.problems.append(Problem("unreachable", {"error": _short(error)}))
+            report.problems.append(Problem("unreachable", {"error": _short(error), **tag}))
             return
         else:
             if not user.is_licensed:
@@ -326,10 +387,10 @@ def _check_organizers(client, report: CheckReport) -> None:
         if reason:
             bad += 1
             report.problems.append(Problem("organizer", {
-                "email": email, "reason": reason, "sessions": entry["sessions"]}))
+                "email": email, "reason": reason, "sessions": entry["sessions"], **tag}))
     if organizers and not bad:
-        report.passed.append(_("All {count} organizer(s) in use are licensed Zoom users of the "
-                               "account.").format(count=len(organizers)))
+        report.passed.append(_tagged(_("All {count} organizer(s) in use are licensed Zoom users "
+                                       "of the account.").format(count=len(organizers)), tag))
 
 
 def _check_webinar_plan(client, report: CheckReport) -> None:
@@ -344,7 +405,7 @@ def _check_webinar_plan(client, report: CheckReport) -> None:
         report.passed.append(_("The Zoom account has a Webinar plan."))
 
 
-def _check_webhook_endpoints(secret: str, report: CheckReport) -> None:
+def _check_webhook_endpoints(secret: str, report: CheckReport, tag: dict | None = None) -> None:
     """Send a signed ``endpoint.url_validation`` to each webhook view, as Zoom would."""
     from django.test import RequestFactory  # pylint: disable=import-outside-toplevel
     from django.urls import NoReverseMatch, Resolver404, resolve, reverse  # pylint: disable=import-outside-toplevel
@@ -357,9 +418,10 @@ def _check_webhook_endpoints(secret: str, report: CheckReport) -> None:
             match = resolve(path)
         except (NoReverseMatch, Resolver404):
             # Studio (and its workers) do not serve the plugin's URLs: only the LMS can answer.
-            report.passed.append(_("Webhook self-check skipped: this process does not serve "
-                                   "/zoom/webhook/{endpoint} (run zoom_check in the LMS).").format(
-                                       endpoint=endpoint))
+            report.passed.append(_tagged(_(
+                "Webhook self-check skipped: this process does not serve "
+                "/zoom/webhook/{endpoint} (run zoom_check in the LMS).").format(
+                    endpoint=endpoint), tag or {}))
             continue
         plain = secrets.token_urlsafe(16)
         body = json.dumps({"event": webhooks.URL_VALIDATION_EVENT,
@@ -375,15 +437,16 @@ def _check_webhook_endpoints(secret: str, report: CheckReport) -> None:
         except Exception as error:  # pylint: disable=broad-except
             log.exception("Webhook self-check of %s failed", path)
             report.problems.append(Problem("webhook_endpoint", {
-                "path": path, "detail": f"{type(error).__name__}: {_short(error)}"}))
+                "path": path, "detail": f"{type(error).__name__}: {_short(error)}",
+                **(tag or {})}))
             continue
         if response.status_code == 200 and answer == webhooks.url_validation_response(
                 secret, plain):
-            report.passed.append(_("{path} answers Zoom's signed URL validation.").format(
-                path=path))
+            report.passed.append(_tagged(_("{path} answers Zoom's signed URL validation.").format(
+                path=path), tag or {}))
         else:
             report.problems.append(Problem("webhook_endpoint", {
-                "path": path, "detail": f"HTTP {response.status_code}"}))
+                "path": path, "detail": f"HTTP {response.status_code}", **(tag or {})}))
 
 
 # --- The cached result and the banner -----------------------------------------------------------
@@ -404,12 +467,13 @@ def cached_problems() -> list[Problem]:
     return problems
 
 
-def banner_problems(host_email: str = "") -> list[Problem]:
+def banner_problems(host_email: str = "", account: str = "") -> list[Problem]:
     """What staff and authors should see on a block: cheap, never calls Zoom.
 
     The settings and the sweep's heartbeat are read now; Zoom's side (token, scopes, webhook
     endpoints, organizers) comes from the last stored check, organizers only for this block's
-    own organizer. Missing credentials are left out: the block has its own banner for those.
+    own organizer, and, given the block's Zoom ``account``, only that account's and the site's
+    problems. Missing credentials are left out: the block has its own banner for those.
     """
     config = get_config()
     if not config.is_configured:
@@ -424,5 +488,7 @@ def banner_problems(host_email: str = "") -> list[Problem]:
             continue
         if problem.code == "organizer" and problem.params.get("email", "").lower() != host:
             continue
+        if account and problem.params.get("account", account) != account:
+            continue  # another Zoom account's problem: not this block's
         problems.append(problem)
     return problems

@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from zoom_xblock import eligibility, intents, learner, platform
+from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.learner import Phase
@@ -181,7 +182,7 @@ def _after_end(session: ZoomSession, user: platform.PlatformUser,
 def _start_link(session: ZoomSession, user: platform.PlatformUser) -> JoinOutcome:
     """A fresh start link from Zoom (they expire): asked for now, never stored."""
     try:
-        details = _join_client().get(session.kind, session.zoom_id)
+        details = _join_client(session).get(session.kind, session.zoom_id)
     except ZoomNotFound:
         return _page(Case.CANCELLED, session, in_zoom=True)
     except (ZoomError, NotConfigured) as error:
@@ -195,9 +196,10 @@ def _start_link(session: ZoomSession, user: platform.PlatformUser) -> JoinOutcom
     return JoinOutcome(redirect_to=start_url, session=session)
 
 
-def _join_client():
+def _join_client(session: ZoomSession):
     config = get_config()
-    return get_client(timeout=config.join_timeout_seconds, max_attempts=1)
+    return get_client(account=session_account_name(session),
+                      timeout=config.join_timeout_seconds, max_attempts=1)
 
 
 # --- Just-in-time registration -----------------------------------------------------------------
@@ -309,7 +311,7 @@ def _call_zoom(session, row, user, now) -> JoinOutcome:
     """The single just-in-time Zoom call, and the row recorded like the sync records it."""
     returning = row.state == State.CANCELLED and row.registrant_id and row.join_url
     try:
-        client = _join_client()
+        client = _join_client(session)
         if returning:  # cancelled before: approve the same registrant again (same link)
             client.set_registrant_status(session.kind, session.zoom_id, "approve",
                                          [{"id": row.registrant_id, "email": row.email}])

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from django.utils import timezone
 
 from zoom_xblock import authoring, learner_messages, notifications, platform
+from zoom_xblock.accounts import course_account_name, session_account_name
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
@@ -120,10 +121,14 @@ def _apply(session: ZoomSession) -> dict:
     version = session.desired_version
     payload = zoom_payload(session)
     previous = dict(session.applied_settings or {})
+    # A new meeting goes to the course's account now; an existing one stays in its own.
+    account = (course_account_name(session.course_key) if session.zoom_id is None
+               else session_account_name(session))
     try:
-        client = get_client()
+        client = get_client(account=account)
         if session.zoom_id is None:
             created = client.create(session.kind, session.host_email, payload)
+            session.zoom_account = account
             session.zoom_id = int(created["id"])
             session.zoom_uuid = str(created.get("uuid") or "")
             session.registration_url = created.get("registration_url") or ""
@@ -211,7 +216,7 @@ def sync_panelists(session: ZoomSession) -> dict:
         if email not in instructors and row.wanted:
             row.wanted, row.synced = False, False
             row.save(update_fields=["wanted", "synced"])
-    client = get_client()
+    client = get_client(account=session_account_name(session))
     to_add = [row for row in rows.values() if row.wanted and not row.synced]
     if to_add:
         client.add_panelists(session.zoom_id, [{"name": r.name or r.email, "email": r.email}
@@ -243,7 +248,8 @@ def delete_session(usage_key: str) -> dict:
     with exclusive(f"apply:{session.id}", wait=30):
         if session.zoom_id is not None:
             try:
-                get_client().delete(session.kind, session.zoom_id, notify=session.zoom_emails)
+                get_client(account=session_account_name(session)).delete(
+                    session.kind, session.zoom_id, notify=session.zoom_emails)
             except ZoomNotFound:
                 pass
             except (ZoomUnavailable, ZoomRateLimited) as error:

@@ -82,6 +82,10 @@ class ZoomSession(models.Model):
     last_error = models.TextField(blank=True, default="")
     last_error_code = models.CharField(max_length=32, blank=True, default="")
     deferred_until = models.DateTimeField(null=True, blank=True)
+    zoom_account = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="The Zoom account (ZOOM_XBLOCK ACCOUNTS name) the meeting was created under; "
+                  "empty: the course's account")
 
     # Participant sync bookkeeping.
     sync_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -109,6 +113,25 @@ class ZoomSession(models.Model):
             self.Status.DELETED,
             self.Status.DELETED_IN_ZOOM,
         )
+
+
+class CourseZoomAccount(models.Model):
+    """An operator's choice of Zoom account for one course, over its organisation's account.
+
+    Set in the Django admin or with ``manage.py lms zoom_account``; course staff see it in the
+    staff view but cannot change it. See zoom_xblock/accounts.py.
+    """
+
+    course_key = models.CharField(max_length=KEY_LENGTH, unique=True)
+    account = models.CharField(max_length=64, help_text="A name from ZOOM_XBLOCK ACCOUNTS")
+    note = models.CharField(max_length=255, blank=True, default="")
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("course Zoom account")
+
+    def __str__(self):
+        return f"{self.course_key} -> {self.account}"
 
 
 class Registration(models.Model):

@@ -117,6 +117,7 @@ def _queue_cancellation(session_id: int, registrants: list[dict]) -> None:
 
 def cancel_in_zoom(session_id: int, registrants: list[dict]) -> dict:
     """Cancel the registrants in Zoom (a meeting already gone there needs nothing)."""
+    from zoom_xblock.accounts import session_account_name  # pylint: disable=import-outside-toplevel
     from zoom_xblock.zoom import ZoomNotFound  # pylint: disable=import-outside-toplevel
     from zoom_xblock.zoom_api import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
 
@@ -124,7 +125,8 @@ def cancel_in_zoom(session_id: int, registrants: list[dict]) -> dict:
     if session is None or not session.in_zoom or not registrants:
         return {"cancelled": 0}
     try:
-        get_client().set_registrant_status(session.kind, session.zoom_id, "cancel", registrants)
+        get_client(account=session_account_name(session)).set_registrant_status(
+            session.kind, session.zoom_id, "cancel", registrants)
     except (ZoomNotFound, NotConfigured):
         return {"cancelled": 0}
     return {"cancelled": len(registrants)}

@@ -121,7 +121,22 @@ def session_json(session) -> dict | None:
         return None
     return {"status": session.status, "status_display": str(session.get_status_display()),
             "live_status": session.live_status, "zoom_id": session.zoom_id,
-            "kind": session.kind, "host_email": session.host_email}
+            "kind": session.kind, "host_email": session.host_email,
+            "zoom_account": session.zoom_account}
+
+
+def account_line(session, course_key: str) -> dict:
+    """Which Zoom account the session uses and why, for staff (who cannot change it)."""
+    from zoom_xblock import accounts  # pylint: disable=import-outside-toplevel
+
+    if session is not None and session.zoom_account:
+        return {"name": session.zoom_account,
+                "why": gettext("The meeting was created under this account.")}
+    source = accounts.course_account_source(course_key)
+    why = {"course": gettext("Chosen for this course by the site's operators."),
+           "organisation": gettext("The account of the course's organisation."),
+           "site": gettext("The site's default account.")}[source]
+    return {"name": accounts.course_account_name(course_key), "why": why}
 
 
 class StaffViewMixin:
@@ -150,7 +165,9 @@ class StaffViewMixin:
         """The banner listing what is wrong with the integration (cheap: no Zoom call)."""
         from zoom_xblock import health  # pylint: disable=import-outside-toplevel
 
-        problems = health.banner_problems(context.get("host_email") or "")
+        session = context.get("session")
+        problems = health.banner_problems(context.get("host_email") or "",
+                                          account=session.zoom_account if session else "")
         if not problems:
             return ""
         return render_template("zoom_xblock/staff_banner.html", {"problems": problems})
@@ -188,6 +205,7 @@ class StaffViewMixin:
             "csv_url": csv_url(usage_key),
             "is_organizer": bool(viewer.email) and viewer.email.lower() in hosts,
             "host_email": session.host_email if session else context.get("host_email"),
+            "zoom_account": account_line(session, platform.course_key_for(self)),
         })
         section = Fragment(html)
         section.add_css(read_static("css/staff.css"))

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zoom_xblock import eligibility, health, lifecycle, platform, runs
+from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import (
@@ -473,7 +474,7 @@ def _pass(session, run, started, desired, trigger, full, keep_alive, user_ids) -
         return _finish(session, run, started, desired,
                        message=_("Waiting for the meeting to exist in Zoom."))
     try:
-        client = get_client()
+        client = get_client(account=session_account_name(session))
         if trigger in VERIFY_TRIGGERS and not still_in_zoom(client, session):
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
                            message=_("The meeting was deleted in Zoom."))

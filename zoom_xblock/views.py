@@ -15,9 +15,9 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from zoom_xblock import events
+from zoom_xblock import accounts, events
 from zoom_xblock.conf import get_config
-from zoom_xblock.models import WebhookEvent
+from zoom_xblock.models import WebhookEvent, ZoomSession
 from zoom_xblock.zoom import redaction
 from zoom_xblock.zoom import webhooks as zoom_webhooks
 
@@ -107,34 +107,69 @@ def webhook(request, endpoint: str):
         return _error("body too large", 413)
     if request.content_type not in JSON_CONTENT_TYPES:
         return _error("expected application/json", 415)
-    if not config.webhook_secret_token:
+    candidates = accounts.accounts_for_webhook(None, config)
+    if not candidates:
         log.error("Zoom webhook refused: ZOOM_XBLOCK WEBHOOK_SECRET_TOKEN is not set")
         return _error("webhooks are not configured", 503)
     timestamp = request.headers.get(zoom_webhooks.TIMESTAMP_HEADER) or ""
-    signed = TIMESTAMP.fullmatch(timestamp) is not None and zoom_webhooks.verify_signature(
-        config.webhook_secret_token,
-        body,
-        request.headers.get(zoom_webhooks.SIGNATURE_HEADER),
-        timestamp,
-        tolerance_seconds=config.webhook_tolerance_seconds,
-    )
-    if not signed:
+    signer = _signing_account(candidates, body, request, timestamp, config)
+    if signer is None:
         return _error("invalid signature", 401)
     data = _decode(body)
     if not isinstance(data, dict) or not isinstance(data.get("event"), str):
         return _error("malformed JSON" if data is None else "not a Zoom event", 400)
+    if not _names_account(data, signer) or (len(candidates) > 1
+                                            and not _owns_meeting(data, signer, candidates)):
+        return _error("invalid signature", 401)  # signed by one account, naming another's
     if data["event"] == zoom_webhooks.URL_VALIDATION_EVENT:
         payload = data.get("payload")
         plain = payload.get("plainToken") if isinstance(payload, dict) else None
         if not isinstance(plain, str) or not plain or len(plain) > 256:
             return _error("plainToken missing", 400)
         return JsonResponse(
-            zoom_webhooks.url_validation_response(config.webhook_secret_token, plain)
+            zoom_webhooks.url_validation_response(signer.webhook_secret_token, plain)
         )
     if data["event"] not in events.STORED_EVENTS:
         log.debug("Zoom webhook %r acknowledged and ignored", data["event"][:64])
         return HttpResponse(status=200)
     return _store(data, endpoint)
+
+
+def _signing_account(candidates, body: bytes, request, timestamp: str, config):
+    """The account whose webhook secret signed ``body``, or None (one HMAC per account)."""
+    if TIMESTAMP.fullmatch(timestamp) is None:
+        return None
+    signature = request.headers.get(zoom_webhooks.SIGNATURE_HEADER)
+    for account in candidates:
+        if zoom_webhooks.verify_signature(account.webhook_secret_token, body, signature,
+                                          timestamp,
+                                          tolerance_seconds=config.webhook_tolerance_seconds):
+            return account
+    return None
+
+
+def _names_account(data: dict, signer) -> bool:
+    """True unless the event's ``payload.account_id`` names another account than the one
+    whose secret signed it (Zoom names the account in every event but
+    ``endpoint.url_validation``; an account configured without its id accepts any)."""
+    payload = data.get("payload")
+    account_id = payload.get("account_id") if isinstance(payload, dict) else None
+    if account_id is None or not signer.account_id:
+        return True
+    return isinstance(account_id, str) and account_id == signer.account_id
+
+
+def _owns_meeting(data: dict, signer, candidates) -> bool:
+    """False when the event is about a meeting of another of the site's accounts (one
+    organisation's app must not write another's attendance); one indexed query."""
+    zoom_id = _zoom_id(data)
+    row = ZoomSession.objects.filter(zoom_id=zoom_id).values_list(
+        "zoom_account", "course_key").first() if zoom_id is not None else None
+    if row is None:
+        return True  # not one of ours: stored, then ignored when applied
+    name = row[0] or accounts.course_account_name(row[1])
+    owner = next((account for account in candidates if account.name == name), None)
+    return owner is not None and owner.account_id == signer.account_id
 
 
 def _store(data: dict, endpoint: str) -> HttpResponse:

@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, str] = {
     "learner": "tests.bench.learner",
     "staff": "tests.bench.staff",
     "webhooks": "tests.bench.webhooks",
+    "accounts": "tests.bench.accounts",
 }
 
 REDIS_URL = os.environ.get("ZOOM_XBLOCK_BENCH_REDIS", "redis://127.0.0.1:6379/0")

@@ -29,7 +29,8 @@ class Worker:
 
     count = 0
 
-    def __init__(self, sandbox_url: str, db_name: str, concurrency: int = 2):
+    def __init__(self, sandbox_url: str, db_name: str, concurrency: int = 2,
+                 extra_env: dict | None = None):
         Worker.count += 1
         self.log_path = ROOT / "var" / f"celery-worker-{Worker.count}.log"
         self.log_path.parent.mkdir(exist_ok=True)
@@ -47,12 +48,15 @@ class Worker:
             "ZOOM_SYNC_DEBOUNCE_SECONDS": "0",
             "ZOOM_LOCK_TIMEOUT_SECONDS": "5",
             "ZOOM_XBLOCK_VISIBILITY_TIMEOUT": "8",
+            **(extra_env or {}),
         }
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "tests.project", "worker", "-l", "INFO",
                  "-c", str(concurrency), "--without-gossip", "--without-mingle",
-                 "-n", f"zoomtest-{os.getpid()}-{Worker.count}@%h"],
+                 "-n", f"zoomtest-{os.getpid()}-{Worker.count}@%h",
+                 # a worker with its own settings consumes only its own queue
+                 *(["-Q", env["ZOOM_CELERY_QUEUE"]] if env.get("ZOOM_CELERY_QUEUE") else [])],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
@@ -99,8 +103,10 @@ def worker_factory(services, django_db_setup, _sandbox_server):
     app.control.purge()
     started = []
 
-    def start(concurrency: int = 2) -> Worker:
-        worker = Worker(_sandbox_server.url, settings.DATABASES["default"]["NAME"], concurrency)
+    def start(concurrency: int = 2, sandbox_url: str = "", extra_env: dict | None = None
+              ) -> Worker:
+        worker = Worker(sandbox_url or _sandbox_server.url, settings.DATABASES["default"]["NAME"],
+                        concurrency, extra_env)
         started.append(worker)
         return worker
 

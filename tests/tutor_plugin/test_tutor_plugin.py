@@ -5,6 +5,7 @@
 ``tutor dev``, the CronJobs for ``tutor k8s`` and the ``do`` commands. Nothing needs Docker.
 """
 import ast
+import json
 import os
 import subprocess
 import sys
@@ -104,6 +105,18 @@ def test_operator_values_are_rendered_as_typed_python_and_secrets_stay_in_config
     for key in SECRET_KEYS:  # unique keys: kept in the operator's config.yml, even when empty
         assert DEFAULTS[key][0] in saved
     assert "ZOOM_OAUTH_URL" not in saved  # defaults are not copied into config.yml
+
+
+def test_several_accounts_reach_the_setting_as_mappings_and_stay_in_config_yml(tutor):
+    south = {"ACCOUNT_ID": "acc-2", "CLIENT_ID": "c2", "CLIENT_SECRET": "s'2\"x",
+             "WEBHOOK_SECRET_TOKEN": "w2", "PLAN": "business", "RATE_SCALE": 0.5}
+    tutor.save(ZOOM_ACCOUNTS=json.dumps({"south": south}),
+               ZOOM_ORG_ACCOUNTS='{"SouthX": "south"}')
+    setting = tutor.zoom_setting("apps/openedx/settings/lms/production.py")
+    assert setting["ACCOUNTS"] == {"south": south}
+    assert setting["ORG_ACCOUNTS"] == {"SouthX": "south"}
+    saved = yaml.safe_load((tutor.root / "config.yml").read_text())
+    assert saved["ZOOM_ACCOUNTS"] == {"south": south}
 
 
 def test_locks_use_tutors_redis_and_tasks_the_lms_queue(tutor):

@@ -395,7 +395,7 @@ def test_a_completed_recording_is_stored_without_download_tokens(meeting):
 def test_recording_links_lose_their_access_tokens(meeting):
     m = meeting()
     payload = {"event": "recording.completed", "event_ts": 1, "download_token": "dl-secret",
-               "payload": {"account_id": "a", "object": {
+               "payload": {"account_id": SANDBOX_CREDENTIALS["ACCOUNT_ID"], "object": {
                    "id": m.session.zoom_id, "uuid": "inst==", "topic": "Seminar",
                    "share_url": "https://zoom.example/rec/share/abc?pwd=passcode",
                    "recording_files": [{

@@ -95,7 +95,7 @@ def test_just_in_time_uses_the_short_timeout_and_a_single_attempt(client, zoom_s
 
     with mock.patch("zoom_xblock.joining.get_client", wraps=zoom_api.get_client) as factory:
         assert join_as(client, ada).status_code == 302
-    factory.assert_called_once_with(timeout=2.5, max_attempts=1)
+    factory.assert_called_once_with(account="default", timeout=2.5, max_attempts=1)
 
 
 def test_a_returning_learner_is_approved_again_with_the_same_link(client, zoom_sandbox):

@@ -582,3 +582,29 @@ def test_a_past_date_is_saved_with_a_word_on_what_happens(staff):
         "starts and ends it in Zoom; then it counts for attendance and completion (use this "
         "to account for a session that already took place)."]
     assert ZoomSession.objects.get().start.year == 2026
+
+
+def test_the_organizer_is_checked_in_the_courses_own_zoom_account(staff, monkeypatch, settings):
+    from zoom_xblock.models import CourseZoomAccount
+
+    settings.ZOOM_XBLOCK = {**SANDBOX_CREDENTIALS, "SYNC_DEBOUNCE_SECONDS": 0,
+                            "ACCOUNTS": {"south": {"ACCOUNT_ID": "s", "CLIENT_ID": "c",
+                                                   "CLIENT_SECRET": "x"}}}
+    CourseZoomAccount.objects.create(course_key=COURSE, account="south")
+    asked = []
+
+    def client_for(account=None, **kwargs):
+        asked.append(account)
+        return FakeZoom(error=ZoomHostError("no", reason=HOST_NOT_IN_ACCOUNT)
+                        if account == "south" else None)
+
+    monkeypatch.setattr(zoom_api, "get_client", client_for)
+    block = studio_block(staff)
+    before = snapshot(block)
+    status, body = submit(block)
+    assert status == 400 and "not in this organization's Zoom account" in body["errors"][
+        "host_email"]
+    assert set(asked) == {"south"} and snapshot(block) == before
+    CourseZoomAccount.objects.all().delete()  # back to the site's default account
+    asked.clear()
+    assert submit(block)[0] == 200 and set(asked) == {"default"}

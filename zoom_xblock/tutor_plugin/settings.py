@@ -33,8 +33,9 @@ def config_defaults() -> list[tuple[str, object]]:
 
 
 def config_unique() -> list[tuple[str, str]]:
-    """Tutor ``CONFIG_UNIQUE`` items: the secrets, saved in the operator's config.yml only."""
-    return [(tutor_name(key), "") for key in SECRET_KEYS]
+    """Tutor ``CONFIG_UNIQUE`` items: the secrets, saved in the operator's config.yml only
+    (``ZOOM_ACCOUNTS``, the other accounts with their secrets, starts as an empty mapping)."""
+    return [(tutor_name(key), DEFAULTS[key][1]) for key in SECRET_KEYS]
 
 
 def _value_expression(key: str, default) -> str:

@@ -8,7 +8,8 @@ for webinars); that no stored Zoom event was given up on (failed ``WEBHOOK_MAX_A
 times, with its reason); and that the periodic sweep ran recently. Prints one line per
 problem with how to fix it. The result is stored in Django's cache, where the block's banner
 for staff and authors reads it (rendering never calls Zoom); run it from cron, e.g. hourly, to
-keep that banner current.
+keep that banner current. A site with several Zoom accounts (``ACCOUNTS``) gets these checks
+once per account, each line prefixed with the account's name.
 """
 from django.core.management.base import BaseCommand, CommandError
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zoom_xblock', '0006_learner_messages_feeds_policies'),
+        ('zoom_xblock', '0007_zoom_accounts'),
     ]
 
     operations = [
