@@ -13,7 +13,7 @@ I18N_IGNORE := --ignore '.venv/*' --ignore 'tests/*' --ignore 'requirements/*' -
 # pytest exits 5 when a tier selects no test; that is not a failure of the tier.
 RUN_TIER = set +e; $(2) $(PYTEST) $(1); rc=$$?; set -e; [ $$rc -eq 0 ] || [ $$rc -eq 5 ] || exit $$rc
 
-.PHONY: help demo test test-default test-services test-contract test-packaging test-e2e bench \
+.PHONY: help demo zoom_check zoom_sync zoom_sweep test test-default test-services test-contract test-packaging test-e2e bench \
         quality requirements upgrade system-deps node-deps browser-deps \
         extract_translations compile_translations clean
 
@@ -47,6 +47,17 @@ node-deps: ## Prism (Zoom's OpenAPI contract as a validating mock) and axe-core,
 
 demo: requirements ## run the workbench, the plugin's URLs, Celery and the Zoom sandbox at http://127.0.0.1:8000
 	$(BIN)/python -m tests.project.demo
+
+# The operator's commands on the demo's database, cache and Zoom (while `make demo` runs);
+# extra options in ARGS, e.g. make zoom_sync ARGS="--full".
+zoom_check: requirements ## manage.py zoom_check in the demo's environment (ARGS="...")
+	$(BIN)/python -m tests.project.demo manage zoom_check $(ARGS)
+
+zoom_sync: requirements ## manage.py zoom_sync in the demo's environment (ARGS="--course KEY --full")
+	$(BIN)/python -m tests.project.demo manage zoom_sync $(ARGS)
+
+zoom_sweep: requirements ## manage.py zoom_sweep in the demo's environment (ARGS="--inline")
+	$(BIN)/python -m tests.project.demo manage zoom_sweep $(ARGS)
 
 test: requirements node-deps browser-deps ## the whole suite: default, services, contract, packaging and browser tiers
 	$(MAKE) --no-print-directory test-default test-services test-contract test-packaging test-e2e

@@ -26,7 +26,10 @@ RECEIVERS = [
     _receiver("passing_status_changed",
               "openedx_events.learning.signals.COURSE_PASSING_STATUS_UPDATED"),
     _receiver("user_logged_in", "django.contrib.auth.signals.user_logged_in"),
+    _receiver("block_published", "openedx_events.content_authoring.signals.XBLOCK_PUBLISHED"),
     _receiver("block_deleted", "openedx_events.content_authoring.signals.XBLOCK_DELETED"),
+    _receiver("course_import_completed",
+              "openedx_events.content_authoring.signals.COURSE_IMPORT_COMPLETED"),
     # Account retirement (openedx/core/djangoapps/user_api/accounts/signals.py), in the LMS.
     _receiver("user_retired",
               "openedx.core.djangoapps.user_api.accounts.signals.USER_RETIRE_LMS_MISC",
@@ -35,6 +38,12 @@ RECEIVERS = [
               "openedx.core.djangoapps.user_api.accounts.signals.USER_RETIRE_LMS_CRITICAL",
               "zoom_xblock.user_retired_critical"),
     _receiver("block_duplicated", "openedx_events.content_authoring.signals.XBLOCK_DUPLICATED"),
+]
+
+
+# The modulestore's own signals exist only where xmodule is installed (Studio sends them).
+CMS_ONLY_RECEIVERS = [
+    _receiver("course_deleted", "xmodule.modulestore.django.COURSE_DELETED"),
 ]
 
 
@@ -62,7 +71,8 @@ class ZoomXBlockConfig(AppConfig):
             LMS: {"relative_path": "receivers", "receivers": RECEIVERS},
             CMS: {
                 "relative_path": "receivers",
-                "receivers": [r for r in RECEIVERS if "content_authoring" in r["signal_path"]],
+                "receivers": [r for r in RECEIVERS if "content_authoring" in r["signal_path"]]
+                + CMS_ONLY_RECEIVERS,
             },
         },
     }

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from zoom_xblock import policies, zoom_api
+from zoom_xblock import policies, wording, zoom_api
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
@@ -82,6 +82,10 @@ class EditorContext:
     locked_kind: str | None = None
     # The Zoom account organizers are checked against (None: the site's default account).
     zoom_account: str | None = None
+    # How many learners hold a place now (the capacity warning) and whether Zoom has the
+    # meeting already (the organizer warning's words).
+    registered: int = 0
+    in_zoom: bool = False
     # Why webinars are not offered, when they are not (the platform's setting, the licence).
     webinars_reason: str = ""
 
@@ -127,15 +131,18 @@ def kind_locked_message() -> str:
              "and delete this one.")
 
 
-def initial_values(block, author_email: str = "") -> dict:
+def initial_values(block, author_email: str = "", *, zoom_emails_set: bool | None = None) -> dict:
     """The form's values for ``block``: its fields as strings, with the editor's defaults.
 
     The organizer defaults to the author's e-mail, and Zoom's e-mails to the operator's setting
-    while the block has never been saved.
+    while the block has never been saved. ``block`` may be a :meth:`ZoomXBlock.field_view`
+    (then ``zoom_emails_set`` says whether the author set that field).
     """
     date, _sep, time = (block.start_local or "").partition("T")
     zoom_emails = block.zoom_emails
-    if not type(block).zoom_emails.is_set_on(block):
+    if zoom_emails_set is None:
+        zoom_emails_set = type(block).zoom_emails.is_set_on(block)
+    if not zoom_emails_set:
         zoom_emails = get_config().zoom_emails
     site_emails = policies.site_learner_emails()
     off = set(block.learner_emails_off or [])
@@ -260,7 +267,7 @@ def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
         submission.warnings.append(past_date_message())
     if submission.is_valid and check_organizer and get_config().is_configured:
         errors, warnings = organizer_problems(submission.fields["host_email"],
-                                              submission.fields["kind"],
+                                              submission.fields["kind"], context.in_zoom,
                                               account=context.zoom_account)
         more_errors, more_warnings = {}, []
         if not warnings:  # Zoom answered about the organizer: ask it about the others too
@@ -269,7 +276,21 @@ def validate(data: Mapping, initial: Mapping, context: EditorContext, *,
                 account=context.zoom_account)
         submission.errors.update({**errors, **more_errors})
         submission.warnings.extend([*warnings, *more_warnings])
+    if submission.is_valid:
+        submission.warnings.extend(capacity_warnings(submission.fields["capacity"], context))
     return submission
+
+
+def capacity_warnings(capacity: int | None, context: EditorContext) -> list[str]:
+    """A capacity below the learners registered already: they keep their places, say so."""
+    if capacity is None or capacity >= context.registered:
+        return []
+    return [ngettext(
+        "The capacity ({capacity}) is below the {count} learner registered already: they keep "
+        "their place, and nobody new is registered until enough of them leave.",
+        "The capacity ({capacity}) is below the {count} learners registered already: they keep "
+        "their places, and nobody new is registered until enough of them leave.",
+        context.registered).format(capacity=capacity, count=context.registered)]
 
 
 def _starts_in_the_past(fields: dict) -> bool:
@@ -343,12 +364,13 @@ def _clean_title(form, context, submission):
     effective = value or _text(form, "display_name") or context.display_name
     if len(value) > MAX_TITLE:
         submission.errors["title"] = _(
-            "The title can have at most {maximum} characters (Zoom's limit).").format(
-            maximum=MAX_TITLE)
+            "The title can have at most {maximum} characters (Zoom's limit); it has "
+            "{length}.").format(maximum=MAX_TITLE, length=len(value))
     elif len(effective) > MAX_TITLE:
         submission.errors["title"] = _(
-            "Enter a title of at most {maximum} characters: the display name is too long to "
-            "serve as the title in Zoom.").format(maximum=MAX_TITLE)
+            "Enter a title of at most {maximum} characters: the display name is too long "
+            "({length} characters) to serve as the title in Zoom.").format(
+            maximum=MAX_TITLE, length=len(effective))
     submission.fields["title"] = value
 
 
@@ -424,11 +446,16 @@ def _clean_alternative_hosts(form, context, submission):
             hosts.append(email)
     submission.fields["alternative_hosts"] = hosts
     organizer = submission.fields.get("host_email", "").lower()
+    invalid = [email for email in hosts if _email_error(email)]
+    if invalid:
+        shown = [email if len(email) <= 60 else email[:40] + "…" for email in invalid[:10]]
+        submission.errors["alternative_hosts"] = ngettext(
+            "This is not a valid e-mail address: {addresses}.",
+            "These are not valid e-mail addresses: {addresses}.", len(invalid)).format(
+            addresses=", ".join(f"“{email}”" for email in shown)
+            + (" …" if len(invalid) > len(shown) else ""))
+        return
     for email in hosts:
-        error = _email_error(email)
-        if error:
-            submission.errors["alternative_hosts"] = error
-            return
         if email.lower() == organizer:
             submission.errors["alternative_hosts"] = _(
                 "The organizer ({email}) cannot also be an alternative host.").format(email=email)
@@ -562,8 +589,8 @@ _CLEANERS = (
 
 # --- The organizer in Zoom -----------------------------------------------------------------------
 
-def organizer_problems(email: str, kind: str, account: str | None = None
-                       ) -> tuple[dict, list]:
+def organizer_problems(email: str, kind: str, in_zoom: bool = False,
+                       account: str | None = None) -> tuple[dict, list]:
     """(errors, warnings) about ``email`` hosting a ``kind`` in the Zoom account ``account``
     (the course's; None: the site's default account).
 
@@ -578,7 +605,7 @@ def organizer_problems(email: str, kind: str, account: str | None = None
     except ZoomHostError as error:
         return {"host_email": host_error_message(error.reason, email)}, []
     except (ZoomError, zoom_api.NotConfigured):
-        return {}, [organizer_unverified_message()]
+        return {}, [organizer_unverified_message(in_zoom)]
     if not user.is_licensed:
         return {"host_email": host_error_message(HOST_NOT_LICENSED, email)}, []
     if webinar and user.has_webinar is False:
@@ -719,8 +746,12 @@ def default_organizer(author, instructors) -> OrganizerDefault:
         email=author_email, why=_not_licensed_why(status)))
 
 
-def organizer_unverified_message() -> str:
-    """The warning when Zoom could not be asked about the organizer."""
+def organizer_unverified_message(in_zoom: bool = False) -> str:
+    """The warning when Zoom could not be asked about the organizer (``in_zoom``: the
+    meeting exists already, so the check happens when the change is sent)."""
+    if in_zoom:
+        return _("Could not verify the organizer in Zoom now; it will be checked when the "
+                 "change is sent to Zoom.")
     return _("Could not verify the organizer in Zoom now; it will be checked when the meeting "
              "is created.")
 
@@ -779,19 +810,45 @@ def desired_values(submission: Submission, context: EditorContext) -> dict:
     }
 
 
+# What went wrong with the session in Zoom, as the author and staff views show it.
+PROBLEM_FAILED = "failed"
+PROBLEM_NOT_ANSWERING = "not_answering"
+
+
+def zoom_problem(session: ZoomSession | None) -> str:
+    """:data:`PROBLEM_FAILED` (Zoom refused), :data:`PROBLEM_NOT_ANSWERING` (the apply waits
+    for Zoom to answer again), or "" when nothing is wrong."""
+    if session is None:
+        return ""
+    if session.status == ZoomSession.Status.FAILED:
+        return PROBLEM_FAILED
+    if session.status in (ZoomSession.Status.CREATING, ZoomSession.Status.UPDATING) and (
+            wording.code_of(session.last_error) == "zoom_unavailable"):
+        return PROBLEM_NOT_ANSWERING
+    return ""
+
+
 def session_state(session: ZoomSession | None) -> dict:
-    """What the editor and the author view show about the session (never a secret)."""
+    """What the editor, the author view and the staff view show about the session (never a
+    secret). ``last_error`` is worded in the current language (``last_error_html`` with times
+    the page shows in the viewer's zone); ``problem`` is :func:`zoom_problem`."""
     if session is None:
         return {"status": None, "status_display": _("Not scheduled in Zoom yet"),
                 "zoom_id": None, "registration_url": "", "deferred_until": None,
-                "last_error": "", "kind_locked": False}
+                "last_error": "", "last_error_html": "", "last_error_detail": "",
+                "problem": "", "kind_locked": False}
+    words = wording.Words(zone=session.timezone or "UTC")
+    decoded = wording.decode(session.last_error)
     return {
         "status": session.status,
         "status_display": str(session.get_status_display()),
         "zoom_id": session.zoom_id,
         "registration_url": session.registration_url,
         "deferred_until": session.deferred_until.isoformat() if session.deferred_until else None,
-        "last_error": session.last_error,
+        "last_error": wording.stored_text(session.last_error, words.zone),
+        "last_error_html": str(wording.render(session.last_error, words)),
+        "last_error_detail": str((decoded[1] if decoded else {}).get("detail", "")),
+        "problem": zoom_problem(session),
         "kind_locked": is_kind_locked(session),
     }
 

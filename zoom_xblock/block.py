@@ -6,6 +6,7 @@ itself: the Studio editor's validation and organizer check live in :mod:`zoom_xb
 """
 import hashlib
 import json
+from types import SimpleNamespace
 
 from web_fragments.fragment import Fragment
 from webob import Response
@@ -19,6 +20,16 @@ from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext_noop as _
 from zoom_xblock.resources import read_static, render_template
 from zoom_xblock.staff import StaffViewMixin
+
+# What the author view names when a saved change waits for Publish.
+PENDING_LABELS = {
+    "kind": _("meeting type"), "title": _("title"), "agenda": _("agenda"), "start": _("start"),
+    "duration_minutes": _("duration"), "timezone": _("time zone"), "host_email": _("organizer"),
+    "alternative_hosts": _("alternative hosts"), "capacity": _("capacity"),
+    "join_window_minutes": _("join window"), "prerequisite": _("prerequisite"),
+    "completion_threshold_percent": _("attendance needed"), "weight": _("score weight"),
+    "zoom_emails": _("Zoom's e-mails"), "auto_recording": _("recording"),
+}
 
 
 @XBlock.needs("i18n")
@@ -81,6 +92,27 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
     has_author_view = True
 
+    @classmethod
+    def own_settings(cls) -> tuple[str, ...]:
+        """The names of the settings this class declares (not a runtime mixin's)."""
+        return tuple(name for name, field in cls.fields.items()
+                     if field.scope == Scope.settings and name in vars(ZoomXBlock))
+
+    def settings_json(self) -> dict:
+        """This block's own settings that are set, as JSON (what a branch of the course has)."""
+        return {name: self.fields[name].read_json(self) for name in self.own_settings()
+                if self.fields[name].is_set_on(self)}
+
+    @classmethod
+    def field_view(cls, fields: dict) -> SimpleNamespace:
+        """The block's settings as ``fields`` (JSON values, e.g. the published branch's) give
+        them, with the defaults for the others: what :func:`authoring.initial_values` reads."""
+        values = {}
+        for name, field in cls.fields.items():
+            if field.scope == Scope.settings:
+                values[name] = field.from_json(fields[name]) if name in fields else field.default
+        return SimpleNamespace(**values)
+
     @property
     def has_score(self) -> bool:
         """Scored only when the author gave the session a weight. The class attribute is truthy,
@@ -92,7 +124,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     def workbench_scenarios():
         """The demo's scenarios: a meeting (adopting changes made in Zoom), a webinar, a
         prerequisite, a full session, a session dated in the past (to account for one that
-        already took place), and a new one whose organizer is still to choose."""
+        already took place), a new one whose organizer is still to choose, and two empty
+        components in which an author creates a meeting or a webinar from scratch."""
         common = 'host_email="host@example.com" timezone="Europe/Paris" duration_minutes="60"'
         return [
             ("Zoom: a meeting",
@@ -115,6 +148,9 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             ("Zoom: a new session (no organizer yet)",
              '<zoom title="Study group" start_local="2030-02-01T17:00" timezone="Europe/Paris" '
              'duration_minutes="45"/>'),
+            ("Zoom: a new component (empty)", '<zoom display_name="New Zoom session"/>'),
+            ("Zoom: another new component (empty)",
+             '<zoom display_name="Another Zoom session"/>'),
         ]
 
     # --- Views ----------------------------------------------------------------------------------
@@ -197,6 +233,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
         view_context = self._context("author")
         view_context["state"] = authoring.session_state(view_context["session"])
+        view_context["publication"] = self._publication(view_context["session"])
         view_context["can_retry"] = self._can_edit()
         fragment = Fragment(render_template("zoom_xblock/student_view.html", view_context))
         fragment.add_css(read_static("css/zoom.css"))
@@ -255,14 +292,16 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         if not submission.is_valid:
             return self._invalid(submission.errors)
         try:
-            session = sessions.save_desired(usage_key, course_key,
+            # Studio saves to the draft branch: Zoom and learners wait for Publish.
+            session = sessions.record_draft(usage_key, course_key,
                                             authoring.desired_values(submission, editor))
         except sessions.KindChangeRefused:
             return self._invalid({"kind": authoring.kind_locked_message()})
         for name, value in submission.fields.items():
             setattr(self, name, value)
         return {"result": "success", "warnings": submission.warnings,
-                "state": authoring.session_state(session)}
+                "state": authoring.session_state(session),
+                "publication": self._publication(session)}
 
     @XBlock.json_handler
     def retry_zoom(self, data, suffix=""):  # pylint: disable=unused-argument
@@ -271,20 +310,15 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         In: ``{}``. Out: ``{"result": "success", "state": {...}}``; 409 when there is no
         session yet (save the editor first).
         """
-        from zoom_xblock import authoring, intents, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         self._require_author()
-        usage_key = platform.usage_key_for(self)
-        session = sessions.session_for(usage_key)
+        session = sessions.session_for(platform.usage_key_for(self))
         if session is None:
             raise JsonHandlerError(409, self.ugettext(
                 "This session has not been saved yet: open the editor and save it first."))
-        if session.status == session.Status.FAILED:
-            values = {name: getattr(session, name) for name in sessions.DESIRED_FIELDS}
-            session = sessions.save_desired(usage_key, session.course_key, values)
-        else:
-            intents.queue_apply(session.id)
-        return {"result": "success", "state": authoring.session_state(session)}
+        return {"result": "success",
+                "state": authoring.session_state(sessions.ask_zoom_again(session))}
 
     def _adopt_fields_as_session(self) -> bool:
         """A block that arrived with its fields but no session (course re-run, import, an
@@ -298,9 +332,36 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
                                         check_organizer=False)
         if not submission.is_valid:
             return False  # the author will see the problems in the editor
-        sessions.save_desired(platform.usage_key_for(self), platform.course_key_for(self),
-                              authoring.desired_values(submission, editor))
+        save = sessions.save_desired
+        if getattr(self.runtime, "is_author_mode", False):
+            save = sessions.record_draft  # Studio shows the draft branch: not for Zoom yet
+        save(platform.usage_key_for(self), platform.course_key_for(self),
+             authoring.desired_values(submission, editor))
         return True
+
+    def _publication(self, session) -> dict:
+        """Draft or published, for the author: ``{"published": bool, "pending": [labels]}``.
+
+        The block Studio shows is the draft; what Zoom and learners follow is the published
+        session. Comparing the two (not trusting the recorded draft) stays right after
+        "Discard changes", which reverts the block without any signal."""
+        from zoom_xblock import authoring, publishing, sessions  # pylint: disable=import-outside-toplevel
+
+        published = session is not None and not session.never_published
+        if published and session.published_hash == publishing.fields_digest(
+                self.settings_json()):
+            names = []  # the block is what was published (a change accepted from Zoom aside)
+        else:
+            editor = self._editor_context(session)
+            submission = authoring.validate({}, authoring.initial_values(self), editor,
+                                            check_organizer=False)
+            names = (sessions.pending_changes(session, authoring.desired_values(
+                submission, editor)) if submission.is_valid else list(sessions.DESIRED_FIELDS))
+        labels = ([self.ugettext(PENDING_LABELS.get(name, name)) for name in names]
+                  if published else [])
+        saved_at = session.draft_saved_at if session is not None else None
+        return {"published": published, "pending": labels,
+                "saved_at": saved_at.isoformat() if saved_at else None}
 
     def _organizer_default(self):
         """Who a new session's organizer defaults to, and why (see
@@ -319,6 +380,10 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
         directory.request_refresh(account=True)
         offered, why_not = authoring.webinars_offered()
+        from zoom_xblock.models import Registration  # pylint: disable=import-outside-toplevel
+
+        registered = 0 if session is None else Registration.objects.filter(
+            session=session, state=Registration.State.REGISTERED, wanted=True).count()
         return authoring.EditorContext(
             display_name=self.display_name,
             webinars_enabled=offered,
@@ -326,6 +391,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             subsections=platform.subsections(platform.course_key_for(self)),
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
             zoom_account=accounts.block_account_name(platform.course_key_for(self), session),
+            registered=registered,
+            in_zoom=session is not None and session.in_zoom,
         )
 
     def _can_edit(self) -> bool:

@@ -44,7 +44,10 @@ DEFAULTS = {
     "JOIN_TIMEOUT_SECONDS": ("ZOOM_JOIN_TIMEOUT_SECONDS", 4.0),
     "HTTP_TIMEOUT_SECONDS": ("ZOOM_HTTP_TIMEOUT_SECONDS", 10.0),
     "REDIS_URL": ("ZOOM_REDIS_URL", ""),
-    "CELERY_QUEUE": ("ZOOM_CELERY_QUEUE", ""),
+    # The LMS's default queue (lms/envs/common.py DEFAULT_PRIORITY_QUEUE): a task queued from
+    # Studio must still run in the LMS worker (plugins cannot add Celery routes).
+    "CELERY_QUEUE": ("ZOOM_CELERY_QUEUE", "edx.lms.core.default"),
+    "REMOVAL_GRACE_MINUTES": ("ZOOM_REMOVAL_GRACE_MINUTES", 24 * 60),
     "LOCK_TIMEOUT_SECONDS": ("ZOOM_LOCK_TIMEOUT_SECONDS", 60),
     "WEBHOOK_MAX_ATTEMPTS": ("ZOOM_WEBHOOK_MAX_ATTEMPTS", 3),
     "OUTSIDER_REGISTRANTS": ("ZOOM_OUTSIDER_REGISTRANTS", "deny"),
@@ -107,6 +110,7 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     http_timeout_seconds: float
     redis_url: str
     celery_queue: str
+    removal_grace_minutes: int
     lock_timeout_seconds: int
     webhook_max_attempts: int
     outsider_registrants: str
@@ -146,17 +150,28 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
         return f"ZoomConfig({shown})"
 
 
+def setting_value(key: str, configured: dict | None = None):
+    """One key of ``ZOOM_XBLOCK`` as the plugin uses it: the explicit setting, else its
+    environment variable, else the default (typed like the default).
+
+    ``configured`` is the ``ZOOM_XBLOCK`` dict (``settings.ZOOM_XBLOCK`` when None): the plugin
+    settings pass theirs, because Django's settings are still being built then. The Celery beat
+    entry, ``zoom_check`` and the banner read the sweep interval here: one source for all.
+    """
+    if configured is None:
+        configured = getattr(settings, "ZOOM_XBLOCK", None) or {}
+    env_name, default = DEFAULTS[key]
+    if configured.get(key) not in (None, ""):
+        value = configured[key]
+    else:
+        value = os.environ.get(env_name, default)
+    try:
+        return _coerce(value, default)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"ZOOM_XBLOCK {key} ({env_name}): {error}") from None
+
+
 def get_config() -> ZoomConfig:
     """Read ``settings.ZOOM_XBLOCK`` (falling back to the environment, then the defaults)."""
     configured = getattr(settings, "ZOOM_XBLOCK", None) or {}
-    values = {}
-    for key, (env_name, default) in DEFAULTS.items():
-        if configured.get(key) not in (None, ""):
-            value = configured[key]
-        else:
-            value = os.environ.get(env_name, default)
-        try:
-            values[key.lower()] = _coerce(value, default)
-        except ValueError as error:
-            raise ImproperlyConfigured(f"ZOOM_XBLOCK {key} ({env_name}): {error}") from None
-    return ZoomConfig(**values)
+    return ZoomConfig(**{key.lower(): setting_value(key, configured) for key in DEFAULTS})

@@ -106,4 +106,7 @@ def for_user(session: ZoomSession, user: platform.PlatformUser,
         if not course.allowed:
             return Eligibility(False, COURSE_REASONS.get(course.reason, NO_ACCESS),
                                detail=course.message)
-    return for_learners(session, [user.id], bound=course_check)[user.id]
+    try:
+        return for_learners(session, [user.id], bound=course_check)[user.id]
+    except platform.NotVisibleYet:  # not published: the LMS shows it to nobody yet
+        return Eligibility(False, NO_ACCESS)

@@ -25,9 +25,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from zoom_xblock import attendance, platform, policies, runs
+from zoom_xblock import attendance, platform, policies, runs, wording
 from zoom_xblock.conf import get_config
-from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
 from zoom_xblock.zoom import redaction
 
@@ -180,48 +179,44 @@ def meeting_updated(session: ZoomSession, event: WebhookEvent) -> None:
                     _dict(_dict(_dict(event.payload).get("payload")).get("old_object")))
     if not changes:
         return
-    operator = _operator(event) or _("someone")
     policy = policies.drift_policy(session)
     restore = policy == policies.RESTORE
     adopted, publication = ({}, "") if policy != policies.ADOPT else _adopt(session, changes)
-    if restore:
-        _restore(session)
-    summary = "; ".join(f"{name}: {change['old']!r} → {change['new']!r}"
-                        for name, change in changes.items())
-    if policy == policies.ADOPT:
-        message = _adopted_message(changes, adopted, publication)
-    elif restore:
-        message = _("{operator} changed the session in Zoom ({changes}). The course's settings "
-                    "are being put back.")
-    else:
-        message = _("{operator} changed the session in Zoom ({changes}). The change was kept; "
-                    "save the component in Studio to put the course's settings back.")
     SessionAlert.objects.create(
         session=session, kind=SessionAlert.Kind.DRIFT,
-        message=message.format(operator=operator, changes=summary),
+        # Worded when shown: field labels, times in the viewer's zone, "put back at ...".
+        message=wording.stored(
+            "drift", operator=_operator(event), changes=changes, restore=restore,
+            policy=policy, adopted=bool(adopted), publication=publication,
+            others_kept=any(ADOPTED_FIELDS.get(name) not in adopted for name in changes)),
         details={"operator": _operator(event), "changes": changes,
                  "policy": policy, "restored": restore, "adopted": sorted(adopted),
                  "block": publication, "event_ts": event.event_ts},
     )
+    if restore:  # after the alert: the restore marks it "put back at ..." when it lands
+        _restore(session)
+
+
+def mark_drift_restored(session: ZoomSession, when: datetime) -> int:
+    """The course's settings reached Zoom again: open drift alerts being put back now say
+    "put back at <when>" (called by the lifecycle after a successful update)."""
+    changed = 0
+    for alert in SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.DRIFT,
+                                             resolved_at__isnull=True):
+        decoded = wording.decode(alert.message)
+        if decoded is None or not decoded[1].get("restore") or decoded[1].get("restored_at"):
+            continue
+        alert.message = wording.stored("drift", **{**decoded[1], "restored_at": when.isoformat()})
+        alert.details = {**alert.details, "restored_at": when.isoformat()}
+        alert.save(update_fields=["message", "details"])
+        changed += 1
+    return changed
 
 
 # What two-way sync adopts (iSpring: schedule both ways, title from Zoom only): Zoom's name ->
 # the session's field.
 ADOPTED_FIELDS = {"topic": "title", "start_time": "start", "duration": "duration_minutes",
                   "timezone": "timezone"}
-
-
-def _adopted_message(changes: dict, adopted: dict, publication: str) -> str:
-    parts = [_("{operator} changed the session in Zoom ({changes}).")]
-    if adopted:
-        parts.append(_("The new schedule and title were adopted into the course."))
-    if any(ADOPTED_FIELDS.get(name) not in adopted for name in changes):
-        parts.append(_("Other changes (such as the description) were not adopted: the course "
-                       "keeps its own."))
-    if publication == "draft":
-        parts.append(_("The component had unpublished changes, so the adopted values were "
-                       "saved as a draft: publish the unit in Studio for learners to see them."))
-    return " ".join(parts)
 
 
 def adoptable_values(changes: dict) -> dict:
@@ -349,11 +344,8 @@ def meeting_deleted(session: ZoomSession, event: WebhookEvent) -> None:
     from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
 
     operator = _operator(event)
-    lifecycle.mark_deleted_in_zoom(
-        session, _("{operator} deleted the meeting in Zoom. Learners can no longer join it; "
-                   "save the component again in Studio to create a new one.").format(
-            operator=operator or _("Someone")),
-        {"operator": operator, "event_ts": event.event_ts})
+    lifecycle.mark_deleted_in_zoom(session, operator,
+                                   {"operator": operator, "event_ts": event.event_ts})
 
 
 def registration_changed(session: ZoomSession, event: WebhookEvent) -> None:
@@ -372,13 +364,10 @@ def registration_changed(session: ZoomSession, event: WebhookEvent) -> None:
         return
     action = event.event.rsplit("_", 1)[-1]  # cancelled or denied
     operator = _operator(event)
-    message = (_("{operator} denied the registration of {email} in Zoom.") if action == "denied"
-               else _("{operator} cancelled the registration of {email} in Zoom."))
     SessionAlert.objects.create(
         session=session, kind=SessionAlert.Kind.REGISTRANT_CHANGED_IN_ZOOM,
-        message=message.format(operator=operator or _("Someone"), email=registration.email)
-        + " " + _("The learner is still registered in the course; the next full "
-                  "reconciliation registers them in Zoom again."),
+        message=wording.stored("registrant_changed", action=action, operator=operator,
+                               email=registration.email),
         details={"action": action, "operator": operator, "user_id": registration.user_id,
                  "email": registration.email, "registrant_id": registrant_id},
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import ZoomSession
 
 log = logging.getLogger(__name__)
@@ -107,9 +108,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
                   "zoom_check again."))
     if code == "scopes":
         missing = params.get("missing", [])
-        return (_("The Zoom app lacks {count} of the {required} scopes the integration needs: "
-                  "{scopes}.").format(count=len(missing), required=params.get("required", 0),
-                                      scopes=", ".join(missing)),
+        return (ngettext("The Zoom app lacks {count} of the {required} scopes the integration "
+                         "needs: {scopes}.",
+                         "The Zoom app lacks {count} of the {required} scopes the integration "
+                         "needs: {scopes}.", len(missing)).format(
+                    count=len(missing), required=params.get("required", 0),
+                    scopes=", ".join(missing)),
                 _("Add them to the app in Zoom's App Marketplace (Scopes), then activate the "
                   "app again (see docs/zoom-app.md)."))
     if code == "webhook_secret":
@@ -126,7 +130,9 @@ def _describe(problem: Problem) -> tuple[str, str]:
     if code == "organizer":
         sessions = params.get("sessions", 1)
         return (authoring.host_error_message(params.get("reason", ""), params.get("email", ""))
-                + " " + _("({count} session(s) use this organizer.)").format(count=sessions),
+                + " " + ngettext("({count} session uses this organizer.)",
+                                 "({count} sessions use this organizer.)", sessions).format(
+                    count=sessions),
                 "")
     if code == "webhooks_failed":
         return (_("{count} Zoom event(s) could not be applied and are no longer retried "
@@ -140,6 +146,12 @@ def _describe(problem: Problem) -> tuple[str, str]:
                 .format(account=params.get("account", "")),
                 _("Add it to ZOOM_XBLOCK['ACCOUNTS'] or correct ORG_ACCOUNTS, DEFAULT_ACCOUNT "
                   "or the course's account (Django admin, zoom_account command)."))
+    if code == "local_locks":
+        return (_("Locks and the capacity guard are per process: no Redis is configured, and "
+                  "the web processes and Celery workers run apart, so two of them can sync the "
+                  "same session or fill the same last seat at once."),
+                _("Set ZOOM_XBLOCK['REDIS_URL'] (or use a redis:// BROKER_URL, as Tutor does) "
+                  "so that every process shares the same locks."))
     if code == "completion_tracking":
         return (_("Completion tracking is off (the waffle switch "
                   "completion.enable_completion_tracking): learners who attend get no "
@@ -148,14 +160,20 @@ def _describe(problem: Problem) -> tuple[str, str]:
                   "completion.enable_completion_tracking on` (Tutor's init job does this)."))
     if code == "sweep":
         interval = params.get("interval", 15)
-        fix = _("Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
-                "Kubernetes CronJob: Tutor runs no Celery beat); see docs/tutor.md.").format(
-                    interval=interval)
+        fix = ngettext("Run `./manage.py lms zoom_sweep` every minute (cron or a Kubernetes "
+                       "CronJob: Tutor runs no Celery beat); see docs/tutor.md.",
+                       "Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
+                       "Kubernetes CronJob: Tutor runs no Celery beat); see docs/tutor.md.",
+                       interval).format(interval=interval)
         if not params.get("last"):
             return _("The periodic sweep has never run: lost updates are not caught up."), fix
-        return (_("The periodic sweep last ran {minutes} minutes ago (expected every {interval} "
-                  "minutes): lost updates are not caught up.").format(
-                      minutes=params.get("minutes", 0), interval=interval), fix)
+        minutes = params.get("minutes", 0)
+        ago = ngettext("{minutes} minute ago", "{minutes} minutes ago", minutes).format(
+            minutes=minutes)
+        expected = ngettext("every minute", "every {interval} minutes", interval).format(
+            interval=interval)
+        return (_("The periodic sweep last ran {ago} (expected {expected}): lost updates are "
+                  "not caught up.").format(ago=ago, expected=expected), fix)
     return code, ""
 
 
@@ -228,6 +246,10 @@ def settings_problems() -> list[Problem]:
     named = set((config.org_accounts or {}).values()) | {config.default_account or "default"}
     for name in sorted(named - set(site_accounts)):
         problems.append(Problem("unknown_account", {"account": name}))
+    from zoom_xblock import locks  # pylint: disable=import-outside-toplevel
+
+    if locks.tasks_run_in_other_processes() and not locks.redis_url():
+        problems.append(Problem("local_locks"))
     return problems
 
 
@@ -315,15 +337,18 @@ def _check_account(client, organizers: dict, report: CheckReport, tag: dict) -> 
     except zoom.ZoomError as error:
         report.problems.append(Problem("unreachable", {"error": _short(error), **tag}))
         return False
-    report.passed.append(_tagged(_("Zoom gave a token ({count} scopes granted).").format(
-        count=len(granted)), tag))
+    report.passed.append(_tagged(ngettext("Zoom gave a token ({count} scope granted).",
+                                          "Zoom gave a token ({count} scopes granted).",
+                                          len(granted)).format(count=len(granted)), tag))
     missing = zoom.missing_scopes(granted)
     if missing:
         report.problems.append(Problem("scopes", {
             "missing": missing, "required": len(zoom.REQUIRED_SCOPES), **tag}))
     else:
-        report.passed.append(_tagged(_("All {count} scopes the integration needs are "
-                                       "granted.").format(count=len(zoom.REQUIRED_SCOPES)), tag))
+        report.passed.append(_tagged(ngettext(
+            "The {count} scope the integration needs is granted.",
+            "All {count} scopes the integration needs are granted.",
+            len(zoom.REQUIRED_SCOPES)).format(count=len(zoom.REQUIRED_SCOPES)), tag))
     _check_organizers(client, organizers, report, tag)
     return True
 
@@ -389,8 +414,10 @@ def _check_organizers(client, organizers: dict, report: CheckReport, tag: dict) 
             report.problems.append(Problem("organizer", {
                 "email": email, "reason": reason, "sessions": entry["sessions"], **tag}))
     if organizers and not bad:
-        report.passed.append(_tagged(_("All {count} organizer(s) in use are licensed Zoom users "
-                                       "of the account.").format(count=len(organizers)), tag))
+        report.passed.append(_tagged(ngettext(
+            "The {count} organizer in use is a licensed Zoom user of the account.",
+            "All {count} organizers in use are licensed Zoom users of the account.",
+            len(organizers)).format(count=len(organizers)), tag))
 
 
 def _check_webinar_plan(client, report: CheckReport) -> None:

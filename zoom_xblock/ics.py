@@ -13,6 +13,7 @@ from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from zoom_xblock import platform
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.i18n import ngettext
 from zoom_xblock.learner import CANCELLED_STATUSES, join_opens_at, scheduled_end
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.sessions import one_line, safe_zone
@@ -38,23 +39,36 @@ def _calendar(name: str, zone: str) -> Calendar:
 
 
 def session_event(session: ZoomSession, user: platform.PlatformUser, join_url: str,
-                  domain: str) -> Event:
+                  domain: str, waitlist_position: int | None = None) -> Event:
     """The learner's calendar event for the session (the same UID in the .ics and the feed,
-    so a calendar that has both shows it once)."""
+    so a calendar that has both shows it once). A learner on the waitlist
+    (``waitlist_position``) gets a tentative event that says so: their place is not
+    confirmed, and Join lets them in only once a place frees up."""
     title, zone = one_line(session.title), safe_zone(session.timezone)
+    waitlisted = waitlist_position is not None
     event = Event()
     event.add("uid", event_uid(session, user.id, domain))
     event.add("dtstamp", timezone.now())
     event.add("sequence", session.desired_version)
-    event.add("summary", title)
+    event.add("summary", _("{title} (waitlist)").format(title=title) if waitlisted
+              else title)
     event.add("dtstart", session.start)  # aware UTC: written as ...Z
     event.add("dtend", scheduled_end(session))
     event.add("x-zoom-xblock-tzid", vText(zone))
     event.add("url", join_url)
     event.add("location", join_url)
-    lines = [session.agenda.strip()] if session.agenda.strip() else []
+    lines = []
+    if waitlisted:
+        lines.append(_("You are number {position} on the waitlist: your place is not "
+                       "confirmed yet. You'll be registered automatically when a place frees "
+                       "up, and Join lets you in from then on.").format(
+            position=waitlist_position))
+    if session.agenda.strip():
+        lines.append(session.agenda.strip())
     lines.append(_("Join: {url}").format(url=join_url))
-    lines.append(_("Join opens {minutes} minutes before the start.").format(
+    lines.append(ngettext("Join opens {minutes} minute before the start.",
+                          "Join opens {minutes} minutes before the start.",
+                          session.join_window_minutes).format(
         minutes=session.join_window_minutes))
     event.add("description", "\n\n".join(lines))
     if session.host_email:
@@ -65,9 +79,11 @@ def session_event(session: ZoomSession, user: platform.PlatformUser, join_url: s
         attendee = vCalAddress(f"mailto:{user.email}")
         attendee.params["cn"] = vText(user.full_name or user.username)
         attendee.params["role"] = vText("REQ-PARTICIPANT")
+        if waitlisted:
+            attendee.params["partstat"] = vText("TENTATIVE")
         event.add("attendee", attendee)
     cancelled = session.status in CANCELLED_STATUSES
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "TENTATIVE" if waitlisted else "CONFIRMED")
     if not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -79,10 +95,11 @@ def session_event(session: ZoomSession, user: platform.PlatformUser, join_url: s
 
 
 def calendar_file(session: ZoomSession, user: platform.PlatformUser, join_url: str,
-                  domain: str) -> bytes:
-    """The learner's .ics for the session. ``join_url`` is the plugin's absolute Join URL."""
+                  domain: str, waitlist_position: int | None = None) -> bytes:
+    """The learner's .ics for the session. ``join_url`` is the plugin's absolute Join URL;
+    ``waitlist_position``: the learner's place on the waitlist (a tentative event)."""
     calendar = _calendar(session.title, session.timezone)
-    calendar.add_component(session_event(session, user, join_url, domain))
+    calendar.add_component(session_event(session, user, join_url, domain, waitlist_position))
     return calendar.to_ical()
 
 

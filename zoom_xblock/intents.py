@@ -77,6 +77,36 @@ def request_session_deletion(usage_key: str) -> None:
         transaction.on_commit(lambda: _send("zoom_xblock.tasks.delete_session", usage_key))
 
 
+def _has_sessions(course_key: str) -> bool:
+    return ZoomSession.objects.filter(course_key=course_key).exclude(
+        status=ZoomSession.Status.DELETED).exists()
+
+
+def request_publish(course_key: str, item_key: str, published_at: str = "") -> None:
+    """Studio published ``item_key`` (a unit, subsection, section; '' for a whole course, as an
+    import): after commit, a task in the LMS applies the published Zoom blocks inside it.
+
+    One cheap query here, no modulestore: a course without any session (a Zoom component gets
+    one at its first save in Studio) costs the publish nothing."""
+    if not item_key or _has_sessions(course_key):
+        transaction.on_commit(lambda: _send("zoom_xblock.tasks.apply_published", course_key,
+                                            item_key, published_at))
+
+
+def request_removal(course_key: str, item_key: str) -> None:
+    """Studio deleted ``item_key`` ('' for the whole course): after commit, a task removes the
+    sessions inside it that the published course no longer shows (descendants get no event of
+    their own)."""
+    if _has_sessions(course_key):
+        transaction.on_commit(lambda: _send("zoom_xblock.tasks.remove_deleted", course_key,
+                                            item_key))
+
+
+def queue_reconcile(course_key: str) -> None:
+    """Queue the sweep's reconciliation of one course with its published version."""
+    _send("zoom_xblock.tasks.reconcile_course", course_key)
+
+
 DESIRED_FIELDS = (
     "kind", "title", "agenda", "start", "duration_minutes", "timezone", "host_email",
     "alternative_hosts", "capacity", "join_window_minutes", "prerequisite",
@@ -86,15 +116,17 @@ DESIRED_FIELDS = (
 
 
 def copy_session(source_usage_key: str, usage_key: str, course_key: str | None = None) -> None:
-    """A duplicated block gets its own meeting: copy the desired settings, never Zoom's ids."""
+    """A duplicated block gets its own meeting: copy the desired settings, never Zoom's ids.
+
+    Studio duplicates into the draft branch, so the copy is a draft too: its meeting is created
+    when its unit is published (or by the sweep, for a course re-run's published copies)."""
+    from zoom_xblock import sessions  # pylint: disable=import-outside-toplevel
+
     source = ZoomSession.objects.filter(usage_key=source_usage_key).first()
     if source is None or ZoomSession.objects.filter(usage_key=usage_key).exists():
         return
     values = {name: getattr(source, name) for name in DESIRED_FIELDS}
-    copy = ZoomSession.objects.create(
-        usage_key=usage_key, course_key=course_key or source.course_key, **values
-    )
-    transaction.on_commit(lambda: queue_apply(copy.id))
+    sessions.record_draft(usage_key, course_key or source.course_key, values)
 
 
 def queue_apply(session_id: int) -> None:
@@ -148,6 +180,8 @@ def _send(task_name: str, *args, countdown: int = 0) -> None:
 
     task = getattr(tasks, task_name.rsplit(".", 1)[1])
     options = {"countdown": countdown} if countdown else {}
+    # Always explicit: a task queued from Studio without ``queue=`` would run in the CMS worker,
+    # whose modulestore reads drafts and which has no LMS URLs (jump_to).
     queue = get_config().celery_queue
     if queue:
         options["queue"] = queue

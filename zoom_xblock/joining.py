@@ -19,10 +19,9 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from zoom_xblock import eligibility, intents, learner, platform
+from zoom_xblock import eligibility, intents, learner, platform, wording
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
-from zoom_xblock.i18n import gettext as _
 from zoom_xblock.learner import Phase
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Recording, Registration, ZoomSession
@@ -336,8 +335,7 @@ def _call_zoom(session, row, user, now) -> JoinOutcome:
     except ZoomValidationError as error:
         _spend(row, now)
         row.state, row.modified = State.FAILED, now
-        row.last_error = _("Zoom refused this learner: {reason}").format(
-            reason=error.message)[:255]
+        row.last_error = wording.stored("zoom_refused_learner", reason=str(error.message)[:150])
         row.save(update_fields=SAVED)
         return _page(Case.REFUSED, session)
     except ZoomError as error:

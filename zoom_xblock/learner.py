@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
@@ -27,6 +28,9 @@ from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
 
 State = Registration.State
 Status = ZoomSession.Status
+
+# The organizer's Start asks for confirmation when the start is further away than this.
+CONFIRM_START_BEFORE = timedelta(hours=1)
 
 
 class Phase:
@@ -243,6 +247,20 @@ class LearnerState:  # pylint: disable=too-many-instance-attributes
     login_url: str = ""
     enroll_url: str = ""
     cancelled_in_zoom: bool = False
+    kind: str = "meeting"
+    seats: int = 0
+    seats_taken: int = 0
+    confirm_start: str = ""  # the question the organizer's Start asks, far from the start
+
+    @property
+    def registering(self) -> bool:
+        """An eligible learner whom the worker has not registered (or waitlisted) yet: right
+        after meeting a requirement, or enrolling. The view says "Registering you…" and
+        refreshes itself until the worker is done."""
+        return (self.viewer == "learner" and self.eligible
+                and self.phase in (Phase.UPCOMING, *Phase.JOINABLE)
+                and self.registration_state not in (State.REGISTERED, State.WAITLISTED,
+                                                    State.FAILED))
 
     @property
     def can_join(self) -> bool:
@@ -267,7 +285,7 @@ class LearnerState:  # pylint: disable=too-many-instance-attributes
 
         return {"phase": self.phase, "start": iso(self.start), "opens_at": iso(self.opens_at),
                 "end": iso(self.end), "can_join": self.can_join, "reason": self.reason,
-                "waitlist_position": self.waitlist_position}
+                "waitlist_position": self.waitlist_position, "registering": self.registering}
 
 
 def host_emails(session: ZoomSession) -> list[str]:
@@ -303,6 +321,7 @@ def learner_state(session: ZoomSession | None, user: platform.PlatformUser, *,
     state.start, state.end, state.opens_at = (session.start, scheduled_end(session),
                                               join_opens_at(session))
     state.timezone = safe_zone(session.timezone)
+    state.kind = session.kind
     state.opens_before_minutes = session.join_window_minutes or 0
     state.cancelled_in_zoom = session.status == Status.DELETED_IN_ZOOM
     state.recording_url = getattr(session, "recording_url", None) or ""
@@ -316,7 +335,8 @@ def learner_state(session: ZoomSession | None, user: platform.PlatformUser, *,
 def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
     registration_state = getattr(session, "viewer_state", None) or ""
     state.registration_state = registration_state
-    state.full = getattr(session, "seats_taken", 0) >= seat_count(session)
+    state.seats, state.seats_taken = seat_count(session), getattr(session, "seats_taken", 0)
+    state.full = state.seats_taken >= state.seats
     state.join_url = join_path(usage_key)
     if not user.is_authenticated:
         state.viewer, state.reason = "anonymous", eligibility.NOT_LOGGED_IN
@@ -336,6 +356,7 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
         state.viewer, state.eligible = "organizer", True
         state.calendar_url, state.feed_url = calendar_path(usage_key), feed_page_path(
             session.course_key)
+        state.confirm_start = start_confirmation(session)
         return
     if is_staff:
         state.viewer, state.eligible = "staff", True
@@ -354,6 +375,31 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
             session.course_key)
     if answer.eligible and registration_state == State.WAITLISTED:
         state.waitlist_position = (getattr(session, "viewer_ahead", 0) or 0) + 1
+
+
+def start_confirmation(session: ZoomSession, now: datetime | None = None) -> str:
+    """The question the organizer's Start asks when the start is more than
+    :data:`CONFIRM_START_BEFORE` away ("" when it is close, or the session is live)."""
+    now = now or timezone.now()
+    if session.start is None or session.live_status == ZoomSession.LiveStatus.LIVE or (
+            session.start - now <= CONFIRM_START_BEFORE):
+        return ""
+    when = timezone.localtime(session.start, _zone(session.timezone)).strftime(
+        "%Y-%m-%d %H:%M")
+    if session.kind == ZoomSession.Kind.WEBINAR:
+        text = _("This webinar is scheduled for {when} ({zone}). Start it in Zoom now? "
+                 "Attendees can join once it starts.")
+    else:
+        text = _("This meeting is scheduled for {when} ({zone}). Start it in Zoom now? "
+                 "Participants can join once it starts.")
+    return text.format(when=when, zone=session.timezone or "UTC")
+
+
+def _zone(name: str):
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 def _eligibility(session, user, registration_state) -> eligibility.Eligibility:

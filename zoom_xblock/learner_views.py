@@ -128,7 +128,8 @@ def calendar(request, usage_key: str):
         return _private(join_page(request, outcome))
     join_url = request.build_absolute_uri(learner.join_path(session.usage_key))
     domain = urlsplit(platform.lms_root_url()).hostname or request.get_host()
-    body = ics.calendar_file(session, user, join_url, domain)
+    body = ics.calendar_file(session, user, join_url, domain,
+                             waitlist_position=learner.waitlist_position(session, user.id))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{ics.file_name(session)}"'
     return _private(response)

@@ -11,13 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 
-from zoom_xblock import authoring, learner_messages, notifications, platform
+from zoom_xblock import learner_messages, notifications, platform
 from zoom_xblock.accounts import course_account_name, session_account_name
+from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
 from zoom_xblock.sessions import alternative_hosts_of, safe_zone
+from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_ALTERNATIVE_REFUSED,
     ZoomError,
@@ -70,6 +72,14 @@ def zoom_payload(session: ZoomSession) -> dict:
     if session.start:
         payload["start_time"] = session.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return payload
+
+
+def unavailable_detail(error: ZoomError) -> str:
+    """What Zoom (or the network) last said, short, for the "not answering" state."""
+    detail = str(error.message or "")[:200]
+    if error.status:
+        return f"HTTP {error.status}" + (f": {detail}" if detail else "")
+    return detail or type(error).__name__
 
 
 def _fail(session: ZoomSession, message: str, code: str = "") -> dict:
@@ -136,34 +146,40 @@ def _apply(session: ZoomSession) -> dict:
             if previous.get("host") and previous["host"] != session.host_email:
                 payload["schedule_for"] = session.host_email
             client.update(session.kind, session.zoom_id, payload)
-    except NotConfigured as error:
-        return _fail(session, str(error), "not_configured")
+    except NotConfigured:
+        return _fail(session, stored("not_configured", missing=get_config().missing_credentials),
+                     "not_configured")
     except ZoomQuotaExceeded as error:
         if error.quota == "registrant":
             raise
         return _defer(session, error)
     except ZoomHostError as error:
-        # The same words the Studio editor shows next to the organizer (or alternative hosts).
+        # Worded when shown, with the Studio editor's words for the organizer (or the
+        # alternative hosts) field.
         if error.reason == HOST_ALTERNATIVE_REFUSED:
-            return _fail(session, authoring.alternative_host_message(
-                error.reason, error.addresses or list(session.alternative_hosts or [])),
-                error.code)
-        return _fail(session, authoring.host_error_message(error.reason, session.host_email),
-                     error.code)
+            return _fail(session, stored(
+                "alternative_hosts_refused", reason=error.reason,
+                emails=list(error.addresses or session.alternative_hosts or [])), error.code)
+        return _fail(session, stored("host_refused", reason=error.reason,
+                                     email=session.host_email), error.code)
     except ZoomNotFound:
         mark_deleted_in_zoom(session)
         return {"status": session.status}
     except ZoomValidationError as error:
         fields = "; ".join(f"{e.field}: {e.message}" for e in error.field_errors)
-        return _fail(session, _("Zoom refused the session: {details}").format(
-            details=fields or error.message), error.code)
+        return _fail(session, stored("zoom_refused_session", details=fields or error.message),
+                     error.code)
     except (ZoomUnavailable, ZoomRateLimited) as error:
-        session.last_error = _("Zoom could not be reached; trying again shortly.")
+        retry_at = timezone.now() + RETRY_AFTER_UNAVAILABLE
+        # The author and staff views show "Zoom is not answering; retrying at HH:MM" from this.
+        session.last_error = stored("zoom_unavailable", retry_at=retry_at.isoformat(),
+                                    detail=unavailable_detail(error))
         session.last_error_code = str(error.code or error.status or "unavailable")
         session.save(update_fields=["last_error", "last_error_code", "modified"])
-        raise RetryLater(timezone.now() + RETRY_AFTER_UNAVAILABLE) from error
+        raise RetryLater(retry_at) from error
     except ZoomError as error:
-        return _fail(session, error.message or _("Zoom refused the request."), error.code)
+        return _fail(session, stored("zoom_refused_session", details=error.message),
+                     error.code)
 
     applied = {**payload, "host": session.host_email}
     session.applied_settings = applied
@@ -174,6 +190,10 @@ def _apply(session: ZoomSession) -> dict:
     session.save()
     SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.QUOTA,
                                 resolved_at=None).update(resolved_at=timezone.now())
+    if previous:
+        from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+
+        events.mark_drift_restored(session, timezone.now())
     notifications.organizer_changes(session, previous, applied)
     if previous:
         learner_messages.request(session.id)  # a new schedule reaches the registered learners
@@ -186,15 +206,15 @@ def _apply(session: ZoomSession) -> dict:
     return {"status": session.status, "zoom_id": session.zoom_id}
 
 
-def mark_deleted_in_zoom(session: ZoomSession, message: str = "", details=None) -> None:
+def mark_deleted_in_zoom(session: ZoomSession, operator: str = "", details=None) -> None:
     """The meeting is gone from Zoom (not deleted by the plugin): learners see it cancelled,
     and staff get an alert saying how to create a new one."""
     session.status = ZoomSession.Status.DELETED_IN_ZOOM
     session.save(update_fields=["status", "modified"])
     SessionAlert.objects.create(
         session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
-        message=message or _("The meeting was deleted in Zoom. Save the component again in "
-                             "Studio to create a new one."),
+        message=stored("deleted_in_zoom", operator=operator) if operator
+        else stored("deleted_in_zoom"),
         details=details or {})
     learner_messages.request(session.id)  # "cancelled" to those who were registered
 

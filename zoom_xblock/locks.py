@@ -1,6 +1,7 @@
 """Per-session locks so that two workers never sync the same session at once.
 
-With Redis configured (``ZOOM_XBLOCK["REDIS_URL"]``, or the Celery broker when it is Redis)
+With Redis configured (``ZOOM_XBLOCK["REDIS_URL"]``, or the Celery broker when it is Redis: the
+platform names it ``BROKER_URL``, lms/envs/common.py, not ``CELERY_BROKER_URL``)
 the lock is redis-py's own ``Lock``: token-checked release, and a short expiry that the holder
 extends as it makes progress, so a killed worker cannot keep a session locked for long.
 Without Redis (the quick default tier) an in-process lock is used.
@@ -28,9 +29,17 @@ def redis_url() -> str:
     """The Redis the plugin shares between workers ('' when there is none)."""
     url = get_config().redis_url
     if not url:
-        broker = getattr(settings, "CELERY_BROKER_URL", "") or ""
+        broker = (getattr(settings, "BROKER_URL", "") or getattr(settings, "CELERY_BROKER_URL", "")
+                  or "")
         url = broker if broker.startswith(("redis://", "rediss://")) else ""
     return url
+
+
+def tasks_run_in_other_processes() -> bool:
+    """True when Celery tasks run in workers (not eagerly in the web process): then locks
+    held in one process mean nothing to the others."""
+    return not any(getattr(settings, name, False) for name in (
+        "CELERY_ALWAYS_EAGER", "CELERY_TASK_ALWAYS_EAGER"))
 
 
 def redis_client():

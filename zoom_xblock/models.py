@@ -62,6 +62,23 @@ class ZoomSession(models.Model):
                                       help_text="Kinds of learner e-mails the block allows")
     desired_version = models.PositiveIntegerField(default=1)
 
+    # Draft and published (docs/decisions/0009-draft-publish-and-deletion.md): the fields above
+    # follow the PUBLISHED block; a Studio save only records the author's draft here.
+    draft = models.JSONField(default=dict, blank=True,
+                             help_text="The author's saved but unpublished settings")
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+    never_published = models.BooleanField(
+        default=False, help_text="Saved in Studio, never published: nothing in Zoom, no learners")
+    published_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When the block was last published")
+    ancestors = models.JSONField(
+        default=list, blank=True, help_text="Usage keys of the published unit, subsection, section")
+    published_hash = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="Digest of the published block's fields last applied ('' : not known yet)")
+    missing_since = models.DateTimeField(
+        null=True, blank=True, help_text="First found gone from the published course")
+
     # What Zoom has.
     zoom_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     zoom_uuid = models.CharField(max_length=128, blank=True, default="")
@@ -337,6 +354,7 @@ class SessionAlert(models.Model):
         QUOTA = "quota", _("Zoom daily limit reached")
         SYNC_FAILED = "sync_failed", _("Sync failed")
         RECONCILIATION = "reconciliation", _("Differences found in Zoom")
+        REMOVED_FROM_COURSE = "removed_from_course", _("Removed from the course")
 
     session = models.ForeignKey(ZoomSession, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=32, choices=Kind.choices)

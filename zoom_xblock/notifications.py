@@ -1,4 +1,5 @@
-"""E-mails to the organizer: when they are assigned to a session and when it changes.
+"""E-mails to the organizer: when they are assigned to a session, when it changes, and when its
+component leaves the course (the meeting is then deleted).
 
 Sent through Django's e-mail backend from the worker that applied the change, rendered from
 ``templates/zoom_xblock/emails/`` in the platform's language.
@@ -44,13 +45,24 @@ def organizer_changes(session: ZoomSession, previous: dict, applied: dict) -> st
     if not newly_assigned and not changed:
         return None
     kind = "assigned" if newly_assigned else "changed"
+    return _send(session, kind, {"changes": changed})
+
+
+def organizer_removed(session: ZoomSession, reason: str) -> str | None:
+    """E-mail the organizer that the session's component left the course (its meeting goes)."""
+    if not session.host_email or session.zoom_id is None:
+        return None
+    return _send(session, "removed", {"reason": reason})
+
+
+def _send(session: ZoomSession, kind: str, extra: dict) -> str | None:
     with translation.override(getattr(settings, "LANGUAGE_CODE", "en")):
         context = {
             "session": session,
             "kind_label": session.get_kind_display(),
             "start": _local_start(session),
-            "changes": changed,
             "course_url": platform.lms_root_url(),
+            **extra,
         }
         # A subject is plain text on one line: no HTML escapes (&amp;), no line break (which
         # Django refuses as a header injection, so the e-mail would silently not go).

@@ -85,6 +85,20 @@ class PrerequisiteStatus:
     unmet: list[Requirement] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PublishedZoomBlock:
+    """A Zoom block as the published branch of the course has it (what the LMS shows)."""
+
+    usage_key: str
+    course_key: str
+    fields: dict  # the block's Scope.settings fields that are set, as JSON values
+    ancestors: tuple = ()  # usage keys of its unit, subsection, section, ..., nearest first
+
+
+class NotVisibleYet(Exception):
+    """The block is saved in Studio but not published: the LMS cannot load it yet."""
+
+
 @functools.cache
 def _openedx_available() -> bool:
     try:
@@ -264,6 +278,41 @@ def can_access_block(user_ids, usage_key: str, course_key: str, bound: bool = Fa
     if not user_ids:
         return set()
     return set(backend().can_access_block(user_ids, usage_key, course_key, bound=bound))
+
+
+def published_zoom_blocks(course_key: str, under: str | None = None) -> list[PublishedZoomBlock]:
+    """The Zoom blocks of the course's published branch (only those inside ``under``, a unit,
+    subsection or section, when given). Studio's drafts are never part of the answer."""
+    return backend().published_zoom_blocks(str(course_key), str(under) if under else None)
+
+
+def plain_usage_key(usage_key) -> str:
+    """A usage key as the plugin stores it: without the modulestore's branch and version (a
+    Studio event may carry ``branch@draft-branch``; the LMS's keys have none)."""
+    return str(_without_branch(usage_key))
+
+
+def _without_branch(key):
+    if callable(getattr(key, "for_branch", None)):
+        key = key.for_branch(None)
+    if callable(getattr(key, "version_agnostic", None)):
+        key = key.version_agnostic()
+    return key
+
+
+def course_key_of_usage(usage_key) -> str:
+    """The course of a usage key (an opaque key, or a string; the workbench's ids belong to
+    its one demo course)."""
+    key = getattr(usage_key, "course_key", None)
+    if key is None:
+        from opaque_keys import InvalidKeyError  # pylint: disable=import-outside-toplevel
+        from opaque_keys.edx.keys import UsageKey  # pylint: disable=import-outside-toplevel
+
+        try:
+            key = UsageKey.from_string(str(usage_key)).course_key
+        except InvalidKeyError:
+            return getattr(settings, "ZOOM_XBLOCK_WORKBENCH_COURSE_KEY", WORKBENCH_COURSE_KEY)
+    return str(_without_branch(key))
 
 
 def subsections(course_key: str) -> list[dict]:
@@ -602,8 +651,12 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
 
         try:
             block = modulestore().get_item(UsageKey.from_string(usage_key))
-        except ItemNotFoundError:
-            return set()  # saved but not published: nobody sees it yet
+        except ItemNotFoundError as error:
+            # Saved in Studio, never published: the LMS has no such block. A request (bound)
+            # answers "nobody"; the sync says "not visible yet" rather than cancel everyone.
+            if bound:
+                return set()
+            raise NotVisibleYet(usage_key) from error
         key = cls._course_key(course_key)
         if not bound and not _restricts_learners(block, timezone.now()):
             return set(user_ids)  # no rule depends on the learner: no check to make
@@ -633,6 +686,33 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
         if request is None:
             return block
         return get_block_for_descriptor(user, request, block, None, course_key)
+
+    @classmethod
+    def published_zoom_blocks(cls, course_key, under=None):
+        from xblock.fields import Scope
+        from xmodule.modulestore import ModuleStoreEnum
+        from xmodule.modulestore.django import modulestore
+
+        store = modulestore()
+        key = cls._course_key(course_key)
+        # One read of the whole published course (the CMS's default branch is the draft one).
+        with store.branch_setting(ModuleStoreEnum.Branch.published_only, key):
+            course = store.get_course(key, depth=None)
+            if course is None:
+                return []
+            found, stack = [], [(course, ())]
+            while stack:
+                block, ancestors = stack.pop()
+                location = plain_usage_key(block.location)
+                if block.location.block_type == "zoom":
+                    fields = {name: field.read_json(block) for name, field in block.fields.items()
+                              if field.scope == Scope.settings and field.is_set_on(block)}
+                    found.append(PublishedZoomBlock(location, str(key), fields, ancestors))
+                if getattr(block, "has_children", False):
+                    inner = (location, *ancestors)
+                    stack.extend((child, inner) for child in block.get_children())
+        return [block for block in found if under is None or under == block.usage_key
+                or under in block.ancestors]
 
     @classmethod
     def subsections(cls, course_key):

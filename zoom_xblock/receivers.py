@@ -9,7 +9,7 @@ import logging
 
 from django.db import transaction
 
-from zoom_xblock import intents
+from zoom_xblock import intents, platform
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,39 @@ def user_retired(sender=None, user=None, **kwargs):
         retirement.purge_user(user.id, getattr(user, "email", ""))
 
 
+def block_published(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):
+    """XBLOCK_PUBLISHED (xmodule/modulestore/mixed.py ``publish``): it names the published item,
+    usually a unit, never each block inside it; a task finds the Zoom blocks under it."""
+    if xblock_info is None:
+        return
+    course_key = platform.course_key_of_usage(xblock_info.usage_key)
+    when = getattr(metadata, "time", None)
+    intents.request_publish(course_key, platform.plain_usage_key(xblock_info.usage_key),
+                            when.isoformat() if when else "")
+
+
 def block_deleted(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):
-    """XBLOCK_DELETED in Studio: the block's Zoom meeting goes too."""
-    if xblock_info is not None and getattr(xblock_info, "block_type", "") == "zoom":
-        intents.request_session_deletion(str(xblock_info.usage_key))
+    """XBLOCK_DELETED (xmodule/modulestore/mixed.py ``delete_item``): sent for the deleted item
+    only, so a deleted unit, subsection or section says nothing about the Zoom blocks inside;
+    a task checks which of them the published course no longer shows."""
+    if xblock_info is None:
+        return
+    intents.request_removal(platform.course_key_of_usage(xblock_info.usage_key),
+                            platform.plain_usage_key(xblock_info.usage_key))
+
+
+def course_deleted(sender=None, course_key=None, **kwargs):
+    """``xmodule.modulestore.django.COURSE_DELETED`` (``SignalHandler.course_deleted``, sent by
+    the modulestore in Studio): no XBLOCK_DELETED is sent for a deleted course's blocks."""
+    if course_key is not None:
+        intents.request_removal(str(course_key), "")
+
+
+def course_import_completed(signal=None, sender=None, course=None, metadata=None, **kwargs):
+    """COURSE_IMPORT_COMPLETED: an import publishes without XBLOCK_PUBLISHED; reconcile."""
+    key = getattr(course, "course_key", None)
+    if key is not None:
+        intents.request_publish(str(key), "", "")
 
 
 def block_duplicated(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):

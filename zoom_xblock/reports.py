@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
-from zoom_xblock import attendance
+from zoom_xblock import attendance, eligibility, wording
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import (
     AttendanceInterval,
@@ -42,7 +42,10 @@ SORTS = {
 }
 REPORT_FIELDS = ("id", "user_id", "first_name", "last_name", "email", "state", "wanted",
                  "eligibility_reason", "last_error", "registered_at", "attended_seconds",
-                 "completed_at")
+                 "completed_at", "registrant_id")
+# A "cancelled" row that never reached Zoom (no registrant id) is a learner who was never
+# registered: staff see them apart from the cancellations, with the reason in words.
+NOT_REGISTERED = "not_registered"
 
 
 # Whole minutes, rounded as the learner reads them (the one attendance definition).
@@ -59,14 +62,41 @@ def shown(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
+def reason_label(reason: str) -> str:
+    """Why a learner is not registered, in words (an eligibility code: ``not_enrolled``...)."""
+    labels = {
+        eligibility.NOT_ENROLLED: _("Not enrolled in the course"),
+        eligibility.PREREQUISITE: _("Requirements not met yet"),
+        eligibility.NO_ACCESS: _("No access to this part of the course"),
+        eligibility.NOT_LOGGED_IN: _("Not signed in"),
+    }
+    return str(labels.get(reason, reason))
+
+
+def registration_label(state: str, registrant_id: str = "") -> str:
+    """The name of a registration's bucket, in words."""
+    if state == State.CANCELLED and not registrant_id:
+        return str(_("Not registered"))
+    return state_label(state)
+
+
+def bucket(state: str, registrant_id: str = "") -> str:
+    """The bucket a registration is counted in (:data:`NOT_REGISTERED` or its state)."""
+    return NOT_REGISTERED if state == State.CANCELLED and not registrant_id else state
+
+
 # --- The summary --------------------------------------------------------------------------------
 
 def state_counts(session: ZoomSession) -> dict:
     """``{state: count}`` for every state (zeros included) and the failures' reasons."""
     counts = {state: 0 for state in State.values}
+    counts[NOT_REGISTERED] = 0
     for row in (Registration.objects.filter(session=session).order_by()
-                .values("state").annotate(n=Count("id"))):
-        counts[row["state"]] = row["n"]
+                .values("state").annotate(n=Count("id"), never=Count(
+                    "id", filter=Q(state=State.CANCELLED, registrant_id="")))):
+        counts[row["state"]] = counts.get(row["state"], 0) + row["n"] - row["never"]
+        counts[NOT_REGISTERED] += row["never"]
+    labels = [*State.choices, (NOT_REGISTERED, _("Not registered"))]
     reasons = list(
         Registration.objects.filter(session=session, state=State.FAILED).order_by()
         .values("last_error").annotate(n=Count("id")).order_by("-n", "last_error")
@@ -74,9 +104,9 @@ def state_counts(session: ZoomSession) -> dict:
     return {
         "counts": counts,
         "states": [{"state": state, "label": str(label), "count": counts[state]}
-                   for state, label in State.choices],
-        "failed_reasons": [{"reason": row["last_error"] or _("No reason given"),
-                            "count": row["n"]} for row in reasons],
+                   for state, label in labels],
+        "failed_reasons": [{"reason": wording.stored_text(row["last_error"])
+                            or _("No reason given"), "count": row["n"]} for row in reasons],
         "total": sum(counts.values()),
     }
 
@@ -114,8 +144,9 @@ def attendance_summary(session: ZoomSession) -> dict:
     }
 
 
-def run_status(run: SyncRun | None) -> dict | None:
-    """A sync run as the staff view's JSON (None when there is none)."""
+def run_status(run: SyncRun | None, zone: str = "UTC") -> dict | None:
+    """A sync run as the staff view's JSON (None when there is none). Its message is worded
+    now: ``message`` as text (times in ``zone``), ``message_html`` with ``<time>`` elements."""
     if run is None:
         return None
     finished = run.outcome != SyncRun.Outcome.RUNNING
@@ -132,10 +163,12 @@ def run_status(run: SyncRun | None) -> dict | None:
         "cancelled": run.cancelled,
         "waitlisted": run.waitlisted,
         "failed": run.failed,
-        "message": run.message,
+        "message": wording.stored_text(run.message, zone),
+        "message_html": str(wording.render(run.message, wording.Words(zone=zone))),
         "started_at": iso(run.started_at),
         "finished_at": iso(run.finished_at),
         "when": shown(run.finished_at or run.started_at),
+        "when_html": str(wording.Words(zone=zone).time(run.finished_at or run.started_at)),
     }
 
 
@@ -145,10 +178,14 @@ def latest_run(session: ZoomSession, after: int = 0) -> SyncRun | None:
 
 
 def open_alerts(session: ZoomSession) -> list[dict]:
-    """Alerts nobody dismissed yet, newest first."""
+    """Alerts nobody dismissed yet, newest first, worded now (``*_html``: with ``<time>``
+    elements the page shows in the viewer's zone)."""
+    words = wording.Words(zone=session.timezone or "UTC")
     return [{"id": alert.id, "kind": alert.kind, "kind_display": str(alert.get_kind_display()),
-             "message": alert.message, "created": iso(alert.created),
-             "when": shown(alert.created)}
+             "message": wording.stored_text(alert.message, words.zone),
+             "message_html": str(wording.render(alert.message, words)),
+             "created": iso(alert.created), "when": shown(alert.created),
+             "when_html": str(words.time(alert.created))}
             for alert in SessionAlert.objects.filter(session=session, resolved_at__isnull=True)
             .order_by("-created", "-id")[:50]]
 
@@ -208,7 +245,7 @@ def summary(session: ZoomSession | None) -> dict:
         "registrations": state_counts(session),
         "attendance": attendance_summary(session),
         "test_runs": test_runs(session),
-        "last_run": run_status(latest_run(session)),
+        "last_run": run_status(latest_run(session), session.timezone or "UTC"),
         "alerts": open_alerts(session),
         "recordings": recordings(session),
         "failed_events": failed_events(session),
@@ -292,15 +329,19 @@ def state_label(state: str) -> str:
 def _row(values: dict) -> dict:
     """One report row as JSON."""
     name = f"{values['first_name']} {values['last_name']}".strip()
-    detail = values["last_error"] if values["state"] == State.FAILED else (
-        values["eligibility_reason"] if not values["wanted"] else "")
+    if values["state"] == State.FAILED:
+        detail = wording.stored_text(values["last_error"])
+    elif not values["wanted"] and values["eligibility_reason"]:
+        detail = reason_label(values["eligibility_reason"])
+    else:
+        detail = ""
     return {
         "id": values["id"],
         "user_id": values["user_id"],
         "name": name,
         "email": values["email"],
-        "state": values["state"],
-        "state_display": state_label(values["state"]),
+        "state": bucket(values["state"], values["registrant_id"]),
+        "state_display": registration_label(values["state"], values["registrant_id"]),
         "detail": detail,
         "registered_at": iso(values["registered_at"]),
         "registered_display": shown(values["registered_at"]),
@@ -363,20 +404,19 @@ def csv_lines(session: ZoomSession, chunk_size: int = CSV_CHUNK):
     """The CSV export, line by line: rows read in keyset chunks (bounded memory at any size)."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(csv_header())  # the BOM tells spreadsheets it is UTF-8
-    labels = dict(State.choices)
     complete, incomplete = _("Complete"), _("Not complete")
     last_id = 0
     fields = ("id", "first_name", "last_name", "email", "state", "registered_at",
-              "attended_seconds", "completed_at")
+              "attended_seconds", "completed_at", "registrant_id")
     while True:
         read = 0
         chunk = (Registration.objects.filter(session=session, id__gt=last_id).order_by("id")
                  .values_list(*fields)[:chunk_size])
-        for row_id, first, last, email, state, registered, seconds, completed in chunk.iterator(
-                chunk_size=chunk_size):
+        for (row_id, first, last, email, state, registered, seconds, completed,
+             registrant_id) in chunk.iterator(chunk_size=chunk_size):
             yield writer.writerow([
                 _cell(f"{first} {last}".strip()), _cell(email),
-                str(labels.get(state, state)), _csv_time(registered), minutes(seconds),
+                registration_label(state, registrant_id), _csv_time(registered), minutes(seconds),
                 complete if completed else incomplete,
             ])
             last_id, read = row_id, read + 1

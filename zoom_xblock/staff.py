@@ -19,6 +19,8 @@ Handlers (all ``POST`` JSON, course staff only, 403 otherwise):
 - ``staff_sync_status`` ``{"after": id}`` -> ``{"run": {...}|null, "registrations": {...}?}``
   (the latest sync run with an id above ``after``; the counts once it finished)
 - ``staff_dismiss_alert`` ``{"alert_id": id}`` -> ``{"dismissed": bool, "alerts": [...]}``
+- ``staff_retry_zoom`` ``{}`` -> ``{"result": "success", "state": {...}}``: send the session to
+  Zoom again (Zoom refused it, or is not answering); 409 before the session exists
 """
 import hashlib
 import json
@@ -43,7 +45,7 @@ log = logging.getLogger(__name__)
 
 POLL_MILLISECONDS = 1000
 STAFF_HANDLERS = ("staff_summary", "staff_report", "staff_sync_now", "staff_sync_status",
-                  "staff_dismiss_alert")
+                  "staff_dismiss_alert", "staff_retry_zoom")
 
 
 def plugin_url(name: str, usage_key: str, fallback: str) -> str:
@@ -91,7 +93,8 @@ def start_full_sync(session) -> dict:
 
     running = running_run(session)
     if running is not None:
-        return {"started": False, "after": running.id - 1, "run": reports.run_status(running),
+        return {"started": False, "after": running.id - 1,
+                "run": reports.run_status(running, session.timezone),
                 "message": gettext("A sync is already running; its progress is shown below.")}
     after = SyncRun.objects.filter(session=session).aggregate(last=Max("id"))["last"] or 0
     queue = get_config().celery_queue
@@ -108,11 +111,26 @@ def start_full_sync(session) -> dict:
         raise JsonHandlerError(503, gettext(
             "The sync could not be started now; the periodic sweep will run it.")) from error
     run = reports.latest_run(session, after)
-    answer = {"started": True, "after": after, "run": reports.run_status(run),
+    answer = {"started": True, "after": after, "run": reports.run_status(run, session.timezone),
               "message": gettext("Sync started.")}
     if run is not None and run.outcome != SyncRun.Outcome.RUNNING:  # it ran in this request
         answer["registrations"] = reports.state_counts(session)
     return answer
+
+
+def start_button(learner_state, session) -> str:
+    """Which start the staff panel offers the organizer: ``"above"`` when the learner area
+    already shows Start (one start button on the page), ``"early"`` before Join opens (it asks
+    for confirmation), ``""`` when the session is over, cancelled or not in Zoom."""
+    from zoom_xblock.learner import Phase  # pylint: disable=import-outside-toplevel
+
+    if session is None or learner_state is None or learner_state.viewer != "organizer":
+        return ""
+    if learner_state.can_join:
+        return "above"
+    if learner_state.phase == Phase.UPCOMING:
+        return "early"
+    return ""
 
 
 def session_json(session) -> dict | None:
@@ -174,7 +192,7 @@ class StaffViewMixin:
 
     def staff_section(self, context: dict) -> Fragment:
         """The staff panel (``templates/zoom_xblock/staff_panel.html``) with its CSS and JS."""
-        from zoom_xblock import learner, reports  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import authoring, learner, reports  # pylint: disable=import-outside-toplevel
 
         usage_key = platform.usage_key_for(self)
         session = context.get("session")
@@ -189,6 +207,7 @@ class StaffViewMixin:
             "report": {key: report[key] for key in ("page", "pages", "sort", "direction")},
             "urls": {name: self.runtime.handler_url(self, name) for name in STAFF_HANDLERS},
             "pollMs": POLL_MILLISECONDS,
+            "timeZone": viewer.time_zone,  # the LMS preference; the browser's zone otherwise
             "lastRunId": last_run["id"] if last_run else 0,
             "running": bool(last_run and not last_run["finished"]),
         }
@@ -206,6 +225,10 @@ class StaffViewMixin:
             "is_organizer": bool(viewer.email) and viewer.email.lower() in hosts,
             "host_email": session.host_email if session else context.get("host_email"),
             "zoom_account": account_line(session, platform.course_key_for(self)),
+            "state": authoring.session_state(session),
+            "can_retry": True,  # course staff may ask Zoom again (staff_retry_zoom)
+            "start": start_button(context.get("learner"), session),
+            "learner": context.get("learner"),
         })
         section = Fragment(html)
         section.add_css(read_static("css/staff.css"))
@@ -263,10 +286,23 @@ class StaffViewMixin:
         after = data.get("after") if isinstance(data, dict) else 0
         after = after if isinstance(after, int) and not isinstance(after, bool) else 0
         run = reports.latest_run(session, after) if session is not None else None
-        answer = {"run": reports.run_status(run)}
+        answer = {"run": reports.run_status(run, session.timezone if session else "UTC")}
         if run is not None and run.outcome != SyncRun.Outcome.RUNNING:
             answer["registrations"] = reports.state_counts(session)
         return answer
+
+    @XBlock.json_handler
+    def staff_retry_zoom(self, data, suffix=""):  # pylint: disable=unused-argument
+        """Ask Zoom again for the session (Zoom refused it, or is not answering): the same
+        values, nothing edited, so course staff may do it from the LMS."""
+        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+
+        session = self._require_staff()
+        if session is None:
+            raise JsonHandlerError(409, gettext(
+                "This session has not been saved yet: there is nothing to send to Zoom."))
+        return {"result": "success",
+                "state": authoring.session_state(sessions.ask_zoom_again(session))}
 
     @XBlock.json_handler
     def staff_dismiss_alert(self, data, suffix=""):  # pylint: disable=unused-argument

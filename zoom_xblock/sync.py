@@ -16,10 +16,9 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import eligibility, health, lifecycle, platform, runs
+from zoom_xblock import eligibility, health, intents, lifecycle, platform, runs
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
-from zoom_xblock.i18n import gettext as _
 from zoom_xblock.intents import (
     ACTIVE_STATUSES,
     nudge_learner,
@@ -29,6 +28,7 @@ from zoom_xblock.intents import (
 )
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
+from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     ZoomAuthError,
     ZoomCapacityFull,
@@ -160,11 +160,10 @@ def _mark_unusable_emails(rows, changed) -> None:
         try:
             validate_email(row.email)
         except ValidationError:
-            problem = _("The learner's e-mail address is not valid: Zoom needs a real address.")
+            problem = stored("invalid_email")
         key = row.email.strip().lower()
         if not problem and key in seen and seen[key] != row.user_id:
-            problem = _("Another learner has the same e-mail address; Zoom registers each "
-                        "address once.")
+            problem = stored("shared_email")
         seen.setdefault(key, row.user_id)
         if problem and (row.state != State.FAILED or row.last_error != problem):
             row.state, row.last_error = State.FAILED, problem
@@ -208,8 +207,7 @@ def _spend_budget(rows: list[Registration]) -> list[Registration]:
             row.zoom_requests_day, row.zoom_requests_today = today, 0
         if row.zoom_requests_today >= REGISTRANT_DAILY_LIMIT:
             row.next_attempt_at = _next_midnight()
-            row.last_error = _("Zoom's limit of 3 changes a day for this learner was reached; "
-                               "retrying after midnight UTC.")
+            row.last_error = stored("registrant_daily_limit")
             deferred.append(row)
             continue
         row.zoom_requests_today += 1
@@ -234,22 +232,17 @@ def _session_error(error: ZoomError) -> Interrupted:
 def _interruption(error: ZoomError) -> Interrupted:
     now = timezone.now()
     if isinstance(error, ZoomQuotaExceeded):
-        return Interrupted(_("Zoom's daily limit was reached; the sync continues after {when} "
-                             "UTC.").format(when=error.resets_at.strftime("%Y-%m-%d %H:%M")),
+        return Interrupted(stored("sync_quota", until=error.resets_at.isoformat()),
                            error.resets_at, SyncRun.Outcome.DEFERRED)
     if isinstance(error, ZoomScopeError):
-        return Interrupted(_("The Zoom app lacks scopes: {scopes}. Add them in the Zoom App "
-                             "Marketplace.").format(scopes=", ".join(error.missing_scopes)),
+        return Interrupted(stored("missing_scopes", scopes=list(error.missing_scopes)),
                            now + timedelta(hours=1))
     if isinstance(error, ZoomAuthError):
-        return Interrupted(_("Zoom refused the plugin's credentials; run manage.py zoom_check."),
-                           now + timedelta(minutes=1))
+        return Interrupted(stored("credentials_refused"), now + timedelta(minutes=1))
     if isinstance(error, (ZoomNotFound, ZoomMeetingOver)):
-        return Interrupted(_("The meeting no longer accepts registrants in Zoom (deleted or "
-                             "over)."), now + timedelta(hours=6))
-    wait = getattr(error, "retry_after", None) or 60
-    return Interrupted(_("Zoom could not be reached; the sync will try again shortly."),
-                       now + timedelta(seconds=wait))
+        return Interrupted(stored("not_accepting"), now + timedelta(hours=6))
+    retry_at = now + timedelta(seconds=getattr(error, "retry_after", None) or 60)
+    return Interrupted(stored("sync_unreachable", retry_at=retry_at.isoformat()), retry_at)
 
 
 SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", "attempts",
@@ -303,7 +296,7 @@ def _add(client, session, progress, rows) -> None:
             elif result.ok:  # added but not approved (manual approval): no link to join with
                 row.registrant_id = result.registrant_id or row.registrant_id
                 row.attempts += 1
-                row.last_error = _("Zoom has not approved the registration; trying again.")
+                row.last_error = stored("not_approved_yet")
                 row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)
                 if row.attempts >= MAX_ATTEMPTS:
                     row.state = State.FAILED
@@ -328,8 +321,7 @@ def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | Non
         row.state, row.waitlisted_at = State.WAITLISTED, row.waitlisted_at or timezone.now()
     elif isinstance(error, ZoomValidationError):
         row.state = State.FAILED
-        row.last_error = _("Zoom refused this learner: {reason}").format(
-            reason=error.message)[:255]
+        row.last_error = stored("zoom_refused_learner", reason=str(error.message)[:150])
     else:
         row.attempts += 1
         row.last_error = str(error.message or error)[:255]
@@ -395,15 +387,10 @@ def reconcile(client, session: ZoomSession) -> dict:
                         extra_approved if policy == "cancel" else [])
     extra = [str(r.get("email", "")) for r in extra_approved + extra_pending]
     if missing or extra:
-        message = _("Zoom's registrant list differed from the course: {missing} registration(s) "
-                    "were missing in Zoom and are being restored; {extra} registrant(s) were "
-                    "added in Zoom directly.").format(missing=len(missing), extra=len(extra))
-        if denied or cancelled:
-            message += " " + _("Of those, {denied} waiting for approval were denied and "
-                               "{cancelled} approved in Zoom were cancelled, as the platform's "
-                               "policy says.").format(denied=denied, cancelled=cancelled)
         SessionAlert.objects.create(
-            session=session, kind=SessionAlert.Kind.RECONCILIATION, message=message,
+            session=session, kind=SessionAlert.Kind.RECONCILIATION,
+            message=stored("reconciliation", missing=len(missing), extra=len(extra),
+                           denied=denied, cancelled=cancelled),
             details={"missing": [r.email for r in missing][:200], "extra": extra[:200],
                      "policy": policy, "denied": denied, "cancelled": cancelled},
         )
@@ -442,6 +429,9 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
         session = ZoomSession.objects.filter(id=session_id).first()
         if session is None or session.status not in ACTIVE_STATUSES:
             return {"skipped": "inactive"}
+        if session.never_published:  # a Studio draft: nobody is registered for it yet
+            ZoomSession.objects.filter(id=session_id).update(sync_requested_at=None)
+            return {"skipped": "not_published"}
         started = timezone.now()
         run = SyncRun.objects.create(session=session, trigger=trigger, full=full)
         if user_ids is not None:
@@ -455,8 +445,7 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
             # running" for minutes) and the intent kept for a retry.
             log.exception("Sync of session %s failed", session_id)
             _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
-                    message=_("The sync failed unexpectedly; it will try again in a few "
-                              "minutes."))
+                    message=stored("sync_failed"))
             _retry_at(session, timezone.now() + RETRY_AFTER_FAILURE)
             raise
 
@@ -468,24 +457,28 @@ RETRY_AFTER_FAILURE = timedelta(minutes=5)
 
 
 def _pass(session, run, started, desired, trigger, full, keep_alive, user_ids) -> dict:
-    desired.update(record_desired_state(session, user_ids))
-    if not session.zoom_id or session.status not in SYNCABLE or (
-            session.live_status == ZoomSession.LiveStatus.ENDED):
-        return _finish(session, run, started, desired,
-                       message=_("Waiting for the meeting to exist in Zoom."))
+    try:
+        desired.update(record_desired_state(session, user_ids))
+    except platform.NotVisibleYet:
+        # Not a failure to retry: the LMS will see the block once it is published.
+        return _finish(session, run, started, {}, message=stored("not_visible_yet"))
+    waiting = _why_not_in_zoom(session)
+    if waiting:
+        return _finish(session, run, started, desired, message=waiting)
     try:
         client = get_client(account=session_account_name(session))
         if trigger in VERIFY_TRIGGERS and not still_in_zoom(client, session):
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
-                           message=_("The meeting was deleted in Zoom."))
+                           message=stored("meeting_deleted_in_zoom"))
         if full:
             desired["reconciled"] = reconcile(client, session)
         _apply_difference(client, session, run, keep_alive)
         if session.kind == ZoomSession.Kind.WEBINAR:
             lifecycle.sync_panelists(session)  # course staff roles change without a signal
-    except NotConfigured as error:
+    except NotConfigured:
         return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
-                       message=str(error))
+                       message=stored("not_configured",
+                                      missing=get_config().missing_credentials))
     except (Interrupted, ZoomError) as failure:
         stop = failure if isinstance(failure, Interrupted) else _session_error(failure)
         if isinstance(failure.__cause__ if isinstance(failure, Interrupted) else failure,
@@ -506,6 +499,17 @@ def still_in_zoom(client, session: ZoomSession) -> bool:
         lifecycle.mark_deleted_in_zoom(session)
         return False
     return True
+
+
+def _why_not_in_zoom(session: ZoomSession) -> str:
+    """Why the pass stops before Zoom (a stored message), or "" when it goes on."""
+    if session.live_status == ZoomSession.LiveStatus.ENDED:
+        return stored("session_ended")
+    if not session.zoom_id:
+        return stored("not_in_zoom")
+    if session.status not in SYNCABLE:
+        return stored("session_not_active", status=session.status)
+    return ""
 
 
 def _apply_difference(client, session, run, keep_alive=lambda: None) -> None:
@@ -583,13 +587,17 @@ def sweep() -> dict:
     for session_id in sorted(pending | starting):
         nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    from zoom_xblock import events, intents, learner_messages  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import events, learner_messages, publishing  # pylint: disable=import-outside-toplevel
 
     mailed = learner_messages.due_sessions(now)  # reminders, and Join's registrations
     for session_id in mailed:
         intents.queue_learner_messages(session_id)
+    # The safety net for lost publish/delete events: each course against its published version.
+    courses = publishing.courses_to_reconcile()
+    for course_key in courses:
+        intents.queue_reconcile(course_key)
     return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
-            "learner_messages": len(mailed),
+            "learner_messages": len(mailed), "courses_reconciled": len(courses),
             "reopened": reopened,
             **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
 

@@ -1,7 +1,8 @@
 """Celery tasks: thin wrappers that give the domain modules a worker to run in.
 
 Tasks are found by the platform's ``autodiscover_tasks()`` because the app is installed; they
-run on the default queue unless ``ZOOM_XBLOCK["CELERY_QUEUE"]`` names one. Every task is
+run on the LMS's default queue (``ZOOM_XBLOCK["CELERY_QUEUE"]``, default ``edx.lms.core.default``,
+passed explicitly as ``queue=``, also from Studio). Every task is
 idempotent: running one twice, or after a lost message, changes nothing more.
 """
 from celery import shared_task
@@ -57,6 +58,33 @@ def delete_session(self, usage_key: str) -> dict:
         return lifecycle.delete_session(usage_key)
     except lifecycle.RetryLater as later:
         raise self.retry(eta=later.when) from later
+
+
+@shared_task(name="zoom_xblock.tasks.apply_published", **RETRY)
+def apply_published(course_key: str, item_key: str, published_at: str = "") -> dict:
+    """Apply the Zoom blocks of a published unit, subsection or section (Studio's Publish)."""
+    from datetime import datetime  # pylint: disable=import-outside-toplevel
+
+    from zoom_xblock import publishing  # pylint: disable=import-outside-toplevel
+
+    when = datetime.fromisoformat(published_at) if published_at else None
+    return publishing.apply_published(course_key, item_key or None, when)
+
+
+@shared_task(name="zoom_xblock.tasks.remove_deleted", **RETRY)
+def remove_deleted(course_key: str, item_key: str) -> dict:
+    """Remove the sessions inside deleted content that the published course no longer shows."""
+    from zoom_xblock import publishing  # pylint: disable=import-outside-toplevel
+
+    return publishing.remove_deleted(course_key, item_key or "")
+
+
+@shared_task(name="zoom_xblock.tasks.reconcile_course", **RETRY)
+def reconcile_course(course_key: str) -> dict:
+    """The sweep's pass over one course against its published version."""
+    from zoom_xblock import publishing  # pylint: disable=import-outside-toplevel
+
+    return publishing.reconcile_course(course_key)
 
 
 @shared_task(name="zoom_xblock.tasks.cancel_registrants", bind=True, max_retries=10, **RETRY)

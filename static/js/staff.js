@@ -48,8 +48,49 @@
         return node;
     }
 
+    /* The viewer's zone: their LMS time-zone preference when this browser knows it, else the
+     * browser's (as static/js/zoom.js shows the learner area). */
+    var preferredZone = '';
+
+    function viewerZone() {
+        if (preferredZone) {
+            try {
+                new Intl.DateTimeFormat(undefined, {timeZone: preferredZone});
+                return preferredZone;
+            } catch (error) { /* unknown here */ }
+        }
+        return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    }
+
+    /* A time from the server (ISO 8601) in the viewer's own time zone, naming the zone. */
+    function localTime(iso, fallback) {
+        var node = element('time', 'zoom-local', fallback || '');
+        if (!iso) { return node; }
+        node.setAttribute('datetime', iso);
+        var moment = new Date(iso);
+        if (isNaN(moment.getTime())) { return node; }
+        try {
+            var zone = viewerZone();
+            node.textContent = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+                dateStyle: 'medium', timeStyle: 'short', timeZone: zone}).format(moment) +
+                ' (' + zone + ')';
+        } catch (error) { /* keep the server's text */ }
+        return node;
+    }
+
+    /* The server's words (escaped there) with their times shown in the viewer's zone. */
+    function serverWords(html) {
+        var span = element('span', 'zoom-staff-words');
+        span.innerHTML = html;
+        span.querySelectorAll('time.zoom-local').forEach(function (node) {
+            node.textContent = localTime(node.getAttribute('datetime'), node.textContent).textContent;
+        });
+        return span;
+    }
+
     function StaffSection(root) {
         var options = JSON.parse(root.getAttribute('data-options') || '{}');
+        preferredZone = options.timeZone || '';
         var urls = options.urls || {};
         var pollMs = options.pollMs || 1000;
         var initial = options.report || {};
@@ -89,7 +130,9 @@
                 var stateCell = element('td', '', row.state_display);
                 if (row.detail) { stateCell.appendChild(element('span', 'zoom-staff-detail', row.detail)); }
                 tr.appendChild(stateCell);
-                tr.appendChild(element('td', '', row.registered_display));
+                var registered = element('td', '');
+                if (row.registered_at) { registered.appendChild(localTime(row.registered_at, row.registered_display)); }
+                tr.appendChild(registered);
                 tr.appendChild(element('td', '', String(row.attended_minutes)));
                 tr.appendChild(element('td', '', row.completed ? gettext('Complete') : gettext('Not complete')));
                 tbody.appendChild(tr);
@@ -192,6 +235,30 @@
             });
         });
 
+        /* --- Retry (Zoom refused, or is not answering) ------------------------------------ */
+
+        var retry = root.querySelector('.zoom-retry');
+        var retryLive = root.querySelector('.zoom-staff-zoom-state .zoom-author-live');
+        if (retry && urls.staff_retry_zoom) {
+            retry.addEventListener('click', function () {
+                retry.disabled = true;
+                retryLive.textContent = gettext('Asking Zoom again…');
+                postJson(urls.staff_retry_zoom, {}).then(function (result) {
+                    var body = result.body || {};
+                    if (result.status === 200 && body.result === 'success') {
+                        retryLive.textContent = body.state.status_display;
+                        retry.hidden = true;
+                    } else {
+                        retry.disabled = false;
+                        retryLive.textContent = failure(result);
+                    }
+                }, function () {
+                    retry.disabled = false;
+                    retryLive.textContent = failure(null);
+                });
+            });
+        }
+
         /* --- Sync now ---------------------------------------------------------------------- */
 
         function showProgress(run) {
@@ -207,19 +274,21 @@
             }
             progress.setAttribute('aria-valuemax', String(progress.max));
             progress.setAttribute('aria-valuenow', String(progress.value));
-            progress.setAttribute('aria-valuetext', format(
-                gettext('%(done)s of %(total)s changes'), {done: done, total: total}));
+            progress.setAttribute('aria-valuetext', format(ngettext(
+                '%(done)s of %(total)s change', '%(done)s of %(total)s changes', total),
+                {done: done, total: total}));
         }
 
         function describe(run) {
             var counts = format(gettext('%(added)s added, %(cancelled)s cancelled, %(failed)s failed.'),
                 {added: run.added, cancelled: run.cancelled, failed: run.failed});
             if (!run.finished) {
-                return format(gettext('Syncing: %(done)s of %(total)s changes applied.'),
+                return format(ngettext('Syncing: %(done)s of %(total)s change applied.',
+                                       'Syncing: %(done)s of %(total)s changes applied.', run.total),
                     {done: Math.min(run.done, run.total), total: run.total});
             }
             return format(gettext('Sync finished: %(outcome)s.'), {outcome: run.outcome_display}) +
-                ' ' + counts + (run.message ? ' ' + run.message : '');
+                ' ' + counts;
         }
 
         function refreshCounts(registrations) {
@@ -234,11 +303,12 @@
             window.clearTimeout(polling);
             polling = null;
             showProgress(run);
-            status.textContent = describe(run);
+            status.textContent = describe(run) + ' ';
+            if (run.message_html) { status.appendChild(serverWords(run.message_html)); }
             root.setAttribute('data-sync', run.outcome);
             if (lastSync) {
                 lastSync.textContent = format(gettext('Last sync: %(outcome)s (%(when)s).'),
-                    {outcome: run.outcome_display, when: run.when});
+                    {outcome: run.outcome_display, when: localTime(run.finished_at, run.when).textContent});
             }
             syncButton.disabled = false;
             syncButton.removeAttribute('aria-disabled');

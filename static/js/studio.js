@@ -171,7 +171,8 @@
             if (runtime && typeof runtime.notify === 'function') {
                 notify(runtime, 'save', {state: 'end'});
             } else {
-                status.textContent = gettext('Saved.');
+                // Studio shows "unpublished changes" on the unit itself; say it here too.
+                status.textContent = gettext('Saved as a draft: Zoom and learners get it when the unit is published.');
             }
         }
 

@@ -2,8 +2,10 @@
  *
  * - Shows every time in the learner's own time zone, naming the zone.
  * - Keeps the countdown up to date, and refreshes the state (from the learner_status handler)
- *   when Join opens and every minute, so that "Join is open", "Live now" and "Ended" appear
- *   without a reload; each change is announced to screen readers (role="status").
+ *   when Join opens and every minute (every few seconds while "Registering you…" shows), so
+ *   that "Join is open", "Live now", "Ended" and "You are registered" appear without a reload;
+ *   each change is announced to screen readers (role="status").
+ * - Asks before a Start far from the session's start (a link with data-confirm).
  * Works without jQuery. Strings come from the block's own catalog (window.ZoomXBlockI18N),
  * then the page's gettext, then English.
  */
@@ -20,6 +22,7 @@ function ZoomXBlock(runtime, element, options) {
     });
     var language = options.language || document.documentElement.lang || undefined;
     var REFRESH_EVERY_MS = 60 * 1000;
+    var REGISTERING_REFRESH_MS = 3 * 1000;
     var refreshTimer = null;
 
     function interpolate(text, values) {
@@ -48,13 +51,16 @@ function ZoomXBlock(runtime, element, options) {
         return browserZone();
     }
 
-    function formatLocal(date) {
+    // data-format: "time" (HH:MM), "short" (a short date and the time), else the full date.
+    function formatLocal(date, format) {
         var zone = learnerZone();
         var text;
+        var style = format === 'time' ? {timeStyle: 'short'} :
+            format === 'short' ? {dateStyle: 'medium', timeStyle: 'short'} :
+            {dateStyle: 'full', timeStyle: 'short'};
+        style.timeZone = zone;
         try {
-            text = new Intl.DateTimeFormat(language, {
-                dateStyle: 'full', timeStyle: 'short', timeZone: zone
-            }).format(date);
+            text = new Intl.DateTimeFormat(language, style).format(date);
         } catch (error) {
             text = date.toString();
         }
@@ -65,7 +71,7 @@ function ZoomXBlock(runtime, element, options) {
         scope.querySelectorAll('time.zoom-local').forEach(function (node) {
             var moment = new Date(node.getAttribute('datetime'));
             if (isNaN(moment.getTime())) { return; }
-            node.textContent = formatLocal(moment);
+            node.textContent = formatLocal(moment, node.getAttribute('data-format'));
             node.setAttribute('title', gettext('Shown in your time zone'));
         });
     }
@@ -112,6 +118,23 @@ function ZoomXBlock(runtime, element, options) {
         return state ? state.getAttribute('data-phase') : '';
     }
 
+    function registering() {
+        return Boolean(root.querySelector('.zoom-state[data-registering="true"]'));
+    }
+
+    var registeringTimer = null;
+    function watchRegistering() {
+        if (registeringTimer) { window.clearTimeout(registeringTimer); registeringTimer = null; }
+        if (registering()) { registeringTimer = window.setTimeout(refresh, REGISTERING_REFRESH_MS); }
+    }
+
+    root.addEventListener('click', function (event) {
+        var link = event.target.closest ? event.target.closest('a[data-confirm]') : null;
+        if (link && root.contains(link) && !window.confirm(link.getAttribute('data-confirm'))) {
+            event.preventDefault();
+        }
+    });
+
     function refresh() {
         if (!options.status_url || !window.fetch) { return; }
         var token = (document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/) || [])[1] || '';
@@ -122,13 +145,20 @@ function ZoomXBlock(runtime, element, options) {
             return response.ok ? response.json() : null;
         }).then(function (data) {
             var container = root.querySelector('.zoom-learner');
-            if (!data || !container || data.phase === currentPhase()) { return; }
+            var wasRegistering = registering();
+            if (!data || !container) { return; }
+            if (data.phase === currentPhase() && !wasRegistering) { return; }
+            if (data.phase === currentPhase() && data.registering) {
+                watchRegistering();  // still with the worker: look again in a moment
+                return;
+            }
             var focused = container.contains(document.activeElement);
             container.innerHTML = data.html;
             container.setAttribute('data-phase', data.phase);
             localizeTimes(container);
             updateCountdowns();
             scheduleOpening();
+            watchRegistering();
             var headline = container.querySelector('.zoom-headline');
             announce(headline ? headline.textContent.trim() : '');
             if (focused) {
@@ -152,6 +182,7 @@ function ZoomXBlock(runtime, element, options) {
     if (options.view !== 'author' && root.querySelector('.zoom-learner')) {
         updateCountdowns();
         scheduleOpening();
+        watchRegistering();
         window.setInterval(function () {
             updateCountdowns();
             if (!document.hidden) { refresh(); }

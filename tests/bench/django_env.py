@@ -1,7 +1,7 @@
 """Running a benchmark inside the workbench Django project, in a child process.
 
 Each Django benchmark runs in its own ``python -m tests.bench.<module> --child NAME`` process
-(a fresh SQLite database under var/, settings chosen before Django starts) and prints its rows
+(a fresh SQLite database under var/bench/, settings chosen before Django starts) and prints its rows
 as JSON on the last line of its output; the parent turns them back into ``Result`` rows.
 """
 from __future__ import annotations
@@ -16,16 +16,20 @@ from pathlib import Path
 from .core import Result
 
 ROOT = Path(__file__).resolve().parents[2]
+# The benchmarks' own folder (databases, mail, broker): never the demo's var/.
+BENCH_VAR = ROOT / "var" / "bench"
 MARKER = "BENCH-RESULTS "
 
 
 def setup(database: str) -> None:
-    """Start Django on a fresh SQLite file ``var/<database>`` with every table created."""
+    """Start Django on a fresh SQLite file ``var/bench/<database>`` with every table created
+    (the project's mail and other files go to ``var/bench/`` too)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.project.settings"
+    os.environ["ZOOM_XBLOCK_VAR_DIR"] = str(BENCH_VAR)
     os.environ["ZOOM_XBLOCK_SQLITE"] = database
     os.environ["ZOOM_XBLOCK_EAGER"] = "0"
-    path = ROOT / "var" / database
-    path.parent.mkdir(exist_ok=True)
+    path = BENCH_VAR / database
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     import django
 

@@ -149,7 +149,7 @@ def intake(journal: str) -> list[Result]:
     conditions = (f"{EVENTS} signed participant_joined events, sequential, one process, "
                   f"Django WSGI handler in-process; {database}; one commit per event; Celery "
                   f"eager={settings.CELERY_TASK_ALWAYS_EAGER}, apply task queued "
-                  f"{len(queued)} times on {settings.CELERY_BROKER_URL} (a worker starting "
+                  f"{len(queued)} times on {settings.BROKER_URL} (a worker starting "
                   f"every {BATCH} events), never run; DEBUG={settings.DEBUG}")
     label = "" if journal == "wal" else " (disk-bound baseline)"
     gated = journal == "wal"

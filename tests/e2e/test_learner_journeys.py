@@ -63,11 +63,19 @@ def test_an_author_creates_the_session_in_the_studio_editor(workbench, new_conte
     page.locator(".zoom-studio-status").filter(has_text="Saved").wait_for()
     screenshot(page, "01-studio-editor-saved")  # (a full-page capture before the click eats it)
     session = ZoomSession.objects.get(usage_key=scenario_usage_key(SCENARIO))
+    assert session.zoom_id is None  # a Studio save is a draft: nothing in Zoom before Publish
+    assert session.draft["title"] == "Week 2 office hours"
+    page.goto(f"{workbench.url}/preview/{SCENARIO}/author_view/")
+    pending = page.locator(".zoom-author-publication")
+    assert "Draft, not yet published" in pending.inner_text()
+    check_accessibility(page, "author view, draft")
+    screenshot(page, "02a-author-view-draft")
+    page.get_by_role("button", name="Publish").click()
+    page.locator(".zoom-author-publication").filter(has_text="Published:").wait_for()
+    session.refresh_from_db()
     assert session.status == ZoomSession.Status.SCHEDULED and session.zoom_id
     assert session.title == "Week 2 office hours" and session.capacity == 25
     assert session.start == start.astimezone(ZoneInfo("UTC"))
-    page.goto(f"{workbench.url}/preview/{SCENARIO}/author_view/")
-    page.wait_for_selector(".zoom-author-status")
     assert f"{session.zoom_id}" in page.locator(".zoom-author-status").inner_text()
     check_accessibility(page, "author view")
     screenshot(page, "02-author-view")

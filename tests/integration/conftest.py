@@ -19,20 +19,27 @@ def services():
     """MariaDB and Redis must answer (the services tier runs on them)."""
     if not SERVICES_TIER:
         pytest.skip("services tier only (ZOOM_XBLOCK_TEST_TIER=services)")
-    for name, port in (("MariaDB", 3306), ("Redis", 6379)):
+    from urllib.parse import urlparse
+
+    redis = urlparse(os.environ.get("ZOOM_XBLOCK_REDIS_URL", "redis://127.0.0.1:6379/"))
+    for name, port in (("MariaDB", 3306), ("Redis", redis.port or 6379)):
         if not port_open("127.0.0.1", port):
             service_missing(f"{name} is not listening on 127.0.0.1:{port}")
 
 
 class Worker:
-    """A Celery worker process on the Redis broker, using the test database and the sandbox."""
+    """A Celery worker process on the Redis broker, using the test database and the sandbox.
+
+    ``service`` is the platform process it plays: ``lms`` consumes ``edx.lms.core.default``,
+    ``cms`` consumes ``edx.cms.core.default`` (Tutor's lms-worker and cms-worker)."""
 
     count = 0
 
     def __init__(self, sandbox_url: str, db_name: str, concurrency: int = 2,
-                 extra_env: dict | None = None):
+                 extra_env: dict | None = None, service: str = "lms"):
         Worker.count += 1
-        self.log_path = ROOT / "var" / f"celery-worker-{Worker.count}.log"
+        self.service = service
+        self.log_path = ROOT / "var" / f"celery-worker-{os.getpid()}-{Worker.count}.log"
         self.log_path.parent.mkdir(exist_ok=True)
         env = {
             **os.environ,
@@ -48,6 +55,7 @@ class Worker:
             "ZOOM_SYNC_DEBOUNCE_SECONDS": "0",
             "ZOOM_LOCK_TIMEOUT_SECONDS": "5",
             "ZOOM_XBLOCK_VISIBILITY_TIMEOUT": "8",
+            "ZOOM_XBLOCK_SERVICE": service,
             **(extra_env or {}),
         }
         with open(self.log_path, "wb") as log:
@@ -103,10 +111,10 @@ def worker_factory(services, django_db_setup, _sandbox_server):
     app.control.purge()
     started = []
 
-    def start(concurrency: int = 2, sandbox_url: str = "", extra_env: dict | None = None
-              ) -> Worker:
+    def start(concurrency: int = 2, sandbox_url: str = "", extra_env: dict | None = None,
+              service: str = "lms") -> Worker:
         worker = Worker(sandbox_url or _sandbox_server.url, settings.DATABASES["default"]["NAME"],
-                        concurrency, extra_env)
+                        concurrency, extra_env, service)
         started.append(worker)
         return worker
 

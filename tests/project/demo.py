@@ -4,6 +4,13 @@ Starts, in this order, the local Zoom sandbox (http://127.0.0.1:8010), a Celery 
 beat (the periodic sweep), and Django's server (http://127.0.0.1:8000), after migrating and
 seeding the demo course. Ctrl-C stops everything. Redis is used when it runs on this machine;
 otherwise kombu's filesystem transport, so a fresh machine needs no server at all.
+
+Everything the demo keeps lives in ``var/``: the database, the sandbox's account
+(``var/sandbox-state.pickle``, so a second ``make demo`` finds the meetings the first one
+created; sessions whose meeting the sandbox lost anyway are created again at start), mail,
+logs. ``python -m tests.project.demo manage <command> [args]`` runs a management command in
+the demo's environment (its database, cache and Zoom): ``make zoom_check``, ``make zoom_sync``,
+``make zoom_sweep``.
 """
 import os
 import signal
@@ -18,6 +25,8 @@ WEB = ("127.0.0.1", 8000)
 SANDBOX = ("127.0.0.1", 8010)
 SANDBOX_URL = f"http://{SANDBOX[0]}:{SANDBOX[1]}"
 WEBHOOK_SECRET = "sandbox-webhook-secret"
+VAR = ROOT / "var"
+SANDBOX_STATE = VAR / "sandbox-state.pickle"
 
 
 def _listening(host: str, port: int) -> bool:
@@ -58,6 +67,8 @@ def environment() -> dict:
         "ZOOM_SYNC_DEBOUNCE_SECONDS": "2",
         "ZOOM_SWEEP_INTERVAL_MINUTES": "1",
     }
+    if not real_zoom:
+        env["ZOOM_XBLOCK_DEMO_SANDBOX_URL"] = SANDBOX_URL  # demo_seed reconciles with it
     if _listening("127.0.0.1", 6379):
         env.setdefault("ZOOM_XBLOCK_BROKER_URL", "redis://127.0.0.1:6379/5")
         env.setdefault("ZOOM_XBLOCK_CACHE_URL", "redis://127.0.0.1:6379/6")
@@ -66,10 +77,21 @@ def environment() -> dict:
     return env
 
 
-def main() -> None:
-    """Run the demo until Ctrl-C."""
+def run_command(arguments: list[str]) -> int:
+    """Run ``manage.py <arguments>`` in the demo's environment (what ``make zoom_check`` and
+    ``make zoom_sync`` do); returns its exit status."""
+    VAR.mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "tests.manage", *arguments], cwd=ROOT,
+                          env=environment(), check=False).returncode
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the demo until Ctrl-C (or, with ``manage ...``, one command in its environment)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["manage"]:
+        sys.exit(run_command(argv[1:]))
     env = environment()
-    var = ROOT / "var"
+    var = VAR
     var.mkdir(exist_ok=True)
     for host, port in (WEB, SANDBOX):
         if _listening(host, port):
@@ -102,7 +124,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop)
 
     sandbox = start("sandbox", [python, "-m", "zoom_xblock.sandbox", "--host", SANDBOX[0],
-                                "--port", str(SANDBOX[1]),
+                                "--port", str(SANDBOX[1]), "--state-file", str(SANDBOX_STATE),
                                 "--webhook-base", f"http://{WEB[0]}:{WEB[1]}/zoom/webhook/"])
     _wait(*SANDBOX, "sandbox", sandbox)
     subprocess.run([*manage, "demo_seed"], cwd=ROOT, env=env, check=True)
@@ -127,6 +149,7 @@ zoom-xblock demo is running.
   Zoom sandbox   {sandbox}/_sandbox/state   (what the plugin created in "Zoom")
   Celery broker  {broker}
   Logs           var/web.log, var/celery.log, var/sandbox.log
+  Commands       make zoom_check, make zoom_sync, make zoom_sweep (this demo's database and Zoom)
 
 Scenarios (open one, then switch between Learner view, Author view and Studio editor):
   - A meeting:                 scheduled in the sandbox; learners get their own Join link and
@@ -147,6 +170,10 @@ Scenarios (open one, then switch between Learner view, Author view and Studio ed
                                session instead is a test run: it stays upcoming.
   - A new session:             no organizer yet: as sam (no Zoom user), the editor proposes
                                the licensed instructor and says why.
+  - A new component (empty), another new component (empty):
+                               open the Studio editor and create a meeting or a webinar.
+  Drafts, as in Studio: a save in the Studio editor is a draft (the Author view says "Draft, not
+  yet published"); Publish sends it to Zoom and the Learner view, Discard changes reverts it.
 
 People: author (course instructor, host@example.com), ines (instructor, not a Zoom user),
 sam (course staff, not a Zoom user), ada, grace, alan (enrolled learners), linus (not

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from workbench.runtime import WorkbenchRuntime
+from xblock.field_data import FieldData
+from xblock.fields import Scope
 from xblock.reference.user_service import UserService, XBlockUser
 
 from zoom_xblock.standalone import api as platform_standin
@@ -85,14 +87,71 @@ class XBlockI18nService:
         return getattr(self.translator, "gettext" if name == "ugettext" else name)
 
 
+class PublishedFieldData(FieldData):
+    """The LMS's view of a Zoom block: its settings from the published branch, the rest (user
+    state) from the workbench's store. Studio's view (``branch="draft"``) is the store itself."""
+
+    def __init__(self, store):
+        self._store = store
+        self._published = {}
+
+    def _settings(self, block):
+        from zoom_xblock.standalone import outline  # pylint: disable=import-outside-toplevel
+
+        key = str(block.scope_ids.usage_id)
+        if key not in self._published:
+            self._published[key] = outline.published_fields(key)
+        return self._published[key]
+
+    def _published_view(self, block, name):
+        field = block.fields.get(name)
+        if field is None or field.scope != Scope.settings:
+            return None
+        return self._settings(block)
+
+    def get(self, block, name):
+        published = self._published_view(block, name)
+        if published is None:
+            return self._store.get(block, name)
+        return published[name]  # KeyError: not set in the published block, so the default
+
+    def set(self, block, name, value):
+        self._store.set(block, name, value)
+
+    def delete(self, block, name):
+        self._store.delete(block, name)
+
+    def has(self, block, name):
+        published = self._published_view(block, name)
+        return self._store.has(block, name) if published is None else name in published
+
+    def default(self, block, name):
+        return self._store.default(block, name)
+
+
 class ZoomWorkbenchRuntime(WorkbenchRuntime):
     """The workbench runtime, with the Django user as the current user and the platform's
-    ``i18n`` service."""
+    ``i18n`` service.
 
-    def __init__(self, user=None, view_as_learner: bool = False):
+    ``branch="published"`` is what the LMS shows (the workbench's LMS pages use it);
+    ``branch="draft"`` (the default, and Studio's preview) is what Studio edits: see
+    tests/project/studio.py."""
+
+    def __init__(self, user=None, view_as_learner: bool = False, branch="draft"):
         student_id = str(user.id) if user is not None and user.is_authenticated else "anonymous"
         super().__init__(student_id)
         self._services["user"] = DjangoUserService(user, view_as_learner=view_as_learner)
+        self.branch = branch
+        if branch == "published":
+            self._services["field-data"] = PublishedFieldData(self._services["field-data"])
+
+    def get_block(self, usage_id, for_parent=None):
+        block = super().get_block(usage_id, for_parent=for_parent)
+        if block.scope_ids.block_type == "zoom":
+            from tests.project import studio  # pylint: disable=import-outside-toplevel
+
+            studio.register(block)  # a block loaded from XML is imported, published content
+        return block
 
     def service(self, block, service_name):
         if service_name == "i18n" and block.service_declaration("i18n") is not None:

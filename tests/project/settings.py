@@ -123,7 +123,7 @@ if SERVICES:
             "KEY_PREFIX": os.environ.get("ZOOM_XBLOCK_CACHE_PREFIX", "zoomtest"),
         }
     }
-    CELERY_BROKER_URL = REDIS_URL + "2"
+    BROKER_URL = REDIS_URL + "2"
     CELERY_TASK_ALWAYS_EAGER = False
     # How long before a task a killed worker had taken is handed to another worker.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -137,15 +137,15 @@ else:
         }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
+    BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = os.environ.get("ZOOM_XBLOCK_EAGER", "1") == "1"
 
 if os.environ.get("ZOOM_XBLOCK_DEMO") == "1":
     # `make demo`: a real worker next to the web server. Redis when it runs here, otherwise
     # kombu's filesystem transport and a file cache, so a fresh machine needs no server.
     CELERY_TASK_ALWAYS_EAGER = False
-    CELERY_BROKER_URL = os.environ["ZOOM_XBLOCK_BROKER_URL"]
-    if CELERY_BROKER_URL.startswith("filesystem://"):
+    BROKER_URL = os.environ["ZOOM_XBLOCK_BROKER_URL"]
+    if BROKER_URL.startswith("filesystem://"):
         BROKER_DIR = VAR_DIR / "broker"
         BROKER_DIR.mkdir(exist_ok=True)
         CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(BROKER_DIR),
@@ -156,7 +156,23 @@ if os.environ.get("ZOOM_XBLOCK_DEMO") == "1":
         CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                               "LOCATION": os.environ["ZOOM_XBLOCK_CACHE_URL"]}}
     CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+    # Two workers and the web server write to one SQLite file (webhooks arrive together):
+    # write-ahead logging lets readers and a writer work at once, and a writer waits for the
+    # lock (up to 20 s) instead of failing with "database is locked" (tests/project/apps.py).
+    SQLITE_WAL = True
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        import django
 
+        DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+        if django.VERSION >= (5, 1):  # take the write lock when a transaction starts
+            DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+# The platform names its broker BROKER_URL (lms/envs/common.py; openedx/core/lib/celery reads
+# the old setting names), never CELERY_BROKER_URL: tests/project/celery.py does the same.
+# Each process consumes its own default queue (lms/envs/common.py, cms/envs/common.py
+# DEFAULT_PRIORITY_QUEUE): ZOOM_XBLOCK_SERVICE=cms plays Studio's process and worker.
+SERVICE = os.environ.get("ZOOM_XBLOCK_SERVICE", "lms")
+CELERY_TASK_DEFAULT_QUEUE = f"edx.{SERVICE}.core.default"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True

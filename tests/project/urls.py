@@ -21,6 +21,8 @@ urlpatterns = [
     path("", views.index, name="workbench_index"),
     re_path(r"^scenario/(?P<scenario_id>[^/]+)/(?P<view_name>[^/]+)/$", views.show_scenario,
             name="scenario"),
+    path("scenario/<str:scenario_id>/studio/<str:action>/", views.studio_action,
+         name="studio_action"),
     re_path(r"^scenario/(?P<scenario_id>[^/]+)/$", views.show_scenario,
             name="workbench_show_scenario"),
     re_path(r"^handler/(?P<usage_id>[^/]+)/(?P<handler_slug>[^/]*)(?:/(?P<suffix>.*))?$",

@@ -68,7 +68,7 @@ def test_a_tampered_body_does_not_verify(zoom, receiver):
 def test_host_start_url_starts_and_end_sends_ended(zoom, receiver):
     meeting = create_meeting(zoom)
     page = requests.get(meeting["start_url"], timeout=5)
-    assert page.status_code == 200 and "Grace Hopper (host@example.com) started" in page.text
+    assert page.status_code == 200 and "Hedy Lamarr (host@example.com) started" in page.text
     receiver.wait_for("meeting.started")
     receiver.wait_for("meeting.participant_joined")  # the host is a participant too
     ended = zoom.post(f"/_sandbox/meetings/{meeting['id']}/end").json()

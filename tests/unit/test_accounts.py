@@ -270,7 +270,7 @@ def test_zoom_check_has_one_section_per_account(two_accounts, settings):
     for name in ("default", "south"):
         assert any(line.startswith(f"Zoom account {name}:") and "token" in line
                    for line in report.passed), name
-    assert any(line.startswith("Zoom account south: All 1 organizer") for line in report.passed)
+    assert any(line.startswith("Zoom account south: The 1 organizer") for line in report.passed)
     config = settings_for(two_accounts.url)
     config["ACCOUNTS"]["south"]["WEBHOOK_SECRET_TOKEN"] = ""
     config["ACCOUNTS"]["south"]["CLIENT_SECRET"] = "wrong"

@@ -11,6 +11,7 @@ from tests.learning import BLOCK_FIELDS, reset_calls, sandbox_calls
 from tests.utils import call_handler, make_block, make_user, render
 from zoom_xblock import directory, lifecycle, platform, sessions
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.wording import stored_text
 from zoom_xblock.zoom_api import get_client
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_the_sandbox_refuses_webinars_without_the_plan(zoom_sandbox):
     lifecycle.apply_session(session.id)
     session.refresh_from_db()
     assert session.status == ZoomSession.Status.FAILED
-    assert "Webinar licence" in session.last_error
+    assert "Webinar licence" in stored_text(session.last_error)  # worded when shown
 
 
 # --- The organizer's default ------------------------------------------------------------------

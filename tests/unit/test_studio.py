@@ -1,6 +1,7 @@
 """The Studio editor: validation, the organizer check, saving, permissions and the author view."""
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from unittest import mock
 
 import pytest
 from django.utils.translation import override
@@ -128,8 +129,8 @@ def submit(block, **changes):
 
 INVALID = [
     ("display_name", {"display_name": "  "}, "Enter a display name"),
-    ("title", {"title": "x" * 201}, "at most 200 characters"),
-    ("title", {"title": "", "display_name": "d" * 201}, "display name is too long"),
+    ("title", {"title": "x" * 201}, "at most 200 characters (Zoom's limit); it has 201."),
+    ("title", {"title": "", "display_name": "d" * 201}, "display name is too long (201 "),
     ("agenda", {"agenda": "x" * 2001}, "at most 2000 characters"),
     ("start_date", {"start_date": "2030-02-30"}, "valid date"),
     ("start_date", {"start_date": "15/01/2030"}, "YYYY-MM-DD"),
@@ -142,7 +143,9 @@ INVALID = [
     ("host_email", {"host_email": "not-an-email"}, "not a valid e-mail address"),
     ("host_email", {"host_email": ""}, "e-mail address of the organizer"),
     ("alternative_hosts", {"alternative_hosts": "ok@example.com, nope"},
-     "“nope” is not a valid e-mail address"),
+     "This is not a valid e-mail address: “nope”."),
+    ("alternative_hosts", {"alternative_hosts": "nope, ok@example.com, bad@, @worse"},
+     "These are not valid e-mail addresses: “nope”, “bad@”, “@worse”."),
     ("alternative_hosts", {"alternative_hosts": "co@example.com\nHOST@example.com"},
      "cannot also be an alternative host"),
     ("alternative_hosts",
@@ -337,7 +340,7 @@ def test_the_session_is_saved_with_a_warning_when_zoom_cannot_answer(zoom, monke
     assert body["warnings"] == ["Could not verify the organizer in Zoom now; it will be checked "
                                 "when the meeting is created."]
     assert block.host_email == "host@example.com"
-    assert ZoomSession.objects.get().status == ZoomSession.Status.CREATING
+    assert ZoomSession.objects.get().draft["host_email"] == "host@example.com"
 
 
 def test_zoom_is_not_asked_when_it_is_not_configured(staff):
@@ -348,7 +351,18 @@ def test_zoom_is_not_asked_when_it_is_not_configured(staff):
 
 # --- A valid save ---------------------------------------------------------------------------
 
-def test_a_valid_save_writes_the_fields_and_records_the_session(staff, week1):
+def publish(block, capture):
+    """Studio's Publish on the block's unit; the LMS's task applies it (Zoom's part stays
+    queued: these tests never call Zoom)."""
+    from tests.project import studio
+
+    with mock.patch.object(intents, "queue_apply") as queued, capture(execute=True):
+        studio.publish(studio.unit_of(block.scope_ids.usage_id))
+    return queued
+
+
+def test_a_valid_save_writes_the_fields_and_records_the_session(
+        staff, week1, django_capture_on_commit_callbacks):
     block = studio_block(staff)
 
     status, body = submit(block, capacity="25", weight="2.5", zoom_emails=True,
@@ -357,7 +371,13 @@ def test_a_valid_save_writes_the_fields_and_records_the_session(staff, week1):
 
     assert status == 200
     assert body["result"] == "success"
-    assert body["state"]["status"] == "creating"
+    # Studio saved a draft: nothing for Zoom or learners until the unit is published.
+    assert body["state"]["status"] == "draft"
+    assert body["publication"]["published"] is False
+    draft = ZoomSession.objects.get()
+    assert (draft.never_published, draft.draft["title"]) == (True, "Office hours, week 1")
+    queued = publish(block, django_capture_on_commit_callbacks)
+    queued.assert_called_once_with(draft.id)
     assert body["state"]["kind_locked"] is False
     assert block.title == "Office hours, week 1"
     assert block.start_local == "2030-01-15T15:00"
@@ -381,28 +401,33 @@ def test_a_valid_save_writes_the_fields_and_records_the_session(staff, week1):
 
 def test_a_summer_start_uses_summer_time(staff):
     submit(studio_block(staff), start_date="2030-07-15")
-    assert ZoomSession.objects.get().start == datetime(2030, 7, 15, 13, 0, tzinfo=UTC)  # CEST
+    assert ZoomSession.objects.get().draft["start"] == "2030-07-15T13:00:00+00:00"  # CEST
 
 
-def test_blank_capacity_weight_and_title_mean_unlimited_none_and_the_display_name(staff):
+def test_blank_capacity_weight_and_title_mean_unlimited_none_and_the_display_name(
+        staff, django_capture_on_commit_callbacks):
     block = studio_block(staff)
     status, _body = submit(block, title="", capacity="", weight="")
     assert status == 200
+    publish(block, django_capture_on_commit_callbacks)
     session = ZoomSession.objects.get()
     assert (session.capacity, session.weight, session.prerequisite) == (None, None, {})
     assert session.title == "Office hours"
     assert (block.capacity, block.weight, block.title) == (None, None, "")
 
 
-def test_a_second_save_updates_the_same_session(staff):
+def test_a_second_save_updates_the_same_session(staff, django_capture_on_commit_callbacks):
     block = studio_block(staff)
     submit(block)
+    publish(block, django_capture_on_commit_callbacks)
     first = ZoomSession.objects.get()
 
     status, _body = submit(block, title="Office hours, moved")
 
     assert status == 200
     assert ZoomSession.objects.count() == 1
+    assert ZoomSession.objects.get().title == "Office hours, week 1"  # a draft, until Publish
+    publish(block, django_capture_on_commit_callbacks)
     session = ZoomSession.objects.get()
     assert session.id == first.id
     assert session.title == "Office hours, moved"
@@ -416,7 +441,7 @@ def test_fields_left_out_keep_their_values(staff):
     status, _body = call_handler(block, "studio_submit", {"duration_minutes": "90"})
     assert status == 200
     assert (block.title, block.duration_minutes) == ("Kept", 90)
-    assert ZoomSession.objects.get().start == datetime(2030, 3, 1, 14, 30, tzinfo=UTC)
+    assert ZoomSession.objects.get().draft["start"] == "2030-03-01T14:30:00+00:00"
 
 
 # --- Meeting <-> webinar after creation ------------------------------------------------------
@@ -441,7 +466,7 @@ def test_a_kind_change_refused_by_the_session_is_reported(staff, monkeypatch):
     def refuse(*args):
         raise sessions.KindChangeRefused("meeting")
 
-    monkeypatch.setattr(sessions, "save_desired", refuse)
+    monkeypatch.setattr(sessions, "record_draft", refuse)
     block = studio_block(staff)
     before = snapshot(block)
 
@@ -581,7 +606,7 @@ def test_a_past_date_is_saved_with_a_word_on_what_happens(staff):
         'This date is in the past. The session stays "Not started yet" until the organizer '
         "starts and ends it in Zoom; then it counts for attendance and completion (use this "
         "to account for a session that already took place)."]
-    assert ZoomSession.objects.get().start.year == 2026
+    assert ZoomSession.objects.get().draft["start"].startswith("2026-01-05")  # a draft
 
 
 def test_the_organizer_is_checked_in_the_courses_own_zoom_account(staff, monkeypatch, settings):

@@ -49,7 +49,7 @@ def test_all_good_exits_zero(healthy):
     assert any("/zoom/webhook/meeting answers Zoom's signed URL validation" in line
                for line in passed)
     assert any("/zoom/webhook/webinar answers" in line for line in passed)
-    assert any("All 2 organizer(s) in use are licensed" in line for line in passed)
+    assert any("All 2 organizers in use are licensed" in line for line in passed)
     assert health.cached_problems() == []
 
 

@@ -86,6 +86,8 @@ class SandboxApp:
             retries=self.config.webhook_retries, retry_delay=self.config.webhook_retry_delay,
             timeout=self.config.webhook_timeout)
         self.state = SandboxState(self.config, self.clock, self.webhooks)
+        if self.config.state_file and self.state.load(self.config.state_file):
+            log.info("Zoom sandbox: account read from %s", self.config.state_file)
         self.stats = SandboxStats(self.config.plan, self.config.time_scale)
         self.faults = Faults(self.config.timeout_seconds, self.config.random_seed)
         self.limiter = SlidingWindowLimiter()
@@ -109,7 +111,10 @@ class SandboxApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
-        return self.dispatch(request)(environ, start_response)
+        response = self.dispatch(request)
+        if self.config.state_file and request.method not in ("GET", "HEAD", "OPTIONS"):
+            self.state.save(self.config.state_file)  # every change survives a restart
+        return response(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
         adapter = self.url_map.bind_to_environ(request.environ)

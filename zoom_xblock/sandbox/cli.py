@@ -33,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--no-api-webhooks", dest="api_webhooks", action="store_const", const=False,
         help="do not send webhooks for changes made through the API")
     add("--seed-file", help="JSON file of users ({'users': [...]}) replacing the seed users")
+    add("--state-file", help="keep the account (meetings, registrants...) in this file across "
+        "restarts (env ZOOM_SANDBOX_STATE_FILE; default: in memory only)")
     add("--max-registrants", type=int, help="registrants per meeting (default 4999)")
     add("--random-seed", type=int, help="seed for ids and fault dice")
     add("--quiet", action="store_true", help="do not log every request")

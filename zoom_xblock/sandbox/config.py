@@ -13,9 +13,9 @@ from zoom_xblock.zoom.client import REQUIRED_SCOPES
 DEFAULT_SCOPES: tuple[str, ...] = tuple(REQUIRED_SCOPES)
 
 DEFAULT_SEED_USERS: tuple[dict[str, Any], ...] = (
-    {"email": "host@example.com", "first_name": "Grace", "last_name": "Hopper",
+    {"email": "host@example.com", "first_name": "Hedy", "last_name": "Lamarr",
      "type": 2, "webinar": True},
-    {"email": "host2@example.com", "first_name": "Alan", "last_name": "Turing",
+    {"email": "host2@example.com", "first_name": "Claude", "last_name": "Shannon",
      "type": 2, "webinar": True},
     {"email": "nowebinar@example.com", "first_name": "Katherine", "last_name": "Johnson",
      "type": 2, "webinar": False},
@@ -40,6 +40,7 @@ ENVIRONMENT = {
     "webhook_base": "ZOOM_SANDBOX_WEBHOOK_BASE",
     "webhook_secret": "ZOOM_WEBHOOK_SECRET_TOKEN",
     "seed_file": "ZOOM_SANDBOX_SEED_FILE",
+    "state_file": "ZOOM_SANDBOX_STATE_FILE",
     "webinar_plan": "ZOOM_SANDBOX_WEBINAR_PLAN",
 }
 
@@ -67,6 +68,7 @@ class SandboxConfig:
     api_webhooks: bool = True  # like Zoom, also send webhooks for changes made through the API
     seed_users: tuple[dict[str, Any], ...] = DEFAULT_SEED_USERS
     seed_file: str = ""
+    state_file: str = ""  # empty: the account lives in memory only
     max_registrants: int = 4999
     host_daily_quota: int = 100
     registrant_daily_quota: int = 3

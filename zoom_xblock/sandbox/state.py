@@ -10,6 +10,8 @@ import base64
 import datetime as dt
 import hashlib
 import itertools
+import os
+import pickle
 import random
 import secrets
 import threading
@@ -91,6 +93,42 @@ class SandboxState:
             self.webinar_plan = self.config.webinar_plan  # the account's Zoom Webinar plan
             for user in self.config.seed_users:
                 self.upsert_user(user)
+
+    # -- persistence (``--state-file``: the demo keeps its "Zoom" across restarts) ---------
+
+    DURABLE = ("users", "meetings", "access_tokens", "recordings", "_meeting_by_uuid",
+               "_join_tokens", "_start_tokens", "_participant_uuids")
+
+    def save(self, path: str) -> None:
+        """Write what the account holds to ``path`` (atomically: a crash keeps the last file)."""
+        with self.lock:
+            snapshot = {name: getattr(self, name) for name in self.DURABLE}
+            snapshot["next_user_id"] = int(repr(self._user_ids)[len("count("):-1])
+            snapshot["random"] = self._random.getstate()
+            data = pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary = f"{path}.tmp"
+        with open(temporary, "wb") as file:
+            file.write(data)
+        os.replace(temporary, path)
+
+    def load(self, path: str) -> bool:
+        """Read what :meth:`save` wrote (False, and nothing changes, if there is no file).
+
+        The file is the sandbox's own (under the demo's ``var/``), never input from elsewhere.
+        """
+        try:
+            with open(path, "rb") as file:
+                snapshot = pickle.load(file)  # noqa: S301  (our own file, see above)
+        except FileNotFoundError:
+            return False
+        with self.lock:
+            for name in self.DURABLE:
+                setattr(self, name, snapshot[name])
+            self._user_ids = itertools.count(snapshot["next_user_id"])
+            self._random.setstate(snapshot["random"])
+            for user in self.config.seed_users:  # seed users changed since stay up to date
+                self.upsert_user(user)
+        return True
 
     def emit(self, payload: dict[str, Any]) -> None:
         self.webhooks.send(payload)

@@ -6,6 +6,7 @@ This runs at the platform's COMMON stage (``add_plugins(..., SettingsType.COMMON
 plugin's own settings here. The plugin's translations are its own catalog
 (:mod:`zoom_xblock.i18n`), never added to ``LOCALE_PATHS``.
 """
+from zoom_xblock.conf import setting_value
 
 SWEEP_TASK = "zoom_xblock.tasks.sweep"
 CHECK_TASK = "zoom_xblock.tasks.check_health"
@@ -14,8 +15,10 @@ CHECK_TASK = "zoom_xblock.tasks.check_health"
 def plugin_settings(settings):
     """Give ``ZOOM_XBLOCK`` its defaults and register the periodic sweep.
 
-    Values the operator set (YAML, Tutor patch) are kept; only missing keys are filled, and
-    the environment is read lazily by :mod:`zoom_xblock.conf`, not here.
+    Values the operator set (YAML, Tutor patch) are kept; only missing keys are filled. The
+    environment is read lazily by :mod:`zoom_xblock.conf`, except the sweep interval of the
+    beat entry, which is resolved here exactly as ``conf`` resolves it for ``zoom_check`` and
+    the banner (the setting, then ``ZOOM_SWEEP_INTERVAL_MINUTES``, then 15).
     """
     configured = dict(getattr(settings, "ZOOM_XBLOCK", None) or {})
     settings.ZOOM_XBLOCK = configured
@@ -25,7 +28,8 @@ def plugin_settings(settings):
     if schedule is None:
         schedule = getattr(settings, "CELERYBEAT_SCHEDULE", None) or {}
     settings.CELERY_BEAT_SCHEDULE = settings.CELERYBEAT_SCHEDULE = schedule
-    minutes = int(configured.get("SWEEP_INTERVAL_MINUTES", 15))
+    # The same resolution as zoom_check and the banner (setting, then environment, then 15).
+    minutes = int(setting_value("SWEEP_INTERVAL_MINUTES", configured))
     schedule.setdefault(
         "zoom-xblock-sweep",
         {"task": SWEEP_TASK, "schedule": minutes * 60, "options": {"expires": minutes * 60}},

@@ -170,8 +170,17 @@ def course_access(user_id, course_key):
 def can_access_block(user_ids, usage_key, course_key, bound=False):  # pylint: disable=unused-argument
     """lms/djangoapps/courseware/access.py ``_has_access_descriptor`` 'load', in its order:
     group access (a cohort; staff pass), staff pass, staff-only content, the release date (beta
-    testers early). A handful of queries for any number of learners."""
+    testers early). A handful of queries for any number of learners. A block the published
+    branch does not have is one the LMS cannot load (``ItemNotFoundError``): nobody, in a
+    request (``bound``); "not visible yet" for the sync."""
+    from zoom_xblock.platform import NotVisibleYet  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.standalone import outline  # pylint: disable=import-outside-toplevel
+
     user_ids = list(user_ids)
+    if not outline.is_published(str(usage_key)):
+        if bound:
+            return set()
+        raise NotVisibleYet(usage_key)
     rule = BlockAccess.objects.filter(usage_key=usage_key).first()
     if rule is None:
         return set(user_ids)
@@ -339,3 +348,11 @@ def record_progress(user, usage_key: str, score_percent: float,
             course_edited_timestamp=now, course_version="", grading_policy_hash="",
             percent_grade=score_percent / 100, letter_grade="", passed_timestamp=now))
     return progress
+
+
+def published_zoom_blocks(course_key, under=None):
+    """The Zoom blocks of the course's published branch (the stand-in modulestore)."""
+    from zoom_xblock.standalone import outline  # pylint: disable=import-outside-toplevel
+
+    return outline.published_zoom_blocks(str(course_key), under)
+

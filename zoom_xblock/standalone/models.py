@@ -143,3 +143,23 @@ class UserPreference(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="standalone_preference"),
         ]
+
+
+class OutlineItem(models.Model):
+    """One block of a course in the modulestore's two branches, draft and published.
+
+    Studio edits the draft branch; the LMS reads the published one (upstream:
+    xmodule/modulestore/split_mongo/split_draft.py). The workbench keeps a Zoom block's draft
+    fields in its own key-value store; ``published_fields`` is the published copy of them.
+    """
+
+    course_key = models.CharField(max_length=KEY_LENGTH, db_index=True)
+    usage_key = models.CharField(max_length=KEY_LENGTH, unique=True)
+    block_type = models.CharField(max_length=64)
+    draft_parent = models.CharField(max_length=KEY_LENGTH, blank=True, default="",
+                                    help_text="'' for a child of the course")
+    in_draft = models.BooleanField(default=True)
+    published_parent = models.CharField(max_length=KEY_LENGTH, blank=True, default="")
+    in_published = models.BooleanField(default=False)
+    published_fields = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)

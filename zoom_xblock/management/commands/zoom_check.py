@@ -9,11 +9,13 @@ times, with its reason); and that the periodic sweep ran recently. Prints one li
 problem with how to fix it. The result is stored in Django's cache, where the block's banner
 for staff and authors reads it (rendering never calls Zoom); run it from cron, e.g. hourly, to
 keep that banner current. A site with several Zoom accounts (``ACCOUNTS``) gets these checks
-once per account, each line prefixed with the account's name.
+once per account, each line prefixed with the account's name. The Zoom client's own log lines
+stay off the terminal unless ``-v 2``.
 """
 from django.core.management.base import BaseCommand, CommandError
 
 from zoom_xblock import health
+from zoom_xblock.management.client_logs import quiet_client_logs
 
 
 class Command(BaseCommand):
@@ -28,7 +30,9 @@ class Command(BaseCommand):
                             help="do not send the signed URL-validation challenge to the views")
 
     def handle(self, *args, **options):
-        report = health.run_check(self_check_webhooks=not options["no_webhook_self_check"])
+        with quiet_client_logs(options["verbosity"]):
+            report = health.run_check(
+                self_check_webhooks=not options["no_webhook_self_check"])
         if not options["quiet"]:
             for line in report.passed:
                 self.stdout.write(f"ok: {line}")

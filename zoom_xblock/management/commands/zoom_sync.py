@@ -4,12 +4,17 @@ All live sessions by default, or those of one course (``--course``), or one bloc
 (``--block``); ``--full`` also reconciles with Zoom's own registrant list (what staff's "Sync
 now" does). Each session is synced inline (no Celery needed), under the same per-session lock
 as the workers; a one-line progress bar shows on the terminal. Exit status 1 when a session's
-sync failed or was interrupted (Zoom unreachable, limits).
+sync failed or was interrupted (Zoom unreachable, limits). A course without any Zoom session
+(a typo in the key, most often) gets a warning. The Zoom client's own log lines stay off the
+terminal unless ``-v 2``.
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from zoom_xblock import sync
+from zoom_xblock import sync, wording
+from zoom_xblock.i18n import gettext as _
+from zoom_xblock.i18n import ngettext
 from zoom_xblock.intents import ACTIVE_STATUSES
+from zoom_xblock.management.client_logs import quiet_client_logs
 from zoom_xblock.models import SyncRun, ZoomSession
 
 BAR_WIDTH = 30
@@ -36,12 +41,21 @@ class Command(BaseCommand):
                             help="no progress bar (e.g. in a log file)")
 
     def handle(self, *args, **options):
+        with quiet_client_logs(options["verbosity"]):
+            self._sync(options)
+
+    def _sync(self, options):
         sessions = ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
         if options["block"]:
             sessions = ZoomSession.objects.filter(usage_key=options["block"])
             if not sessions.exists():
-                raise CommandError(f"No Zoom session for block {options['block']}.")
+                raise CommandError(_("No Zoom session for block {key}.").format(
+                    key=options["block"]))
         elif options["course"]:
+            if not ZoomSession.objects.filter(course_key=options["course"]).exists():
+                self.stderr.write(self.style.WARNING(_(
+                    "Warning: no Zoom session in course {key}. Check the course key (for "
+                    "example course-v1:Org+Course+Run).").format(key=options["course"])))
             sessions = sessions.filter(course_key=options["course"])
         session_ids = list(sessions.order_by("id").values_list("id", flat=True))
         show = not options["no_progress"]
@@ -50,15 +64,19 @@ class Command(BaseCommand):
         for number, session_id in enumerate(session_ids, start=1):
             result = sync.sync_session(session_id, trigger="command", full=options["full"])
             self._clear(show)
-            self.stdout.write(self._describe(session_id, result))
+            self.stdout.write(describe_result(session_id, result))
             if result.get("outcome") == SyncRun.Outcome.FAILED or "interrupted" in result:
                 failed += 1
             self._bar(number, total, show)
         if show:
             self._err("\n")
-        self.stdout.write(f"{total} session(s) synced, {failed} failed.")
+        self.stdout.write(ngettext("{count} session synced, {failed} failed.",
+                                   "{count} sessions synced, {failed} failed.", total).format(
+            count=total, failed=failed))
         if failed:
-            raise CommandError(f"{failed} session(s) failed to sync.", returncode=1)
+            raise CommandError(ngettext("{count} session failed to sync.",
+                                        "{count} sessions failed to sync.", failed).format(
+                count=failed), returncode=1)
 
     def _bar(self, done: int, total: int, show: bool) -> None:
         if show:
@@ -72,17 +90,20 @@ class Command(BaseCommand):
         self.stderr.write(text, ending="")
         self.stderr.flush()
 
-    @staticmethod
-    def _describe(session_id: int, result: dict) -> str:
-        usage_key = ZoomSession.objects.filter(id=session_id).values_list(
-            "usage_key", flat=True).first()
-        if "skipped" in result:
-            return f"{usage_key}: skipped ({result['skipped']})"
-        line = (f"{usage_key}: {result.get('outcome', '?')}, {result.get('added', 0)} added, "
-                f"{result.get('cancelled', 0)} cancelled, {result.get('failed', 0)} failed")
-        if "reconciled" in result:
-            line += (f"; Zoom had {result['reconciled']['missing']} missing and "
-                     f"{result['reconciled']['extra']} extra registrant(s)")
-        if "interrupted" in result:
-            line += f"; interrupted: {result['interrupted']}"
-        return line
+
+def describe_result(session_id: int, result: dict) -> str:
+    """One line about one session's sync pass, for the operator's terminal."""
+    usage_key = ZoomSession.objects.filter(id=session_id).values_list(
+        "usage_key", flat=True).first()
+    if "skipped" in result:
+        return _("{key}: skipped ({why})").format(key=usage_key, why=result["skipped"])
+    line = _("{key}: {outcome}, {added} added, {cancelled} cancelled, {failed} failed").format(
+        key=usage_key, outcome=result.get("outcome", "?"), added=result.get("added", 0),
+        cancelled=result.get("cancelled", 0), failed=result.get("failed", 0))
+    if "reconciled" in result:
+        line += "; " + _("Zoom had {missing} missing and {extra} extra registrants").format(
+            **result["reconciled"])
+    if "interrupted" in result:
+        line += "; " + _("interrupted: {why}").format(
+            why=wording.stored_text(result["interrupted"]))
+    return line

@@ -1,7 +1,17 @@
-"""Seed the demo: people, enrollments, a prerequisite subsection, and sandbox hosts."""
+"""Seed the demo: people, enrollments, a prerequisite subsection, and sandbox hosts.
+
+Run at every ``make demo``: it creates what is missing and leaves what the demo changed
+(a score recorded, a session edited) as it is. Sessions whose meeting the sandbox no longer
+has (its state file was removed) are created in Zoom again, so that no block claims a
+meeting that does not exist.
+"""
+import os
+
+import requests
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from zoom_xblock.platform import WORKBENCH_COURSE_KEY
 from zoom_xblock.standalone import api as platform_standin
@@ -51,8 +61,8 @@ class Command(BaseCommand):
                                                  role=role)
             if enrolled:
                 platform_standin.enroll(user, WORKBENCH_COURSE_KEY)
-            if score is not None:
-                SubsectionProgress.objects.update_or_create(
+            if score is not None:  # a score recorded in an earlier demo run stays
+                SubsectionProgress.objects.get_or_create(
                     user=user, usage_key=WEEK1,
                     defaults={"score_percent": score, "completion_percent": 100},
                 )
@@ -60,7 +70,19 @@ class Command(BaseCommand):
         UserPreference.objects.update_or_create(user=users.get(username="grace"), key="pref-lang",
                                                 defaults={"value": "fr"})
         self.stdout.write("Demo people: " + ", ".join(p[0] for p in PEOPLE))
-        self._ask_zoom_about_people()
+        sandbox = os.environ.get("ZOOM_XBLOCK_DEMO_SANDBOX_URL")
+        if sandbox:
+            response = requests.get(f"{sandbox}/_sandbox/state", timeout=10)
+            response.raise_for_status()
+            state = response.json()
+            known = {item["id"] for item in state["meetings"] + state["webinars"]
+                     if not item.get("deleted")}
+            for usage_key in recreate_missing_meetings(known):
+                self.stdout.write(f"Not in the sandbox any more, created again: {usage_key}")
+        from zoom_xblock.management.client_logs import quiet_client_logs
+
+        with quiet_client_logs(options["verbosity"]):  # the client's lines stay in the log
+            self._ask_zoom_about_people()
         self._schedule_scenarios(users.get(username="author"))
 
     def _ask_zoom_about_people(self):
@@ -77,10 +99,43 @@ class Command(BaseCommand):
         worker creates it in the sandbox (the same path as a course re-run's first use)."""
         from workbench.scenarios import get_scenarios
 
+        from tests.project import studio
         from tests.project.runtime import StudioPreviewRuntime
+        from zoom_xblock.models import ZoomSession
 
         for scenario_id, scenario in sorted(get_scenarios().items()):
             if scenario_id.startswith("zoom."):
                 block = StudioPreviewRuntime(author).get_block(scenario.usage_id)
                 block.render("author_view", {})
-                self.stdout.write(f"Scheduled: {scenario.description}")
+                studio.publish(studio.unit_of(scenario.usage_id))  # what learners see
+                if ZoomSession.objects.filter(usage_key=str(scenario.usage_id)).exists():
+                    self.stdout.write(f"Scheduled: {scenario.description}")
+                else:
+                    self.stdout.write(f"Empty, for the Studio editor: {scenario.description}")
+
+
+def recreate_missing_meetings(known_ids: set[int]) -> list[str]:
+    """Sessions whose Zoom meeting is not among ``known_ids`` start again from "not in Zoom
+    yet": their learners' registrations are forgotten and the meeting is created anew (a
+    worker picks the queued task up). Returns their usage keys."""
+    from zoom_xblock import intents
+    from zoom_xblock.models import Registration, ZoomSession
+
+    Status = ZoomSession.Status
+    lost = list(ZoomSession.objects.filter(zoom_id__isnull=False)
+                .exclude(zoom_id__in=known_ids)
+                .exclude(status__in=(Status.DELETING, Status.DELETED, Status.DELETED_IN_ZOOM)))
+    for session in lost:
+        Registration.objects.filter(session=session).update(
+            state=Registration.State.PENDING, registrant_id="", join_url="", registered_at=None,
+            waitlisted_at=None, attempts=0, last_error="", next_attempt_at=None)
+        session.zoom_id, session.zoom_uuid, session.registration_url = None, "", ""
+        session.status, session.synced_version, session.applied_settings = (
+            Status.CREATING, 0, {})
+        session.live_status = ZoomSession.LiveStatus.NOT_STARTED
+        session.actual_start = session.actual_end = None
+        session.desired_version += 1
+        session.sync_requested_at = timezone.now()
+        session.save()
+        intents.queue_apply(session.id)
+    return [session.usage_key for session in lost]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zoom_xblock', '0007_zoom_accounts'),
+        ('zoom_xblock', '0008_draft_publish_and_removal'),
     ]
 
     operations = [
