@@ -4,8 +4,9 @@ Zoom tells us who joined and left (webhooks, which can be lost, late or out of o
 some minutes after the end, lists every participant in its report. Both become
 ``AttendanceInterval`` rows; a learner's time is the union of their intervals clipped to the
 meeting's real start and end, so rejoins, duplicates and the overlap between webhooks and the
-report count once. People are matched to learners by ``registrant_id`` first, then by e-mail
-(case-insensitive), never by name; whoever matches nobody stays a walk-in for the report.
+report count once. People are matched to learners by ``registrant_id``; by e-mail only when
+Zoom says they were signed in to a Zoom user (a guest can type anyone's address), and never by
+name; whoever matches nobody stays a walk-in for the report.
 
 A learner at or above the block's threshold (a percentage of the *scheduled* duration, counted
 in the same rounded minutes everyone is shown: :func:`attended_minutes`) gets
@@ -36,15 +37,23 @@ REPORT_GIVE_UP_AFTER = timedelta(days=2)
 Source = AttendanceInterval.Source
 
 
+# Zoom's timestamps are of this era; anything outside (``0001-01-01T00:00:00+14:00``,
+# ``9999-12-31T23:59:59-14:00``) would overflow the arithmetic on it, so it counts as absent.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
 def parse_time(value) -> datetime | None:
-    """A Zoom timestamp (``2024-05-01T10:00:00Z``) as an aware datetime, or None."""
-    if not value or not isinstance(value, str):
+    """A Zoom timestamp (``2024-05-01T10:00:00Z``) as an aware UTC datetime, or None (also
+    for one out of :data:`EARLIEST`..:data:`LATEST`)."""
+    if not value or not isinstance(value, str) or len(value) > 64:
         return None
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment if EARLIEST <= moment <= LATEST else None
 
 
 def _text(value, limit: int) -> str:
@@ -61,6 +70,7 @@ class Participant:
     name: str
     join_time: datetime | None
     leave_time: datetime | None
+    signed_in: bool = False  # signed in to Zoom: Zoom vouches for the e-mail address
 
     @classmethod
     def from_webhook(cls, participant: dict) -> "Participant":
@@ -74,6 +84,7 @@ class Participant:
             name=_text(participant.get("user_name"), 255),
             join_time=parse_time(participant.get("join_time")),
             leave_time=parse_time(participant.get("leave_time")),
+            signed_in=_signed_in(participant),
         )
 
     @classmethod
@@ -89,21 +100,36 @@ class Participant:
             name=_text(row.get("name"), 255),
             join_time=parse_time(row.get("join_time")),
             leave_time=parse_time(row.get("leave_time")),
+            signed_in=_signed_in(row),
         )
+
+
+def _signed_in(participant: dict) -> bool:
+    """Zoom gives ``participant_user_id`` only to a participant signed in to a Zoom user (a
+    guest typing a name and an address gets none)."""
+    value = participant.get("participant_user_id")
+    return isinstance(value, str) and bool(value.strip())
 
 
 # --- Matching -------------------------------------------------------------------------------
 
-def match_registration(session: ZoomSession, registrant_id: str, email: str
-                       ) -> Registration | None:
-    """The learner behind a participant: by registrant id, then e-mail; never by name."""
+def match_registration(session: ZoomSession, registrant_id: str, email: str, *,
+                       by_email: bool) -> Registration | None:
+    """The learner behind a participant: by registrant id; by e-mail only when ``by_email``
+    (Zoom vouches for the address: a signed-in Zoom user, or Zoom's own registrant record)
+    and the learner's account is active (its address verified); never by name.
+
+    Anyone can type a learner's address into Zoom's join form: such a guest stays a walk-in.
+    """
     rows = Registration.objects.filter(session=session)
     if registrant_id:
         found = rows.filter(registrant_id=registrant_id).first()
         if found is not None:
             return found
-    if email and "@" in email:
-        return rows.filter(email__iexact=email.strip()).order_by("id").first()
+    if by_email and email and "@" in email:
+        found = rows.filter(email__iexact=email.strip()).order_by("id").first()
+        if found is not None and platform.get_user(found.user_id) is not None:
+            return found
     return None
 
 
@@ -157,12 +183,13 @@ def record_leave(session: ZoomSession, participant: Participant) -> AttendanceIn
 
 def _create_interval(session, participant, join, leave, source
                      ) -> tuple[AttendanceInterval, bool]:
-    registration = match_registration(session, participant.registrant_id, participant.email)
+    registration = match_registration(session, participant.registrant_id, participant.email,
+                                      by_email=participant.signed_in)
     interval, created = AttendanceInterval.objects.get_or_create(
         session=session, participant_key=participant.key, join_time=join,
         defaults={"leave_time": leave, "source": source, "registration": registration,
                   "registrant_id": participant.registrant_id, "email": participant.email,
-                  "name": participant.name},
+                  "name": participant.name, "signed_in": participant.signed_in},
     )
     if not created and leave is not None and interval.leave_time != leave:
         interval.leave_time = leave
@@ -316,7 +343,8 @@ def publish_pending_progress(limit: int = 500) -> int:
 def _link_walk_ins(session: ZoomSession) -> None:
     """Intervals recorded before their learner was known (registered late) get linked."""
     for interval in AttendanceInterval.objects.filter(session=session, registration=None):
-        registration = match_registration(session, interval.registrant_id, interval.email)
+        registration = match_registration(session, interval.registrant_id, interval.email,
+                                          by_email=interval.signed_in)
         if registration is not None:
             interval.registration = registration
             interval.save(update_fields=["registration"])

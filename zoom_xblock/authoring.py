@@ -22,7 +22,7 @@ from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import ZoomSession
-from zoom_xblock.sessions import start_utc
+from zoom_xblock.sessions import one_line, start_utc
 from zoom_xblock.zoom import (
     HOST_ALTERNATIVE_REFUSED,
     HOST_NO_WEBINAR_LICENCE,
@@ -43,6 +43,8 @@ CAPACITY_RANGE = (1, 4999)
 JOIN_WINDOW_RANGE = (0, 1440)
 PERCENT_RANGE = (0, 100)
 MAX_ALTERNATIVE_HOSTS = 50
+# Longer numbers are out of every range (and Python refuses to read 4,300 digits and more).
+MAX_INTEGER_DIGITS = 18
 KINDS = ("meeting", "webinar")
 RECORDINGS = ("none", "cloud")
 # The organizer check runs while the author waits: keep it short and retry once at most.
@@ -157,7 +159,7 @@ def initial_values(block, author_email: str = "", *, zoom_emails_set: bool | Non
         "timezone": block.timezone or "UTC",
         "duration_minutes": _as_text(block.duration_minutes),
         "host_email": block.host_email or author_email,
-        "alternative_hosts": "\n".join(block.alternative_hosts or []),
+        "alternative_hosts": "\n".join(str(host) for host in _list(block.alternative_hosts)),
         "capacity": _as_text(block.capacity),
         "join_window_minutes": _as_text(block.join_window_minutes),
         "prerequisite_usage_key": block.prerequisite_usage_key,
@@ -234,6 +236,10 @@ def editor_template_context(values: dict, context: EditorContext,
             "MAX_ALTERNATIVE_HOSTS": MAX_ALTERNATIVE_HOSTS,
         },
     }
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _as_text(value) -> str:
@@ -319,7 +325,7 @@ def _integer(form: Mapping, name: str, bounds: tuple[int, int], *, blank=None):
         value = value.strip()
         if not value:
             return blank, blank is not None
-        if not _INTEGER.match(value):
+        if len(value) > MAX_INTEGER_DIGITS or not _INTEGER.match(value):
             return None, False
         value = int(value)
     if value is None:
@@ -354,7 +360,7 @@ def _clean_kind(form, context, submission):
 
 
 def _clean_title(form, context, submission):
-    value = _text(form, "title")
+    value = one_line(_text(form, "title"))  # a title is one line (calendars, e-mail subjects)
     effective = value or _text(form, "display_name") or context.display_name
     if len(value) > MAX_TITLE:
         submission.errors["title"] = _(
@@ -815,7 +821,7 @@ def desired_values(submission: Submission, context: EditorContext) -> dict:
         }
     return {
         "kind": values["kind"],
-        "title": values["title"] or values["display_name"],
+        "title": values["title"] or one_line(values["display_name"]),
         "agenda": values["agenda"],
         "start": start_utc(values["start_local"], values["timezone"]),
         "duration_minutes": values["duration_minutes"],

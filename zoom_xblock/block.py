@@ -176,8 +176,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             "start_utc": sessions.start_utc(self.start_local, self.timezone),
             # Learners see times in their LMS time-zone preference first (the browser's zone
             # only when they have none), the session's own zone in Studio.
-            "timezone": (user.time_zone if view == "student" and user.time_zone
-                         else self.timezone),
+            "timezone": sessions.safe_zone(user.time_zone if view == "student" and user.time_zone
+                                           else self.timezone),
             "duration_minutes": self.duration_minutes,
             "host_email": self.host_email,
             "user": user,

@@ -49,6 +49,8 @@ DEFAULTS = {
     "CELERY_QUEUE": ("ZOOM_CELERY_QUEUE", "edx.lms.core.default"),
     "REMOVAL_GRACE_MINUTES": ("ZOOM_REMOVAL_GRACE_MINUTES", 24 * 60),
     "LOCK_TIMEOUT_SECONDS": ("ZOOM_LOCK_TIMEOUT_SECONDS", 60),
+    "WEBHOOK_MAX_ATTEMPTS": ("ZOOM_WEBHOOK_MAX_ATTEMPTS", 3),
+    "OUTSIDER_REGISTRANTS": ("ZOOM_OUTSIDER_REGISTRANTS", "deny"),
     # Several Zoom accounts (zoom_xblock/accounts.py): the top-level credentials above are the
     # account named "default"; ACCOUNTS adds others, ORG_ACCOUNTS picks one per organisation.
     "ACCOUNTS": ("ZOOM_ACCOUNTS", {}),
@@ -110,6 +112,8 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     celery_queue: str
     removal_grace_minutes: int
     lock_timeout_seconds: int
+    webhook_max_attempts: int
+    outsider_registrants: str
     accounts: dict
     org_accounts: dict
     default_account: str

@@ -9,6 +9,7 @@ from zoom_xblock import platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.sessions import prerequisite_of, prerequisite_unreadable
 
 NOT_LOGGED_IN = "not_logged_in"
 NOT_ENROLLED = "not_enrolled"
@@ -59,7 +60,8 @@ ELIGIBLE = Eligibility(True)
 
 def requirements_enforced(session: ZoomSession) -> bool:
     """Access validation applies when the operator turned it on or the block has a prerequisite."""
-    return bool(get_config().access_validation or (session.prerequisite or {}).get("usage_key"))
+    return bool(get_config().access_validation or prerequisite_of(session)
+                or prerequisite_unreadable(session))
 
 
 def for_learners(session: ZoomSession, user_ids, bound: bool = False) -> dict[int, Eligibility]:
@@ -68,8 +70,13 @@ def for_learners(session: ZoomSession, user_ids, bound: bool = False) -> dict[in
     user_ids = list(user_ids)
     if not requirements_enforced(session):
         return dict.fromkeys(user_ids, ELIGIBLE)
+    if prerequisite_unreadable(session):  # fail closed: it cannot be checked
+        unreadable = Eligibility(False, PREREQUISITE, [platform.Requirement(
+            name=_("The session's prerequisite"),
+            detail=_("It can no longer be read; the course staff must choose it again."))])
+        return dict.fromkeys(user_ids, unreadable)
     statuses = platform.prerequisite_statuses(user_ids, session.course_key,
-                                              session.prerequisite or {})
+                                              prerequisite_of(session))
     accessible = platform.can_access_block(user_ids, session.usage_key, session.course_key,
                                            bound=bound)
     answers = {}

@@ -19,15 +19,16 @@ whose task was lost. What each event does:
 """
 import logging
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.cache import cache
-from django.db import DatabaseError, OperationalError, transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from zoom_xblock import attendance, platform, policies, runs, wording
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
+from zoom_xblock.zoom import redaction
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,15 @@ def _operator(event: WebhookEvent) -> str:
 
 
 def _session_for(event: WebhookEvent) -> ZoomSession | None:
-    """The event's session, locked for the rest of the transaction (by id, then UUID)."""
+    """The event's session, locked for the rest of the transaction (by id, then UUID).
+
+    A ``meeting.*`` event only finds a meeting and a ``webinar.*`` event only a webinar:
+    Zoom's meeting and webinar ids are separate spaces.
+    """
     sessions = ZoomSession.objects.select_for_update()
+    kind = event.event.partition(".")[0]
+    if kind in KINDS:
+        sessions = sessions.filter(kind=kind)
     if event.zoom_id is not None:
         found = sessions.filter(zoom_id=event.zoom_id).order_by("-id").first()
         if found is not None:
@@ -333,17 +341,11 @@ def meeting_deleted(session: ZoomSession, event: WebhookEvent) -> None:
     if session.status in (ZoomSession.Status.DELETING, ZoomSession.Status.DELETED,
                           ZoomSession.Status.DELETED_IN_ZOOM):
         return
-    session.status = ZoomSession.Status.DELETED_IN_ZOOM
-    session.save(update_fields=["status", "modified"])
-    from zoom_xblock import learner_messages  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
 
-    learner_messages.request(session.id)  # "cancelled" to those who were registered
     operator = _operator(event)
-    SessionAlert.objects.create(
-        session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
-        message=wording.stored("deleted_in_zoom", operator=operator),
-        details={"operator": operator, "event_ts": event.event_ts},
-    )
+    lifecycle.mark_deleted_in_zoom(session, operator,
+                                   {"operator": operator, "event_ts": event.event_ts})
 
 
 def registration_changed(session: ZoomSession, event: WebhookEvent) -> None:
@@ -356,7 +358,7 @@ def registration_changed(session: ZoomSession, event: WebhookEvent) -> None:
     registrant = _dict(_object(event).get("registrant"))
     registrant_id = registrant.get("id") if isinstance(registrant.get("id"), str) else ""
     email = registrant.get("email") if isinstance(registrant.get("email"), str) else ""
-    registration = attendance.match_registration(session, registrant_id, email)
+    registration = attendance.match_registration(session, registrant_id, email, by_email=True)
     if (registration is None or not registration.wanted
             or registration.state == Registration.State.CANCELLED):
         return
@@ -410,12 +412,7 @@ def _recording_file(item: dict) -> dict:
 
 def _without_secrets(url: str) -> str:
     """The URL without query parameters that carry an access or download token."""
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    kept = [(key, value) for key, value in pairs if key.lower() not in SECRET_QUERY_KEYS]
-    if len(kept) == len(pairs):
-        return url
-    return urlunsplit(parts._replace(query=urlencode(kept)))
+    return redaction.url_without_secrets(url, SECRET_QUERY_KEYS)
 
 
 # --- Applying -------------------------------------------------------------------------------
@@ -440,17 +437,21 @@ def _handler(name: str):
 
 
 def apply_event(event_id: int) -> str:
-    """Apply one stored event once; returns the event's resulting status.
+    """Apply one stored event once, in its own transaction; returns its resulting status.
 
-    A database error that may pass (lock wait, deadlock) leaves the event RECEIVED for the
-    sweep and is raised; any other failure marks it FAILED with the error, so that one bad
-    event is not retried forever.
+    Nothing an event carries can stop the others: whatever goes wrong (a timestamp out of
+    range, a learner who no longer exists, a database error) rolls back this event only and
+    marks it FAILED with the reason and one more attempt. The sweep retries a failed event
+    until ``WEBHOOK_MAX_ATTEMPTS``; after that it stays FAILED for operators (``zoom_check``)
+    and staff to see.
     """
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.select_for_update().filter(id=event_id).first()
-            if event is None or event.status != WebhookEvent.Status.RECEIVED:
-                return event.status if event else "missing"
+            if event is None:
+                return "missing"
+            if not _applicable(event):
+                return event.status
             handler = _handler(event.event)
             session = _session_for(event) if handler is not None else None
             if session is None:
@@ -459,16 +460,46 @@ def apply_event(event_id: int) -> str:
                 handler(session, event)
                 event.status = WebhookEvent.Status.APPLIED
             event.applied_at = timezone.now()
-            event.save(update_fields=["status", "applied_at"])
+            event.error = ""
+            event.save(update_fields=["status", "applied_at", "error"])
             return event.status
-    except OperationalError:
-        raise
-    except (DatabaseError, ValueError, TypeError, KeyError, AttributeError) as error:
+    except Exception as error:  # pylint: disable=broad-except
         log.exception("Zoom webhook %s could not be applied", event_id)
-        WebhookEvent.objects.filter(id=event_id, status=WebhookEvent.Status.RECEIVED).update(
-            status=WebhookEvent.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000],
-            applied_at=timezone.now())
-        return WebhookEvent.Status.FAILED
+        return _record_failure(event_id, error)
+
+
+def _applicable(event: WebhookEvent) -> bool:
+    """A new event, or a failed one with attempts left."""
+    return event.status == WebhookEvent.Status.RECEIVED or (
+        event.status == WebhookEvent.Status.FAILED
+        and event.attempts < get_config().webhook_max_attempts)
+
+
+def _record_failure(event_id: int, error: Exception) -> str:
+    """Mark the event FAILED with its reason (the sweep retries it while attempts are left)."""
+    reason = redaction.redact(f"{type(error).__name__}: {error}")[:2000]
+    try:
+        WebhookEvent.objects.filter(id=event_id).exclude(
+            status__in=(WebhookEvent.Status.APPLIED, WebhookEvent.Status.IGNORED)).update(
+            status=WebhookEvent.Status.FAILED, error=reason, attempts=F("attempts") + 1)
+    except DatabaseError:
+        log.warning("Zoom webhook %s: its failure could not be recorded; the sweep retries",
+                    event_id, exc_info=True)
+    return WebhookEvent.Status.FAILED
+
+
+def failed_events(zoom_id: int | None = None, limit: int = 20) -> list[dict]:
+    """Events that could not be applied (of one meeting, or all), newest first: what staff
+    and ``zoom_check`` show. ``given_up`` once the sweep no longer retries them."""
+    rows = WebhookEvent.objects.filter(status=WebhookEvent.Status.FAILED)
+    if zoom_id is not None:
+        rows = rows.filter(zoom_id=zoom_id)
+    limit_attempts = get_config().webhook_max_attempts
+    return [{"id": row["id"], "event": row["event"], "error": row["error"],
+             "attempts": row["attempts"], "given_up": row["attempts"] >= limit_attempts,
+             "received_at": row["received_at"]}
+            for row in rows.order_by("-received_at", "-id").values(
+                "id", "event", "error", "attempts", "received_at")[:limit]]
 
 
 def request_apply() -> None:
@@ -509,17 +540,20 @@ def _apply_all(event_ids) -> int:
     for event_id in event_ids:
         try:
             applied += apply_event(event_id) == WebhookEvent.Status.APPLIED
-        except OperationalError:
+        except Exception:  # pylint: disable=broad-except
             log.warning("Zoom webhook %s still pending; the sweep retries", event_id,
                         exc_info=True)
     return applied
 
 
 def apply_pending(now: datetime | None = None, limit: int = PENDING_BATCH) -> int:
-    """Apply stored events still RECEIVED a minute after they arrived (lost tasks)."""
+    """Apply stored events still RECEIVED a minute after they arrived (lost tasks), and retry
+    failed ones with attempts left."""
     cutoff = (now or timezone.now()) - PENDING_AFTER
     pending = list(WebhookEvent.objects.filter(
-        status=WebhookEvent.Status.RECEIVED, received_at__lte=cutoff,
+        Q(status=WebhookEvent.Status.RECEIVED)
+        | Q(status=WebhookEvent.Status.FAILED, attempts__lt=get_config().webhook_max_attempts),
+        received_at__lte=cutoff,
     ).order_by("received_at", "id").values_list("id", flat=True)[:limit])
     return _apply_all(pending)
 
@@ -527,7 +561,16 @@ def apply_pending(now: datetime | None = None, limit: int = PENDING_BATCH) -> in
 def catch_up(now: datetime | None = None) -> dict:
     """The sweep's share of webhook work: apply events whose task was lost, queue the
     attendance report of every session that ended ``REPORT_DELAY_MINUTES`` ago, and publish
-    again the completions and scores the platform refused."""
-    return {"webhooks_applied": apply_pending(now),
-            "reports_queued": attendance.run_due_reports(now),
-            "progress_republished": attendance.publish_pending_progress()}
+    again the completions and scores the platform refused. Each step runs whatever happens
+    to the others."""
+    result = {}
+    for name, step in (("webhooks_applied", apply_pending),
+                       ("reports_queued", attendance.run_due_reports),
+                       ("progress_republished",
+                        lambda _now: attendance.publish_pending_progress())):
+        try:
+            result[name] = step(now)
+        except Exception:  # pylint: disable=broad-except
+            log.exception("Zoom sweep: %s failed; the next sweep tries again", name)
+            result[name] = 0
+    return result

@@ -1,10 +1,11 @@
 """Is the integration healthy? The operator's check (``manage.py zoom_check``) and the banner.
 
 :func:`run_check` asks Zoom (a token, its scopes, every organizer in use) and the plugin itself
-(the webhook secret, a signed URL-validation challenge through the webhook view, the last
-periodic sweep), and stores what it found in Django's cache. The block's banner for staff and
-authors (:func:`banner_problems`) only reads that cache and the settings: rendering a block
-never calls Zoom. The check runs from the command (cron) and from the ``check_health`` task.
+(the webhook secret, a signed URL-validation challenge through the webhook view, stored
+events given up on, the last periodic sweep), and stores what it found in Django's cache.
+The block's banner for staff and authors (:func:`banner_problems`) only reads that cache and
+the settings: rendering a block never calls Zoom. The check runs from the command (cron) and
+from the ``check_health`` task.
 
 A problem is stored as a code and its parameters, and worded when shown, so that the banner
 speaks the viewer's language whatever language the check ran in.
@@ -133,6 +134,13 @@ def _describe(problem: Problem) -> tuple[str, str]:
                                  "({count} sessions use this organizer.)", sessions).format(
                     count=sessions),
                 "")
+    if code == "webhooks_failed":
+        return (_("{count} Zoom event(s) could not be applied and are no longer retried "
+                  "(latest: {event}: {error}).").format(
+                    count=params.get("count", 0), event=params.get("event", ""),
+                    error=params.get("error", "")),
+                _("Fix the cause (see the log line \"Zoom webhook ... could not be applied\"), "
+                  "then set the events' status back to received to apply them again."))
     if code == "unknown_account":
         return (_("The Zoom account {account} is chosen for courses but is not configured.")
                 .format(account=params.get("account", "")),
@@ -283,6 +291,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
             report.passed.append(_tagged(_("The webhook secret token is set."), tag))
             if self_check_webhooks:
                 _check_webhook_endpoints(account.webhook_secret_token, report, tag)
+    report.problems.extend(webhook_problems())
     _check_completion_tracking(report)
     problem = sweep_problem(strict=True)
     if problem is None:
@@ -293,6 +302,19 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
     if store:
         store_report(report)
     return report
+
+
+def webhook_problems() -> list[Problem]:
+    """Stored Zoom events the sweep gave up on (failed ``WEBHOOK_MAX_ATTEMPTS`` times)."""
+    from zoom_xblock.models import WebhookEvent  # pylint: disable=import-outside-toplevel
+
+    given_up = WebhookEvent.objects.filter(status=WebhookEvent.Status.FAILED,
+                                           attempts__gte=get_config().webhook_max_attempts)
+    latest = given_up.order_by("-received_at", "-id").values("event", "error").first()
+    if latest is None:
+        return []
+    return [Problem("webhooks_failed", {"count": given_up.count(), "event": latest["event"],
+                                        "error": latest["error"][:300]})]
 
 
 def _tagged(line: str, tag: dict) -> str:

@@ -16,6 +16,7 @@ from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.learner import CANCELLED_STATUSES, join_opens_at, scheduled_end
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.sessions import one_line, safe_zone
 
 PRODUCT_ID = "-//Open edX//zoom-xblock//EN"
 
@@ -32,8 +33,8 @@ def _calendar(name: str, zone: str) -> Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", zone or "UTC")
+    calendar.add("x-wr-calname", vText(one_line(name)))  # a title may hold a line break
+    calendar.add("x-wr-timezone", vText(safe_zone(zone)))
     return calendar
 
 
@@ -43,16 +44,17 @@ def session_event(session: ZoomSession, user: platform.PlatformUser, join_url: s
     so a calendar that has both shows it once). A learner on the waitlist
     (``waitlist_position``) gets a tentative event that says so: their place is not
     confirmed, and Join lets them in only once a place frees up."""
+    title, zone = one_line(session.title), safe_zone(session.timezone)
     waitlisted = waitlist_position is not None
     event = Event()
     event.add("uid", event_uid(session, user.id, domain))
     event.add("dtstamp", timezone.now())
     event.add("sequence", session.desired_version)
-    event.add("summary", _("{title} (waitlist)").format(title=session.title) if waitlisted
-              else session.title)
+    event.add("summary", _("{title} (waitlist)").format(title=title) if waitlisted
+              else title)
     event.add("dtstart", session.start)  # aware UTC: written as ...Z
     event.add("dtend", scheduled_end(session))
-    event.add("x-zoom-xblock-tzid", session.timezone or "UTC")
+    event.add("x-zoom-xblock-tzid", vText(zone))
     event.add("url", join_url)
     event.add("location", join_url)
     lines = []
@@ -85,7 +87,7 @@ def session_event(session: ZoomSession, user: platform.PlatformUser, join_url: s
     if not cancelled:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", _("Join opens for {title}").format(title=session.title))
+        alarm.add("description", _("Join opens for {title}").format(title=title))
         alarm.add("trigger", join_opens_at(session) - session.start
                   if session.join_window_minutes else -timedelta(minutes=5))
         event.add_component(alarm)

@@ -62,6 +62,7 @@ class Case:
     DAILY_LIMIT = "daily_limit"
     BUSY = "busy"
     ZOOM_UNAVAILABLE = "zoom_unavailable"
+    CONFIRM = "confirm"  # a GET that would register: the page's button POSTs
 
 
 HTTP_STATUS = {
@@ -83,6 +84,7 @@ HTTP_STATUS = {
     Case.DAILY_LIMIT: 503,
     Case.BUSY: 503,
     Case.ZOOM_UNAVAILABLE: 503,
+    Case.CONFIRM: 200,
 }
 # Pages where trying again later can work: they carry a retry link (and Retry-After).
 RETRYABLE = (Case.BUSY, Case.ZOOM_UNAVAILABLE, Case.DAILY_LIMIT, Case.NOT_CONFIGURED)
@@ -109,8 +111,13 @@ def _page(case: str, session=None, **details) -> JoinOutcome:
 
 
 def decide(usage_key: str, user: platform.PlatformUser,
-           now: datetime | None = None, *, open_after_end: bool = False) -> JoinOutcome:
+           now: datetime | None = None, *, register: bool = True,
+           open_after_end: bool = False) -> JoinOutcome:
     """What happens when ``user`` clicks Join on the block ``usage_key``.
+
+    Without ``register`` (a GET: a link, or an image another site embeds), nothing changes:
+    a person who would be registered now gets the :data:`Case.CONFIRM` page, whose button
+    sends the POST that registers them.
 
     After the end, a registrant's own link stays available (as in Eurekos): Join shows that
     the session has ended, with the recording and a button that (``open_after_end``) takes
@@ -148,6 +155,8 @@ def decide(usage_key: str, user: platform.PlatformUser,
     if row is not None and row.state == State.WAITLISTED and row.wanted:
         return _page(Case.WAITLISTED, session,
                      position=learner.waitlist_position(session, user.id))
+    if not register:
+        return _page(Case.CONFIRM, session)
     return register_just_in_time(session, user, row, now)
 
 
@@ -314,11 +323,7 @@ def _call_zoom(session, row, user, now) -> JoinOutcome:
                                          [{"id": row.registrant_id, "email": row.email}])
             registrant_id, join_url = row.registrant_id, row.join_url
         else:
-            answer = client.add_registrant(session.kind, session.zoom_id, {
-                "email": user.email, "first_name": user.first_name or user.email.split("@")[0],
-                "last_name": user.last_name})
-            registrant_id = str(answer.get("registrant_id") or answer.get("id") or "")
-            join_url = answer.get("join_url") or ""
+            registrant_id, join_url = _add_approved(client, session, user)
     except NotConfigured:
         return _page(Case.NOT_CONFIGURED, session)
     except ZoomCapacityFull:
@@ -359,14 +364,33 @@ def _call_zoom(session, row, user, now) -> JoinOutcome:
         intents.nudge_sync([session.id], "join")
         return _page(Case.ZOOM_UNAVAILABLE, session)
     _spend(row, now)
+    if not join_url:  # not approved in Zoom: the sync approves and records it later
+        row.registrant_id, row.modified = registrant_id, now
+        row.save(update_fields=SAVED)
+        intents.nudge_sync([session.id], "join")
+        return _page(Case.ZOOM_UNAVAILABLE, session)
     row.state, row.registrant_id, row.join_url = State.REGISTERED, registrant_id, join_url
     row.registered_at, row.attempts, row.last_error, row.next_attempt_at = now, 0, "", None
     row.zoom_unsure_since, row.modified = None, now
     row.save(update_fields=SAVED)
     _log(session, user, "registered just in time")
-    if not join_url:
-        return _page(Case.ZOOM_UNAVAILABLE, session)
     return JoinOutcome(redirect_to=join_url, session=session)
+
+
+def _add_approved(client, session: ZoomSession, user: platform.PlatformUser) -> tuple[str, str]:
+    """Add the person as an approved registrant (the meeting uses manual approval): a meeting
+    takes ``auto_approve`` on a single add, a webinar only on a batch (Zoom's spec)."""
+    person = {"email": user.email, "first_name": user.first_name or user.email.split("@")[0],
+              "last_name": user.last_name}
+    if session.kind == ZoomSession.Kind.WEBINAR:
+        (result,) = client.add_registrants(session.kind, session.zoom_id, [person],
+                                           auto_approve=True, send_email=session.zoom_emails)
+        if result.error is not None:
+            raise result.error
+        return str(result.registrant_id or ""), result.join_url or ""
+    answer = client.add_registrant(session.kind, session.zoom_id,
+                                   {**person, "auto_approve": True})
+    return str(answer.get("registrant_id") or answer.get("id") or ""), answer.get("join_url") or ""
 
 
 def _log(session: ZoomSession, user: platform.PlatformUser, what: str) -> None:

@@ -23,6 +23,7 @@ from zoom_xblock import attendance, eligibility, platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import Recording, Registration, ZoomSession
+from zoom_xblock.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
 
 State = Registration.State
@@ -287,13 +288,26 @@ class LearnerState:  # pylint: disable=too-many-instance-attributes
                 "waitlist_position": self.waitlist_position, "registering": self.registering}
 
 
+def host_emails(session: ZoomSession) -> list[str]:
+    """The organizer's and the alternative hosts' addresses, lower-cased (anything that is not
+    an address, as an import or an old row may hold, is left out)."""
+    hosts = [session.host_email, *alternative_hosts_of(session)]
+    return [host.strip().lower() for host in hosts if isinstance(host, str) and host.strip()]
+
+
 def is_organizer(session: ZoomSession, user: platform.PlatformUser) -> bool:
-    """The organizer (host) or one of the alternative hosts, by their e-mail address."""
+    """The organizer (host) or one of the alternative hosts, who may start the session.
+
+    The e-mail address alone proves nothing (the platform signs new accounts in before their
+    address is verified, and a deactivated account may keep a live session): the account must
+    also be active and have a staff or instructor role in the session's course.
+    """
     if not user.is_authenticated or not user.email:
         return False
-    email = user.email.strip().lower()
-    hosts = [session.host_email, *(session.alternative_hosts or [])]
-    return any(email == (host or "").strip().lower() for host in hosts)
+    if user.email.strip().lower() not in host_emails(session):
+        return False
+    return (platform.get_user(user.id) is not None
+            and platform.is_course_staff(user, session.course_key))
 
 
 def learner_state(session: ZoomSession | None, user: platform.PlatformUser, *,
@@ -306,7 +320,7 @@ def learner_state(session: ZoomSession | None, user: platform.PlatformUser, *,
         return state
     state.start, state.end, state.opens_at = (session.start, scheduled_end(session),
                                               join_opens_at(session))
-    state.timezone = session.timezone or "UTC"
+    state.timezone = safe_zone(session.timezone)
     state.kind = session.kind
     state.opens_before_minutes = session.join_window_minutes or 0
     state.cancelled_in_zoom = session.status == Status.DELETED_IN_ZOOM

@@ -17,11 +17,12 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotFound, HttpResponseRedirect
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zoom_xblock import eligibility, feeds, ics, joining, learner, platform
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.resources import render_template
+from zoom_xblock.sessions import safe_zone
 
 log = logging.getLogger(__name__)
 
@@ -34,36 +35,46 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 @transaction.non_atomic_requests  # the one Zoom call must not hold a database transaction
-@require_GET
+@require_http_methods(["GET", "POST"])
 def join(request, usage_key: str):
-    """Send the person to Zoom as themselves, or explain on a page why not (and what to do)."""
+    """Send the person to Zoom as themselves, or explain on a page why not (and what to do).
+
+    Only a POST (the page's button, with Django's CSRF token) registers anyone: a GET never
+    changes anything, so a link or an image on another site cannot register a learner.
+    """
     user = platform.user_from_request(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     try:
         outcome = joining.decide(
-            usage_key, user, open_after_end=request.GET.get(learner.OPEN_AFTER_END) == "1")
+            usage_key, user, register=request.method == "POST",
+            open_after_end=request.GET.get(learner.OPEN_AFTER_END) == "1")
     except Exception:  # pylint: disable=broad-except
         # Whatever went wrong, the learner gets a page with a retry link, not an error page.
         log.exception("zoom join failed for session %s", usage_key[:200])
         outcome = joining.JoinOutcome(case=joining.Case.ZOOM_UNAVAILABLE)
     if outcome.redirect_to:
         return _private(HttpResponseRedirect(outcome.redirect_to))
-    return _private(join_page(request, outcome))
+    response = _private(join_page(request, outcome))
+    # "no-referrer" would make the browser send "Origin: null" with the page's Join button,
+    # which Django's CSRF check refuses; Join's own URL carries no secret.
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
     """The page explaining an outcome of Join, with the HTTP status that fits it."""
     session = outcome.session
     details = outcome.details
+    shown = _insider(request, outcome)
     context = {
         "case": outcome.case,
-        "session": session,
-        "title": session.title if session else "",
-        "host_email": session.host_email if session else "",
+        "session": session if shown else None,
+        "title": session.title if shown else "",
+        "host_email": session.host_email if shown else "",
         # The learner's LMS time-zone preference first, else the session's zone.
-        "timezone": (platform.time_zone_preference(platform.user_from_request(request))
-                     or (session.timezone if session else "") or "UTC"),
+        "timezone": safe_zone(platform.time_zone_preference(platform.user_from_request(request))
+                              or (session.timezone if session else "")),
         "requirements": details.get("requirements", []),
         "position": details.get("position"),
         "just_added": details.get("just_added", False),
@@ -85,6 +96,20 @@ def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
     if outcome.case in joining.RETRYABLE:
         response["Retry-After"] = "30"
     return response
+
+
+OUTSIDER_CASES = (joining.Case.NOT_ENROLLED, joining.Case.NO_ACCESS)
+
+
+def _insider(request, outcome: joining.JoinOutcome) -> bool:
+    """Whether the page may name the session and its organizer: only to people of the course
+    (enrolled or staff) who may see the block; outsiders learn nothing about it."""
+    session = outcome.session
+    if session is None or outcome.case in OUTSIDER_CASES:
+        return False
+    user = platform.user_from_request(request)
+    return user.is_authenticated and (platform.is_enrolled(user.id, session.course_key)
+                                      or platform.is_course_staff(user, session.course_key))
 
 
 @require_GET

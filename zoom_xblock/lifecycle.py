@@ -25,6 +25,7 @@ from zoom_xblock.conf import get_config
 from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
+from zoom_xblock.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_ALTERNATIVE_REFUSED,
@@ -41,7 +42,10 @@ from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 
-APPROVAL_AUTOMATIC = 0
+# Manual approval: a person who learns the meeting ID cannot register themselves into it; the
+# plugin approves its own registrants as it adds them (``auto_approve``), Zoom keeps the others
+# pending for the sync to report and deny (``OUTSIDER_REGISTRANTS``).
+APPROVAL_MANUAL = 1
 NO_REGISTRATION = 2  # settings.approval_type when registration is off
 REGISTRATION_ONCE = 1  # attendees register once and can attend (one occurrence anyway)
 RETRY_AFTER_UNAVAILABLE = timedelta(minutes=2)
@@ -79,11 +83,11 @@ def zoom_payload(session: ZoomSession, creating: bool = False) -> dict:
     """
     webinar = session.kind == ZoomSession.Kind.WEBINAR
     settings = {
-        "approval_type": APPROVAL_AUTOMATIC,
+        "approval_type": APPROVAL_MANUAL,
         "registration_type": REGISTRATION_ONCE,
         "registrants_email_notification": session.zoom_emails,
         "registrants_confirmation_email": session.zoom_emails,
-        "alternative_hosts": ("," if webinar else ";").join(session.alternative_hosts or []),
+        "alternative_hosts": ("," if webinar else ";").join(alternative_hosts_of(session)),
         "auto_recording": session.auto_recording or "none",
     }
     if not webinar:
@@ -94,7 +98,7 @@ def zoom_payload(session: ZoomSession, creating: bool = False) -> dict:
         "topic": session.title[:200],
         "agenda": _agenda(session),
         "duration": session.duration_minutes,
-        "timezone": session.timezone,
+        "timezone": safe_zone(session.timezone),
         "settings": settings,
     }
     if session.start:
@@ -207,11 +211,7 @@ def _apply(session: ZoomSession) -> dict:
         return _fail(session, stored("host_refused", reason=error.reason,
                                      email=session.host_email), error.code)
     except ZoomNotFound:
-        session.status = ZoomSession.Status.DELETED_IN_ZOOM
-        session.save(update_fields=["status", "modified"])
-        SessionAlert.objects.create(
-            session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
-            message=stored("deleted_in_zoom"))
+        mark_deleted_in_zoom(session)
         return {"status": session.status}
     except ZoomValidationError as error:
         fields = "; ".join(f"{e.field}: {e.message}" for e in error.field_errors)
@@ -299,6 +299,19 @@ def find_created(client, session: ZoomSession) -> list[dict]:
                 found.append(details)
     return sorted(found, key=lambda meeting: (str(meeting.get("created_at") or ""),
                                               int(meeting["id"])))
+
+
+def mark_deleted_in_zoom(session: ZoomSession, operator: str = "", details=None) -> None:
+    """The meeting is gone from Zoom (not deleted by the plugin): learners see it cancelled,
+    and staff get an alert saying how to create a new one."""
+    session.status = ZoomSession.Status.DELETED_IN_ZOOM
+    session.save(update_fields=["status", "modified"])
+    SessionAlert.objects.create(
+        session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
+        message=stored("deleted_in_zoom", operator=operator) if operator
+        else stored("deleted_in_zoom"),
+        details=details or {})
+    learner_messages.request(session.id)  # "cancelled" to those who were registered
 
 
 def sync_panelists(session: ZoomSession) -> dict:

@@ -301,6 +301,8 @@ class WebhookEvent(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Failed attempts to apply it (the sweep retries up to the limit)")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     applied_at = models.DateTimeField(null=True, blank=True)
 
@@ -325,6 +327,8 @@ class AttendanceInterval(models.Model):
     name = models.CharField(max_length=255, blank=True, default="")
     join_time = models.DateTimeField()
     leave_time = models.DateTimeField(null=True, blank=True)
+    signed_in = models.BooleanField(
+        default=False, help_text="Zoom said the person was signed in to a user of the account")
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEBHOOK)
 
     class Meta:

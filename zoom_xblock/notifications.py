@@ -4,6 +4,7 @@ component leaves the course (the meeting is then deleted).
 Sent through Django's e-mail backend from the worker that applied the change, rendered from
 ``templates/zoom_xblock/emails/`` in the platform's language.
 """
+import html
 import logging
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from zoom_xblock import platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.resources import render_template
+from zoom_xblock.sessions import one_line, safe_zone
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +26,8 @@ WATCHED = ("topic", "start_time", "duration", "timezone", "agenda")
 def _local_start(session: ZoomSession) -> str:
     if not session.start:
         return _("not set")
-    try:
-        zone = ZoneInfo(session.timezone)
-    except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
-    return session.start.astimezone(zone).strftime("%Y-%m-%d %H:%M") + f" ({session.timezone})"
+    zone = safe_zone(session.timezone)
+    return session.start.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") + f" ({zone})"
 
 
 def _changes(previous: dict, applied: dict) -> list[str]:
@@ -65,8 +64,10 @@ def _send(session: ZoomSession, kind: str, extra: dict) -> str | None:
             "course_url": platform.lms_root_url(),
             **extra,
         }
-        subject = render_template(f"zoom_xblock/emails/organizer_{kind}_subject.txt",
-                                  context).strip()
+        # A subject is plain text on one line: no HTML escapes (&amp;), no line break (which
+        # Django refuses as a header injection, so the e-mail would silently not go).
+        subject = one_line(html.unescape(render_template(
+            f"zoom_xblock/emails/organizer_{kind}_subject.txt", context)))
         body = render_template(f"zoom_xblock/emails/organizer_{kind}.txt", context)
     try:
         send_mail(subject, body, getattr(settings, "DEFAULT_FROM_EMAIL", None),

@@ -248,8 +248,20 @@ def summary(session: ZoomSession | None) -> dict:
         "last_run": run_status(latest_run(session), session.timezone or "UTC"),
         "alerts": open_alerts(session),
         "recordings": recordings(session),
+        "failed_events": failed_events(session),
         "panelists": panelists(session),
     }
+
+
+def failed_events(session: ZoomSession) -> list[dict]:
+    """Zoom events about the session that could not be applied (newest first, with why)."""
+    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+
+    if session.zoom_id is None:
+        return []
+    return [{**item, "received_at": iso(item["received_at"]),
+             "when": shown(item["received_at"])}
+            for item in events.failed_events(session.zoom_id, limit=10)]
 
 
 # --- The registrant report ---------------------------------------------------------------------
@@ -269,19 +281,27 @@ class ReportQuery:
         """Clean a handler's JSON (anything unexpected falls back to the default)."""
         data = data if isinstance(data, dict) else {}
         search = data.get("search") if isinstance(data.get("search"), str) else ""
-        sort = data.get("sort") if data.get("sort") in SORTS else "name"
+        sort = data.get("sort") if isinstance(data.get("sort"), str) and (
+            data.get("sort") in SORTS) else "name"
         return cls(search=search.strip()[:MAX_QUERY_LENGTH], sort=sort,
                    descending=data.get("direction") == "desc",
                    page=_positive(data.get("page"), 1),
                    page_size=min(_positive(data.get("page_size"), PAGE_SIZE), MAX_PAGE_SIZE))
 
 
+MAX_PAGE = 10**6
+
+
 def _positive(value, default: int) -> int:
+    """A whole number from 1 to :data:`MAX_PAGE`, or ``default`` (``Infinity``, ``NaN``,
+    ``"1e999"``, a 5,000-digit string or a list all fall back)."""
+    if isinstance(value, bool) or (isinstance(value, str) and len(value) > 12):
+        return default
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
-    return number if number > 0 else default
+    return number if 0 < number <= MAX_PAGE else default
 
 
 def _search(queryset, search: str):

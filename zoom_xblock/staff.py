@@ -194,15 +194,13 @@ class StaffViewMixin:
 
     def staff_section(self, context: dict) -> Fragment:
         """The staff panel (``templates/zoom_xblock/staff_panel.html``) with its CSS and JS."""
-        from zoom_xblock import authoring, reports  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import authoring, learner, reports  # pylint: disable=import-outside-toplevel
 
         usage_key = platform.usage_key_for(self)
         session = context.get("session")
         data = reports.summary(session)
         viewer = context.get("user") or platform.ANONYMOUS
-        hosts = {email.lower() for email in [session.host_email if session else "",
-                                             *(session.alternative_hosts if session else [])]
-                 if email}
+        hosts = set(learner.host_emails(session)) if session else set()
         digest = hashlib.sha1(usage_key.encode(), usedforsecurity=False).hexdigest()
         uid = "zoom-staff-" + digest[:10]  # ids unique on the page, whatever the key holds
         last_run = data.get("last_run")

@@ -244,7 +244,13 @@ def _due(rows):
 
 
 def _session_error(error: ZoomError) -> Interrupted:
-    """Why the whole pass stops, for staff, and when to try again."""
+    """Why the whole pass stops, for staff, and when to try again (caused by ``error``)."""
+    stop = _interruption(error)
+    stop.__cause__ = error
+    return stop
+
+
+def _interruption(error: ZoomError) -> Interrupted:
     now = timezone.now()
     if concerns_meeting(error):  # nobody's fault but the meeting's: stop until it is fixed
         code = (problems.REGISTRATION_OFF if isinstance(error, ZoomRegistrationDisabled)
@@ -319,16 +325,23 @@ def _add(client, session, progress, rows) -> None:
             if result.unsure:  # Zoom may have registered them: look before sending again
                 row.zoom_unsure_since = row.zoom_unsure_since or now
                 stop = stop or _session_error(result.error)
-            elif result.ok:
+            elif result.ok and result.join_url:
                 row.zoom_unsure_since = None
                 row.state, row.registrant_id, row.join_url = (
-                    State.REGISTERED, result.registrant_id or "", result.join_url or "")
+                    State.REGISTERED, result.registrant_id or "", result.join_url)
                 row.registered_at, row.attempts, row.last_error, row.next_attempt_at = (
                     now, 0, "", None)
+            elif result.ok:  # added but not approved (manual approval): no link to join with
+                row.registrant_id = result.registrant_id or row.registrant_id
+                row.attempts += 1
+                row.last_error = stored("not_approved_yet")
+                row.next_attempt_at = now + timedelta(minutes=2 ** row.attempts)
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.state = State.FAILED
             else:
                 stop = _registrant_failed(row, result.error) or stop
         save_rows(chunk, SAVED)
-        progress.record(added=sum(1 for r in results if r.ok),
+        progress.record(added=sum(1 for r in results if r.ok and r.join_url),
                   failed=sum(1 for r in chunk if r.state == State.FAILED), calls=1)
         if stop is not None:
             raise stop
@@ -436,26 +449,61 @@ def _block(session: ZoomSession, code: str) -> None:
                   "details": {"code": code, **params}})
 
 
+OUTSIDER_POLICIES = ("report", "deny", "cancel")
+
+
 def reconcile(client, session: ZoomSession) -> dict:
-    """Compare with Zoom's own registrant list; report differences, re-register the missing."""
-    in_zoom = {r.get("email", "").lower(): r for r in client.iter_registrants(
-        session.kind, session.zoom_id, status="approved")}
-    ours = Registration.objects.filter(session=session)
+    """Compare with Zoom's own registrant lists; re-register the missing, and deal with the
+    registrants the plugin did not create (outsiders) under ``OUTSIDER_REGISTRANTS``.
+
+    Meetings use manual approval, so an outsider who registers with the meeting ID waits in
+    Zoom's pending list: ``deny`` (the default) denies them, ``cancel`` also cancels outsiders
+    someone approved in Zoom, ``report`` only reports. A registrant is the plugin's when its
+    id is one the plugin recorded (or, for a row whose id was never recorded, its address).
+    """
+    approved = list(client.iter_registrants(session.kind, session.zoom_id, status="approved"))
+    pending = list(client.iter_registrants(session.kind, session.zoom_id, status="pending"))
+    in_zoom = {str(r.get("email", "")).lower(): r for r in approved}
+    ours = list(Registration.objects.filter(session=session))
     missing = [row for row in ours if row.state == State.REGISTERED and row.wanted
                and row.email.lower() not in in_zoom]
-    extra = [email for email in in_zoom
-             if not any(row.email.lower() == email and row.state == State.REGISTERED
-                        for row in ours)]
+    our_ids = {row.registrant_id for row in ours if row.registrant_id}
+    unrecorded = {row.email.lower() for row in ours if not row.registrant_id}
+
+    def outsider(registrant: dict) -> bool:
+        return (str(registrant.get("id") or "") not in our_ids
+                and str(registrant.get("email", "")).lower() not in unrecorded)
+
+    extra_approved = [r for r in approved if outsider(r)]
+    extra_pending = [r for r in pending if outsider(r)]
     for row in missing:  # cancelled or removed in Zoom: Open edX stays the source of truth
         row.state, row.modified = State.PENDING, timezone.now()
     save_rows(missing, ["state", "modified"])
+    policy = get_config().outsider_registrants
+    policy = policy if policy in OUTSIDER_POLICIES else "deny"
+    denied = _refuse(client, session, "deny", extra_pending if policy != "report" else [])
+    cancelled = _refuse(client, session, "cancel",
+                        extra_approved if policy == "cancel" else [])
+    extra = [str(r.get("email", "")) for r in extra_approved + extra_pending]
     if missing or extra:
         SessionAlert.objects.create(
             session=session, kind=SessionAlert.Kind.RECONCILIATION,
-            message=stored("reconciliation", missing=len(missing), extra=len(extra)),
-            details={"missing": [r.email for r in missing][:200], "extra": extra[:200]},
+            message=stored("reconciliation", missing=len(missing), extra=len(extra),
+                           denied=denied, cancelled=cancelled),
+            details={"missing": [r.email for r in missing][:200], "extra": extra[:200],
+                     "policy": policy, "denied": denied, "cancelled": cancelled},
         )
-    return {"missing": len(missing), "extra": len(extra)}
+    return {"missing": len(missing), "extra": len(extra), "denied": denied,
+            "cancelled": cancelled}
+
+
+def _refuse(client, session: ZoomSession, action: str, registrants: list[dict]) -> int:
+    """Deny or cancel registrants the plugin did not create; returns how many."""
+    people = [{"id": str(r["id"]), "email": str(r.get("email", ""))}
+              for r in registrants if r.get("id")]
+    if people:
+        client.set_registrant_status(session.kind, session.zoom_id, action, people)
+    return len(people)
 
 
 # --- One pass ----------------------------------------------------------------------------------
@@ -485,49 +533,85 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
             return {"skipped": "not_published"}
         started = timezone.now()
         run = SyncRun.objects.create(session=session, trigger=trigger, full=full)
-        try:
-            desired = record_desired_state(session, user_ids)
-        except platform.NotVisibleYet:
-            # Not a failure to retry: the LMS will see the block once it is published.
-            return _finish(session, run, started, {}, message=stored("not_visible_yet"))
         if user_ids is not None:
             started = None  # a learner's pass does not satisfy the course-wide intent
-        waiting = _why_not_in_zoom(session)
-        if waiting:
-            return _finish(session, run, started, desired, message=waiting)
-        if started is not None:  # this pass is the retry
-            ZoomSession.objects.filter(id=session.id, sync_retry_at__lte=started).update(
-                sync_retry_at=None)
+        desired = {}
         try:
-            client = get_client(account=session_account_name(session))
-            if session.blocked_code and not block_lifted(client, session):
-                return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
-                               message=problems.blocked_message(session.blocked_code,
-                                                                session.blocked_params or {}))
-            desired["confirmed"] = confirm_unsure(client, session)
-            if full:
-                desired["reconciled"] = reconcile(client, session)
-            _apply_difference(client, session, run, held.keep_alive)
-            if session.kind == ZoomSession.Kind.WEBINAR:
-                lifecycle.sync_panelists(session)  # course staff roles change without a signal
-        except NotConfigured:
+            return _pass(session, run, started, desired, trigger, full, held.keep_alive,
+                         user_ids)
+        except Exception:
+            # Whatever went wrong, the run is closed (or "Sync now" would answer "already
+            # running" for minutes) and the intent kept for a retry.
+            log.exception("Sync of session %s failed", session_id)
+            _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
+                    message=stored("sync_failed"))
+            _retry_at(session, timezone.now() + RETRY_AFTER_FAILURE)
+            raise
+
+
+# The sweep's syncs (and the one before the start) first check that Zoom still has the
+# meeting: one deleted in Zoom without its webhook must not keep sending learners to it.
+VERIFY_TRIGGERS = ("sweep", "pre_start")
+RETRY_AFTER_FAILURE = timedelta(minutes=5)
+
+
+def _pass(session, run, started, desired, trigger, full, keep_alive, user_ids) -> dict:
+    try:
+        desired.update(record_desired_state(session, user_ids))
+    except platform.NotVisibleYet:
+        # Not a failure to retry: the LMS will see the block once it is published.
+        return _finish(session, run, started, {}, message=stored("not_visible_yet"))
+    waiting = _why_not_in_zoom(session)
+    if waiting:
+        return _finish(session, run, started, desired, message=waiting)
+    if started is not None:  # this pass is the retry
+        ZoomSession.objects.filter(id=session.id, sync_retry_at__lte=started).update(
+            sync_retry_at=None)
+    client = None
+    try:
+        client = get_client(account=session_account_name(session))
+        if trigger in VERIFY_TRIGGERS and not still_in_zoom(client, session):
             return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
-                           message=stored("not_configured",
-                                          missing=get_config().missing_credentials))
-        except Interrupted as stop:
-            if stop.blocked:
-                _block(session, stop.blocked[0])
-            _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
-            if stop.retry_at is not None:
-                _retry_at(session, stop.retry_at)
-            return {**desired, "interrupted": str(stop)}
-        except ZoomError as error:  # confirming or reconciling: Zoom did not answer
-            stop = _session_error(error)
-            _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
-            if stop.retry_at is not None:
-                _retry_at(session, stop.retry_at)
-            return {**desired, "interrupted": str(stop)}
-        return _finish(session, run, started, desired)
+                           message=stored("meeting_deleted_in_zoom"))
+        if session.blocked_code and not block_lifted(client, session):
+            return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
+                           message=problems.blocked_message(session.blocked_code,
+                                                            session.blocked_params or {}))
+        desired["confirmed"] = confirm_unsure(client, session)
+        if full:
+            desired["reconciled"] = reconcile(client, session)
+        _apply_difference(client, session, run, keep_alive)
+        if session.kind == ZoomSession.Kind.WEBINAR:
+            lifecycle.sync_panelists(session)  # course staff roles change without a signal
+    except NotConfigured:
+        return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
+                       message=stored("not_configured",
+                                      missing=get_config().missing_credentials))
+    except (Interrupted, ZoomError) as failure:
+        # Confirming, reconciling or adding: Zoom did not answer, or refused for the meeting.
+        stop = failure if isinstance(failure, Interrupted) else _session_error(failure)
+        if stop.blocked:
+            _block(session, stop.blocked[0])
+        if client is not None and isinstance(
+                failure.__cause__ if isinstance(failure, Interrupted) else failure,
+                ZoomNotFound):
+            still_in_zoom(client, session)  # "not found": was the meeting deleted in Zoom?
+        _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
+        if stop.retry_at is not None:
+            _retry_at(session, stop.retry_at)
+        return {**desired, "interrupted": str(stop)}
+    return _finish(session, run, started, desired)
+
+
+def still_in_zoom(client, session: ZoomSession) -> bool:
+    """Ask Zoom for the meeting; one it no longer has is marked deleted in Zoom (learners
+    see it cancelled, staff get an alert). Zoom not answering counts as still there."""
+    try:
+        client.get(session.kind, session.zoom_id)
+    except ZoomNotFound:
+        lifecycle.mark_deleted_in_zoom(session)
+        return False
+    return True
 
 
 def _why_not_in_zoom(session: ZoomSession) -> str:

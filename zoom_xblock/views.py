@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from zoom_xblock import accounts, events
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import WebhookEvent, ZoomSession
+from zoom_xblock.zoom import redaction
 from zoom_xblock.zoom import webhooks as zoom_webhooks
 
 log = logging.getLogger(__name__)
@@ -173,12 +174,15 @@ def _owns_meeting(data: dict, signer, candidates) -> bool:
 
 def _store(data: dict, endpoint: str) -> HttpResponse:
     """Store the event once (Zoom's retries share its dedupe key), apply it after commit."""
-    # The recording download token is a credential: keep it out of the database.
+    # The recording download token is a credential: keep it out of the database, with every
+    # passcode and every link's token (zoom.redaction.redact_payload).
     data.pop("download_token", None)
+    dedupe_key = zoom_webhooks.event_dedupe_key(data)
+    data = redaction.redact_payload(data)
     try:
         with transaction.atomic():
             WebhookEvent.objects.create(
-                dedupe_key=zoom_webhooks.event_dedupe_key(data),
+                dedupe_key=dedupe_key,
                 event=data["event"],
                 endpoint=endpoint,
                 zoom_id=_zoom_id(data),

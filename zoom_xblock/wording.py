@@ -155,6 +155,16 @@ def _not_in_zoom(words, params):
     return _("Waiting for the meeting to exist in Zoom.")
 
 
+@message("sync_failed")
+def _sync_failed(words, params):
+    return _("The sync failed unexpectedly; it will try again in a few minutes.")
+
+
+@message("meeting_deleted_in_zoom")
+def _meeting_deleted_in_zoom(words, params):
+    return _("The meeting was deleted in Zoom.")
+
+
 @message("not_visible_yet")
 def _not_visible_yet(words, params):
     return _("Not visible to learners yet: the component is saved in Studio but not "
@@ -278,6 +288,11 @@ def _deleted_in_zoom(words, params):
 
 
 # --- Learners ---------------------------------------------------------------------------------
+
+@message("not_approved_yet")
+def _not_approved_yet(words, params):
+    return _("Zoom has not approved the registration; trying again.")
+
 
 @message("invalid_email")
 def _invalid_email(words, params):
@@ -404,4 +419,14 @@ def _reconciliation(words, params):
                        missing).format(count=missing) + " "
             + ngettext("{count} registrant was added in Zoom directly.",
                        "{count} registrants were added in Zoom directly.", extra).format(
-                count=extra))
+                count=extra)
+            + _denied_or_cancelled(params))
+
+
+def _denied_or_cancelled(params) -> str:
+    denied, cancelled = int(params.get("denied", 0)), int(params.get("cancelled", 0))
+    if not (denied or cancelled):
+        return ""
+    return " " + _("Of those, {denied} waiting for approval were denied and {cancelled} "
+                   "approved in Zoom were cancelled, as the platform's policy says.").format(
+        denied=denied, cancelled=cancelled)

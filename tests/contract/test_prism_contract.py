@@ -22,7 +22,7 @@ MEETING_BODY = {
     "timezone": "Europe/Paris",
     "duration": 60,
     "settings": {
-        "approval_type": 0,
+        "approval_type": 1,  # manual: the plugin approves its own registrants
         "registration_type": 1,
         "registrants_email_notification": False,
         "registrants_confirmation_email": False,
@@ -36,7 +36,7 @@ WEBINAR_BODY = {
     "timezone": "Europe/Paris",
     "duration": 90,
     "settings": {  # no registrants_confirmation_email: only the webinar PATCH schema has it
-        "approval_type": 0,
+        "approval_type": 1,  # manual: the plugin approves its own registrants
         "registration_type": 1,
         "registrants_email_notification": False,
         "alternative_hosts": "alt@example.com,alt2@example.com",
@@ -58,6 +58,11 @@ OPERATIONS = [
     ("delete_webinar", lambda c: c.delete("webinar", WEBINAR_ID, notify=False), None),
     ("add_meeting_registrant", lambda c: c.add_registrant("meeting", MEETING_ID, PEOPLE[0]), None),
     ("add_webinar_registrant", lambda c: c.add_registrant("webinar", WEBINAR_ID, PEOPLE[0]), None),
+    (  # Join's just-in-time registration of a meeting registrant, approved as it is added
+        "add_meeting_registrant_approved",
+        lambda c: c.add_registrant("meeting", MEETING_ID, {**PEOPLE[0], "auto_approve": True}),
+        None,
+    ),
     ("batch_meeting_registrants", lambda c: c.add_registrants("meeting", MEETING_ID, PEOPLE), None),
     (
         "batch_webinar_registrants",
@@ -72,6 +77,13 @@ OPERATIONS = [
             "approve",
             [{"id": "9tboDiHUQAeOnbmudzWa5g", "email": "learner0@example.com"}] * 31,
         ),
+        None,
+    ),
+    (  # the reconciliation denies an outsider who registered with the meeting ID
+        "meeting_registrant_deny",
+        lambda c: c.set_registrant_status(
+            "meeting", MEETING_ID, "deny",
+            [{"id": "9tboDiHUQAeOnbmudzWa5g", "email": "eve@outside.example"}]),
         None,
     ),
     (

@@ -36,6 +36,11 @@ def join_in_new_tab(page):
         join.click()
     popup = opened.value
     popup.wait_for_load_state()
+    confirm = popup.locator(".zoom-join-confirm")
+    if confirm.count():  # not registered yet: Join's page asks, and only its POST registers
+        with popup.expect_navigation():
+            confirm.click()
+        popup.wait_for_load_state()
     return popup
 
 

@@ -188,10 +188,14 @@ def test_an_author_creates_a_session_from_scratch_in_an_empty_component(
     page.get_by_label("Start time").fill("10:00")
     page.get_by_role("button", name="Save").click()
     page.locator(".zoom-studio-status").filter(has_text="Saved").wait_for()
+    page.goto(f"{workbench.url}/preview/{scenario}/author_view/")
+    # A Studio save is a draft: Zoom gets the session when the unit is published.
+    assert "Draft, not yet published" in page.locator(".zoom-author-publication").inner_text()
+    page.get_by_role("button", name="Publish").click()
+    page.locator(".zoom-author-publication").filter(has_text="Published:").wait_for()
     session = ZoomSession.objects.get(usage_key=scenario_usage_key(scenario))
     assert (session.kind, session.status, session.title) == (kind, "scheduled",
                                                              f"A {kind} from scratch")
-    page.goto(f"{workbench.url}/preview/{scenario}/author_view/")
     assert str(session.zoom_id) in page.locator(".zoom-author-status").inner_text()
     screenshot(page, f"15-empty-component-{kind}-created")
 

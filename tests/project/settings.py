@@ -39,6 +39,10 @@ ROOT_URLCONF = "tests.project.urls"
 LMS_ROOT_URL = os.environ.get("LMS_ROOT_URL", "http://127.0.0.1:8000")
 ZOOM_XBLOCK_PLATFORM = "standalone"
 LOGIN_URL = "/accounts/login/"
+# As the LMS (lms/envs/common.py: EdxRateLimitedAllowAllUsersModelBackend, an
+# AllowAllUsersModelBackend): accounts whose e-mail is not verified yet (is_active False) are
+# signed in all the same, so the plugin must not take "signed in" for "verified".
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français")]

@@ -1,4 +1,5 @@
 """Workbench pages and handlers served as the logged-in user, plus demo conveniences."""
+from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
@@ -118,7 +119,7 @@ def login_as(request, username):
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise Http404
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     return HttpResponseRedirect(same_site_path(request.GET.get("next", "")))
 
 

@@ -37,8 +37,9 @@ JOIN = reverse("zoom_xblock:join", kwargs={"usage_key": USAGE})
 
 
 def join_as(client, user):
+    """Join's button: only the POST registers (a GET shows the page with the button)."""
     client.force_login(user)
-    return client.get(JOIN)
+    return client.post(JOIN)
 
 
 def case_of(response) -> str:

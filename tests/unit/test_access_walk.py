@@ -1,12 +1,14 @@
 """Every URL of the plugin and every handler of the block, as every kind of person.
 
 Walks the plugin's URL patterns (Join, calendar, webhooks, and whatever is added later) with a
-GET, and every XBlock handler of ``ZoomXBlock`` (found on the class, so new handlers are walked
-too) with a POST, as: nobody signed in, a user not enrolled, an enrolled learner who does not
-meet the prerequisite, a registered learner, another registered learner, the organizer and
-course staff. Checks the status each receives, that handlers meant for staff and authors refuse
-learners, and that no response (body or header) ever carries a personal Zoom link or a
-registrant id, except each person's own link in the ``Location`` of their own Join redirect.
+GET (and Join with a POST too, the only way it registers anyone), and every XBlock handler of
+``ZoomXBlock`` (found on the class, so new handlers are walked too) with a POST, as: nobody
+signed in, a user not enrolled, an enrolled learner who does not meet the prerequisite, a
+registered learner, another registered learner, an impostor (an account with the organizer's
+e-mail address but no role in the course), the organizer and course staff. Checks the status
+each receives, that handlers meant for staff and authors refuse learners, and that no response
+(body or header) ever carries a personal Zoom link or a registrant id, except each person's own
+link in the ``Location`` of their own Join redirect.
 """
 import json
 
@@ -28,29 +30,36 @@ from zoom_xblock.models import Registration
 
 pytestmark = pytest.mark.django_db
 
-LEARNER_PERSONAS = ("anonymous", "unenrolled", "ineligible", "learner", "other")
-PERSONAS = (*LEARNER_PERSONAS, "organizer", "staff")
+LEARNER_PERSONAS = ("anonymous", "unenrolled", "ineligible", "learner", "other", "impostor")
+# Staff before the organizer: the staff's Join POST must come before anyone saves the editor
+# (an author's save with the block's own fields moves the session to its 2030 date).
+PERSONAS = (*LEARNER_PERSONAS, "staff", "organizer")
 # Handlers a learner may call; every other handler is for course staff and authors.
 LEARNER_HANDLERS = {"learner_status"}
 
 # (URL name, persona) -> the status expected; the walk fails on a URL missing here.
 EXPECTED = {
+    # A GET never registers: staff, not registered yet, get the page with the Join button.
     "join": {"anonymous": 302, "unenrolled": 403, "ineligible": 403, "learner": 302,
-             "other": 302, "organizer": 302, "staff": 302},
+             "other": 302, "impostor": 403, "organizer": 302, "staff": 200},
     "calendar": {"anonymous": 302, "unenrolled": 403, "ineligible": 200, "learner": 200,
-                 "other": 200, "organizer": 200, "staff": 200},
+                 "other": 200, "impostor": 403, "organizer": 200, "staff": 200},
     # The staff panel's CSV (zoom_xblock/staff_views.py): course staff only.
     "report_csv": {"anonymous": 302, "unenrolled": 403, "ineligible": 403, "learner": 403,
-                   "other": 403, "organizer": 403, "staff": 200},
+                   "other": 403, "impostor": 403, "organizer": 200, "staff": 200},
     # The calendar feed's page (enrolled learners and staff), its reset (POST only), and the
     # feed itself with a token nobody has (tests/unit/test_feeds.py walks real tokens).
     "feed_page": {"anonymous": 302, "unenrolled": 403, "ineligible": 200, "learner": 200,
-                  "other": 200, "organizer": 403, "staff": 200},
+                  "other": 200, "impostor": 403, "organizer": 200, "staff": 200},
     "feed_reset": dict.fromkeys(PERSONAS, 405),
     "feed": dict.fromkeys(PERSONAS, 404),
     "webhook_meeting": dict.fromkeys(PERSONAS, 405),
     "webhook_webinar": dict.fromkeys(PERSONAS, 405),
 }
+
+
+# Join with a POST (the page's button): the same, except that staff are registered and sent on.
+POST_JOIN = {**EXPECTED["join"], "staff": 302}
 
 
 def plugin_routes(usage_key: str, course_key: str = "course-v1:Demo+Zoom+2026"):
@@ -96,7 +105,9 @@ def world(zoom_sandbox):
         "ineligible": ineligible,
         "learner": learner,
         "other": other,
-        "organizer": make_user("organizer", email="host@example.com"),
+        # The organizer's address on an account without a role in the course: no start link.
+        "impostor": make_user("impostor", email="HOST@example.com"),
+        "organizer": make_user("organizer", email="host@example.com", course_role="instructor"),
         "staff": make_user("staff", course_role="staff"),
     }
     return block, session, people
@@ -143,6 +154,11 @@ def test_every_url_and_handler_as_everyone(world):
             if response.status_code >= 500:
                 failures.append(f"{name} as {persona}: server error {response.status_code}")
             seen.append((persona, name, response))
+        response = client.post(f"/zoom/join/{usage_key}")
+        if response.status_code != POST_JOIN[persona]:
+            failures.append(f"POST join as {persona}: {response.status_code} != "
+                            f"{POST_JOIN[persona]}")
+        seen.append((persona, "join", response))
         for handler in handler_names():
             response = client.post(f"/handler/{block.scope_ids.usage_id}/{handler}/",
                                    data=json.dumps({}), content_type="application/json")

@@ -4,6 +4,7 @@ restored or reported, deletions and cancellations made in Zoom reported, recordi
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from completion.models import BlockCompletion
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user, unenroll
@@ -97,17 +98,24 @@ def _scores() -> dict:
 
 # --- Matching --------------------------------------------------------------------------------
 
-def test_participants_match_by_registrant_id_then_email_and_never_by_name(meeting):
+def test_participants_match_by_registrant_id_or_a_signed_in_email_never_by_name(
+        meeting, zoom_sandbox):
     m = meeting()
+    # Bob has a Zoom user in the account: signed in, Zoom vouches for his address.
+    requests.post(f"{zoom_sandbox.url}/_sandbox/users", json={
+        "email": m.bob.email, "first_name": "Bob", "type": 2}, timeout=5).raise_for_status()
     m.room.start()
     m.room.join(m.reg(m.ada))  # her own link: the event carries her registrant id
-    m.room.join(name="Bob Guest", email=m.bob.email.upper())  # no registrant id: his e-mail
+    m.room.join(name="Bob Signed In", email=m.bob.email.upper())  # signed in: his e-mail
+    m.room.join(name="Cy Guest", email=m.cy.email)  # a guest typing Cy's address: nobody
     m.room.join(name=m.cy.first_name, email="someone.else@elsewhere.org")  # Cy's name only
     m.deliver_all()
     rows = {row.name: row for row in AttendanceInterval.objects.filter(session=m.session)}
     assert rows["Ada"].registration == m.reg(m.ada)
     assert rows["Ada"].registrant_id == m.reg(m.ada).registrant_id
-    assert rows["Bob Guest"].registration == m.reg(m.bob)
+    assert rows["Bob Signed In"].registration == m.reg(m.bob)
+    assert rows["Bob Signed In"].signed_in
+    assert rows["Cy Guest"].registration is None  # forged: a walk-in for staff to see
     walk_in = rows["Cy"]
     assert walk_in.registration is None and walk_in.email == "someone.else@elsewhere.org"
 

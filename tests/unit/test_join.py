@@ -32,9 +32,10 @@ ADD_REGISTRANT = "POST /meetings/{id}/registrants"
 
 
 def join_as(client, user, **extra):
+    """Click Join and, on the page that asks, its button: only the POST registers."""
     if user is not None:
         client.force_login(user)
-    return client.get(JOIN, **extra)
+    return client.post(JOIN, **extra)
 
 
 def test_the_join_url_is_the_plugins_own():
@@ -222,7 +223,7 @@ def test_course_staff_may_join_without_enrolling(client, zoom_sandbox):
 @pytest.mark.parametrize("email", ["host@example.com", "host2@example.com"])
 def test_the_organizer_and_alternative_hosts_get_a_fresh_start_link(client, zoom_sandbox, email):
     session = schedule(USAGE, alternative_hosts=["host2@example.com"])
-    host = make_user("host", email=email)
+    host = make_user("host", email=email, course_role="instructor")
     reset_calls(zoom_sandbox)
     response = join_as(client, host)
     assert response.status_code == 302
@@ -266,7 +267,8 @@ def test_the_organizer_gets_a_page_when_zoom_is_down(client, zoom_sandbox):
     schedule(USAGE)
     set_faults(zoom_sandbox, fail_next=5)
     try:
-        response = join_as(client, make_user("host", email="host@example.com"))
+        response = join_as(client, make_user("host", email="host@example.com",
+                                             course_role="instructor"))
     finally:
         clear_faults(zoom_sandbox)
     assert response.status_code == 503
@@ -317,7 +319,7 @@ def test_zooms_daily_limit_per_learner_is_respected(client, zoom_sandbox):
 def test_no_join_link_reaches_the_log(client, zoom_sandbox, caplog):
     session = schedule(USAGE)
     (ada,) = learners("ada")
-    host = make_user("host", email="host@example.com")
+    host = make_user("host", email="host@example.com", course_role="instructor")
     with caplog.at_level(logging.DEBUG):
         first = join_as(client, ada)
         start = join_as(client, host)
@@ -328,11 +330,12 @@ def test_no_join_link_reaches_the_log(client, zoom_sandbox, caplog):
     assert start["Location"] not in logged and "tk=" not in logged and "zak=" not in logged
 
 
-def test_only_get_is_allowed(client, zoom_sandbox):
+def test_only_get_and_post_are_allowed(client, zoom_sandbox):
     schedule(USAGE)
     (ada,) = learners("ada")
     client.force_login(ada)
-    assert client.post(JOIN).status_code == 405
+    assert client.put(JOIN).status_code == 405
+    assert client.delete(JOIN).status_code == 405
 
 
 def test_the_pages_are_translated(client, zoom_sandbox):

@@ -132,7 +132,7 @@ def test_join_sends_nothing_itself_and_the_sweep_catches_up(client, zoom_sandbox
     monkeypatch.setattr(tasks.sync_session, "apply_async",
                         lambda args=(), **kw: queued.append(args))
     client.force_login(ada)
-    assert client.get(f"/zoom/join/{USAGE}").status_code == 302  # registered just in time
+    assert client.post(f"/zoom/join/{USAGE}").status_code == 302  # registered just in time
     assert mail.outbox == []  # never sent on a request path
     monkeypatch.undo()
     sync.sweep()

@@ -42,7 +42,7 @@ def test_first_save_creates_the_meeting_with_the_authors_settings(
         "Office hours", "2030-01-15T14:00:00Z", "Europe/Paris", 45)
     assert meeting["host_email"] == "host@example.com"
     settings = meeting["settings"]
-    assert settings["approval_type"] == 0  # registration required, approved automatically
+    assert settings["approval_type"] == 1  # registration required, approved by the plugin
     assert settings["registrants_email_notification"] is False
     assert settings["alternative_hosts"] == "host2@example.com"
     assert settings["auto_recording"] == "cloud"

@@ -401,9 +401,9 @@ def test_sync_status_before_the_run_starts_and_when_one_is_running(block, config
 
 def test_sync_now_when_no_task_can_be_queued_leaves_intent_for_the_sweep(block, configured):
     session = _session(block)
-    # Tasks go to the LMS queue (apply_async with queue=), so the broker fails there.
-    with mock.patch("zoom_xblock.tasks.sync_session.apply_async",
-                    side_effect=OSError("broker down")):
+    down = OSError("broker down")
+    with mock.patch("zoom_xblock.tasks.sync_session.delay", side_effect=down), \
+            mock.patch("zoom_xblock.tasks.sync_session.apply_async", side_effect=down):
         status, body = call_handler(block, "staff_sync_now", {})
     assert status == 503 and "sweep" in body["error"]
     session.refresh_from_db()

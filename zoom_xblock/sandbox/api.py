@@ -274,7 +274,10 @@ def add_registrant(sandbox: SandboxApp, request: Request, kind: str, meeting_id:
     sandbox.state.check_can_register(
         meeting, sandbox.state.new_registrant_count(meeting, [person["email"]]))
     check_registrant_quota(sandbox, meeting, [person["email"]], LIGHT)
-    approve = meeting.settings.get("approval_type") == 0 or bool(body.get("auto_approve"))
+    # As Zoom's spec: only the meeting registrant body has ``auto_approve``; under manual
+    # approval a webinar registrant added one at a time stays pending.
+    approve = meeting.settings.get("approval_type") == 0 or (
+        kind != WEBINARS and bool(body.get("auto_approve")))
     registrant, _ = sandbox.state.add_registrant(meeting, person, approve)
     answer: dict[str, Any] = {"id": meeting.id, "registrant_id": registrant.id,
                               "topic": meeting.topic, "start_time": meeting.start_time or "",

@@ -48,6 +48,8 @@ PAGE_ROUTES = (
     ("GET", "/<any(j, w):letter>/<int:meeting_id>", pages.join_page),
     ("POST", "/<any(j, w):letter>/<int:meeting_id>/join", pages.guest_join),
     ("POST", "/<any(j, w):letter>/<int:meeting_id>/leave", pages.leave),
+    ("GET", "/<any(meeting, webinar):noun>/register/<token>", pages.registration_page),
+    ("POST", "/<any(meeting, webinar):noun>/register/<token>", pages.registration_page),
     ("GET", "/s/<int:meeting_id>", pages.host_page),
     ("POST", "/s/<int:meeting_id>/end", pages.host_end),
     ("GET", "/rec/<any(share, play):view>/<recording_id>", pages.recording_page),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
+from .errors import ZoomError
 from .models import APPROVED, PENDING, Meeting, Panelist, Registrant
 
 if TYPE_CHECKING:
@@ -112,6 +113,51 @@ def _general_link(sandbox: SandboxApp, meeting_id: int) -> Response:
             '<input id="email" name="email" type="email" autocomplete="email">'
             '<p><button type="submit">Join</button></p></form>')
     return page("Join", f"Join {meeting.topic}", form)
+
+
+def _by_registration_token(sandbox: SandboxApp, token: str) -> Meeting | None:
+    for meeting in sandbox.state.meetings.values():
+        if meeting.registration_token == token and not meeting.deleted:
+            return meeting
+    return None
+
+
+def registration_page(sandbox: SandboxApp, request: Request, noun: str,
+                      token: str) -> Response:
+    """``/meeting/register/{token}``: Zoom's public registration form. Anyone who has the
+    link (or finds the meeting) can register; under manual approval (``approval_type`` 1)
+    the registrant waits for the host's approval, under automatic approval they are in."""
+    meeting = _by_registration_token(sandbox, token)
+    if meeting is None or meeting.noun != noun or not meeting.registration_required:
+        return page("Not found", "This registration link is not valid", "", status=404)
+    if request.method == "GET":
+        form = (f'<form method="post" action="/{noun}/register/{html.escape(token)}">'
+                '<label for="first_name">First name</label><input id="first_name" '
+                'name="first_name" required><label for="email">E-mail</label>'
+                '<input id="email" name="email" type="email" required>'
+                '<p><button type="submit">Register</button></p></form>')
+        return page("Register", f"Register for {meeting.topic}", form)
+    person = {"email": request.form.get("email", "").strip(),
+              "first_name": request.form.get("first_name", "").strip() or "Guest",
+              "last_name": ""}
+    if "@" not in person["email"]:
+        return page("Register", "Enter a valid e-mail address", "", status=400)
+    try:
+        with sandbox.state.lock:
+            sandbox.state.check_can_register(
+                meeting, sandbox.state.new_registrant_count(meeting, [person["email"]]))
+            registrant, _ = sandbox.state.add_registrant(
+                meeting, person, meeting.settings.get("approval_type") == 0)
+    except ZoomError as error:
+        return page("Register", "You cannot register", f"<p>{text(error.message)}</p>",
+                    status=400)
+    if registrant.status == PENDING:
+        return page("Registered", "Registration received",
+                    '<p role="status">Your registration is waiting for the host\'s approval.'
+                    "</p>")
+    link = sandbox.state.registrant_join_url(meeting, registrant)
+    return page("Registered", "You are registered",
+                f'<p><a href="{html.escape(link)}">Join the {meeting.noun}</a></p>')
 
 
 def guest_join(sandbox: SandboxApp, request: Request, meeting_id: int) -> Response:

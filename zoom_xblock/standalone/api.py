@@ -100,7 +100,8 @@ def course_staff_ids(user_ids, course_key):
 
 
 def is_course_staff(user_id, course_key):
-    """Course staff, in the sense of :func:`course_staff_ids`."""
+    """Course staff, in the sense of :func:`course_staff_ids` (active accounts only, as
+    upstream's ``common/djangoapps/student/roles.py`` ``RoleBase.has_user``)."""
     return user_id in course_staff_ids([user_id], course_key)
 
 

@@ -134,3 +134,43 @@ def test_redact_masks_urls_credentials_and_named_secrets():
     cleaned = redact(text, secrets=["my-own-secret"])
     for secret in (JOIN_URL, "abc.def", "dXNlcjpwYXNz", ACCESS_TOKEN, "my-own-secret"):
         assert secret not in cleaned
+
+
+@pytest.mark.parametrize("text", [
+    "open us02web.zoom.us/j/85746065?pwd=S3CRET-PWD now",  # no scheme
+    '{"join_url": "https:\\/\\/zoom.us\\/w\\/1?tk=S3CRET-TK"}',  # JSON-escaped
+    "next=https%3A%2F%2Fzoom.us%2Fs%2F1%3Fzak%3DS3CRET-ZAK",  # percent-encoded
+    "the ticket tk=S3CRET-TK was refused",  # bare parameters
+    "zak=S3CRET-ZAK&x=1",
+    "access_token=S3CRET-OPAQUE-TOKEN",  # an opaque (not JWT-shaped) token
+    "launch zoommtg://zoom.us/join?confno=1&pwd=S3CRET-PWD",  # the desktop app's scheme
+    "ZOOMUS://zoom.us/start?zak=S3CRET-ZAK",
+])
+def test_redact_masks_links_and_tokens_in_every_form(text):
+    cleaned = redact(text)
+    assert "S3CRET" not in cleaned, cleaned
+
+
+def test_redact_keeps_what_is_not_a_secret():
+    text = "Meeting does not exist: 85746065. User host@example.com not found (code 1001)."
+    assert redact(text) == text
+
+
+def test_redact_payload_masks_passcodes_and_link_tokens_and_keeps_the_rest():
+    from zoom_xblock.zoom.redaction import REDACTED, redact_payload
+
+    payload = {"event": "meeting.updated", "payload": {"object": {
+        "id": 1, "topic": "Seminar", "password": "PWD-1", "settings": {"h323_password": "H-2"},
+        "join_url": "https://zoom.us/j/1?pwd=PWD-3&uname=x",
+        "share_url": "https://zoom.us/rec/share/s?pwd=SHARE&access_token=AT-4",
+        "recording_files": [{"download_url": "https://zoom.us/rec/download/f?access_token=AT-5"}],
+    }}}
+    cleaned = redact_payload(payload)
+    text = str(cleaned)
+    for secret in ("PWD-1", "H-2", "PWD-3", "AT-4", "AT-5"):
+        assert secret not in text
+    obj = cleaned["payload"]["object"]
+    assert obj["password"] == REDACTED and obj["topic"] == "Seminar" and obj["id"] == 1
+    assert obj["join_url"] == "https://zoom.us/j/1?uname=x"
+    assert obj["share_url"] == "https://zoom.us/rec/share/s?pwd=SHARE"  # meant for learners
+    assert payload["payload"]["object"]["password"] == "PWD-1"  # the input is not changed

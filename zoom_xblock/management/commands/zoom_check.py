@@ -4,12 +4,13 @@ Checks, in order: the credentials and a token from Zoom; the scopes the app lack
 full list the integration needs (``zoom.REQUIRED_SCOPES``); the webhook secret token, then a
 signed ``endpoint.url_validation`` challenge sent through each webhook view, as Zoom sends it;
 every organizer of a session in use (exists in the account, licensed, with a webinar licence
-for webinars); and that the periodic sweep ran recently. Prints one line per problem with how
-to fix it. The result is stored in Django's cache, where the block's banner for staff and
-authors reads it (rendering never calls Zoom); run it from cron, e.g. hourly, to keep that
-banner current. A site with several Zoom accounts (``ACCOUNTS``) gets these checks once per
-account, each line prefixed with the account's name. The Zoom client's own log lines stay off
-the terminal unless ``-v 2``.
+for webinars); that no stored Zoom event was given up on (failed ``WEBHOOK_MAX_ATTEMPTS``
+times, with its reason); and that the periodic sweep ran recently. Prints one line per
+problem with how to fix it. The result is stored in Django's cache, where the block's banner
+for staff and authors reads it (rendering never calls Zoom); run it from cron, e.g. hourly, to
+keep that banner current. A site with several Zoom accounts (``ACCOUNTS``) gets these checks
+once per account, each line prefixed with the account's name. The Zoom client's own log lines
+stay off the terminal unless ``-v 2``.
 """
 from django.core.management.base import BaseCommand, CommandError
 

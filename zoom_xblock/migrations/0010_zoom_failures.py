@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('zoom_xblock', '0008_draft_publish_and_removal'),
+        ('zoom_xblock', '0009_hardening'),
     ]
 
     operations = [
