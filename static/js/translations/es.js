@@ -2,7 +2,10 @@
  * `make compile_translations` from translations/es/LC_MESSAGES/djangojs.po. */
 window.ZoomXBlockRegisterCatalog("es", {
  "%(added)s added, %(cancelled)s cancelled, %(failed)s failed.": "%(added)s añadidos, %(cancelled)s cancelados, %(failed)s fallidos.",
- "%(done)s of %(total)s changes": "%(done)s de %(total)s cambios",
+ "%(done)s of %(total)s change": [
+  "%(done)s de %(total)s cambio",
+  "%(done)s de %(total)s cambios"
+ ],
  "Alert dismissed.": "Alerta descartada.",
  "Asking Zoom again…": "Volviendo a preguntar a Zoom…",
  "Complete": "Completado",
@@ -20,14 +23,17 @@ window.ZoomXBlockRegisterCatalog("es", {
   "Página %(page)s de %(pages)s (%(total)s inscrito)",
   "Página %(page)s de %(pages)s (%(total)s inscritos)"
  ],
+ "Saved as a draft: Zoom and learners get it when the unit is published.": "Guardado como borrador: Zoom y los estudiantes lo recibirán cuando se publique la unidad.",
  "Saved, with a warning:": "Guardado, con una advertencia:",
- "Saved.": "Guardado.",
  "Saving": "Guardando",
  "Shown in your time zone": "Se muestra en tu zona horaria",
  "Starting the sync…": "Iniciando la sincronización…",
  "Starts in {time}": "Empieza en {time}",
  "Sync finished: %(outcome)s.": "Sincronización terminada: %(outcome)s.",
- "Syncing: %(done)s of %(total)s changes applied.": "Sincronizando: %(done)s de %(total)s cambios aplicados.",
+ "Syncing: %(done)s of %(total)s change applied.": [
+  "Sincronizando: %(done)s de %(total)s cambio aplicado.",
+  "Sincronizando: %(done)s de %(total)s cambios aplicados."
+ ],
  "The server could not be reached. Check your connection and try again.": "No se pudo contactar con el servidor. Comprueba tu conexión y vuelve a intentarlo.",
  "The server could not save the session. Check your connection and try again.": "El servidor no pudo guardar la sesión. Comprueba tu conexión y vuelve a intentarlo.",
  "The server did not answer. Check your connection and try again.": "El servidor no respondió. Comprueba tu conexión y vuelve a intentarlo.",

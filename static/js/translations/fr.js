@@ -2,7 +2,10 @@
  * `make compile_translations` from translations/fr/LC_MESSAGES/djangojs.po. */
 window.ZoomXBlockRegisterCatalog("fr", {
  "%(added)s added, %(cancelled)s cancelled, %(failed)s failed.": "%(added)s ajoutés, %(cancelled)s annulés, %(failed)s en échec.",
- "%(done)s of %(total)s changes": "%(done)s modifications sur %(total)s",
+ "%(done)s of %(total)s change": [
+  "%(done)s modification sur %(total)s",
+  "%(done)s modifications sur %(total)s"
+ ],
  "Alert dismissed.": "Alerte ignorée.",
  "Asking Zoom again…": "Nouvelle demande à Zoom…",
  "Complete": "Terminé",
@@ -20,14 +23,17 @@ window.ZoomXBlockRegisterCatalog("fr", {
   "Page %(page)s sur %(pages)s (%(total)s inscrit)",
   "Page %(page)s sur %(pages)s (%(total)s inscrits)"
  ],
+ "Saved as a draft: Zoom and learners get it when the unit is published.": "Enregistré comme brouillon : Zoom et les apprenants le recevront lors de la publication de l'unité.",
  "Saved, with a warning:": "Enregistré, avec un avertissement :",
- "Saved.": "Enregistré.",
  "Saving": "Enregistrement",
  "Shown in your time zone": "Affiché dans votre fuseau horaire",
  "Starting the sync…": "Démarrage de la synchronisation…",
  "Starts in {time}": "Commence dans {time}",
  "Sync finished: %(outcome)s.": "Synchronisation terminée : %(outcome)s.",
- "Syncing: %(done)s of %(total)s changes applied.": "Synchronisation : %(done)s modifications appliquées sur %(total)s.",
+ "Syncing: %(done)s of %(total)s change applied.": [
+  "Synchronisation : %(done)s modification appliquée sur %(total)s.",
+  "Synchronisation : %(done)s modifications appliquées sur %(total)s."
+ ],
  "The server could not be reached. Check your connection and try again.": "Impossible de joindre le serveur. Vérifiez votre connexion et réessayez.",
  "The server could not save the session. Check your connection and try again.": "Le serveur n'a pas pu enregistrer la session. Vérifiez votre connexion et réessayez.",
  "The server did not answer. Check your connection and try again.": "Le serveur n'a pas répondu. Vérifiez votre connexion et réessayez.",
