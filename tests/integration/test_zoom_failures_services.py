@@ -55,11 +55,13 @@ def test_a_batch_applied_then_5xx_is_confirmed_not_resent(zoom_sandbox, celery_w
     session = wait_for(lambda: ZoomSession.objects.filter(id=session.id, status="scheduled")
                        .exclude(zoom_id=None).first())
     learners = [make_user(f"amb{n}") for n in range(10)]
+    # The fault goes in first: whichever pass sends the learners' batch (the one the meeting's
+    # creation queued, if it runs late, or the nudge below) meets the 500.
+    _sandbox(zoom_sandbox, "faults", {"applied_fail_next": 1, "applied_status": 500})
     with monkeypatch.context() as quiet:  # the enrollments' own nudges are not needed here
         quiet.setattr(intents, "nudge_course", lambda *args: None)
         for person in learners:
             enroll(person)
-    _sandbox(zoom_sandbox, "faults", {"applied_fail_next": 1, "applied_status": 500})
     intents.nudge_sync([session.id], "test")  # the worker's pass meets the 500
     wait_for(lambda: Registration.objects.filter(session=session,
                                                  zoom_unsure_since__isnull=False).count() == 10)
