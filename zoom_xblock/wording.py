@@ -218,31 +218,33 @@ def _not_accepting(words, params):
     return _("The meeting no longer accepts registrants in Zoom (deleted or over).")
 
 
+def _at_time(words, when, without_time: str, with_time: str) -> str:
+    """``with_time`` filled with ``when`` in the viewer's zone, or ``without_time`` if unknown."""
+    time = words.time(when, short=True)
+    return words.fill(with_time, time=time) if time else without_time
+
+
 @message("sync_unreachable")
 def _sync_unreachable(words, params):
-    retry = words.time(params.get("retry_at"), short=True)
-    if not retry:
-        return _("Zoom could not be reached; the sync will try again shortly.")
-    return words.fill(_("Zoom is not answering; the sync tries again at {time}."), time=retry)
+    return _at_time(words, params.get("retry_at"),
+                    _("Zoom could not be reached; the sync will try again shortly."),
+                    _("Zoom is not answering; the sync tries again at {time}."))
 
 
 # --- The session in Zoom (lifecycle) ------------------------------------------------------------
 
 @message("zoom_unavailable")
 def _zoom_unavailable(words, params):
-    retry = words.time(params.get("retry_at"), short=True)
-    if not retry:
-        return _("Zoom is not answering; retrying shortly.")
-    return words.fill(_("Zoom is not answering; retrying at {time}."), time=retry)
+    return _at_time(words, params.get("retry_at"), _("Zoom is not answering; retrying shortly."),
+                    _("Zoom is not answering; retrying at {time}."))
 
 
 @message("quota_deferred")
 def _quota_deferred(words, params):
     """For the lifecycle's daily-limit deferral (``until``: when Zoom accepts changes again)."""
-    until = words.time(params.get("until"), short=True)
-    if not until:
-        return _("Zoom's daily limit reached; the change is applied tomorrow.")
-    return words.fill(_("Zoom's daily limit reached; applied after {time}."), time=until)
+    return _at_time(words, params.get("until"),
+                    _("Zoom's daily limit reached; the change is applied tomorrow."),
+                    _("Zoom's daily limit reached; applied after {time}."))
 
 
 @message("registration_blocked")
