@@ -30,7 +30,8 @@ from zoom_xblock.models import Registration
 
 pytestmark = pytest.mark.django_db
 
-LEARNER_PERSONAS = ("anonymous", "unenrolled", "ineligible", "learner", "other", "impostor")
+LEARNER_PERSONAS = ("anonymous", "unenrolled", "ineligible", "learner", "other", "impostor",
+                    "foreign_staff")
 # Staff before the organizer: the staff's Join POST must come before anyone saves the editor
 # (an author's save with the block's own fields moves the session to its 2030 date).
 PERSONAS = (*LEARNER_PERSONAS, "staff", "organizer")
@@ -41,16 +42,19 @@ LEARNER_HANDLERS = {"learner_status"}
 EXPECTED = {
     # A GET never registers: staff, not registered yet, get the page with the Join button.
     "join": {"anonymous": 302, "unenrolled": 403, "ineligible": 403, "learner": 302,
-             "other": 302, "impostor": 403, "organizer": 302, "staff": 200},
+             "other": 302, "impostor": 403, "foreign_staff": 403, "organizer": 302, "staff": 200},
     "calendar": {"anonymous": 302, "unenrolled": 403, "ineligible": 200, "learner": 200,
-                 "other": 200, "impostor": 403, "organizer": 200, "staff": 200},
+                 "other": 200, "impostor": 403, "foreign_staff": 403, "organizer": 200,
+                 "staff": 200},
     # The staff panel's CSV (zoom_xblock/staff_views.py): course staff only.
     "report_csv": {"anonymous": 302, "unenrolled": 403, "ineligible": 403, "learner": 403,
-                   "other": 403, "impostor": 403, "organizer": 200, "staff": 200},
+                   "other": 403, "impostor": 403, "foreign_staff": 403, "organizer": 200,
+                   "staff": 200},
     # The calendar feed's page (enrolled learners and staff), its reset (POST only), and the
     # feed itself with a token nobody has (tests/unit/test_feeds.py walks real tokens).
     "feed_page": {"anonymous": 302, "unenrolled": 403, "ineligible": 200, "learner": 200,
-                  "other": 200, "impostor": 403, "organizer": 200, "staff": 200},
+                  "other": 200, "impostor": 403, "foreign_staff": 403, "organizer": 200,
+                  "staff": 200},
     "feed_reset": dict.fromkeys(PERSONAS, 405),
     "feed": dict.fromkeys(PERSONAS, 404),
     "webhook_meeting": dict.fromkeys(PERSONAS, 405),
@@ -107,10 +111,20 @@ def world(zoom_sandbox):
         "other": other,
         # The organizer's address on an account without a role in the course: no start link.
         "impostor": make_user("impostor", email="HOST@example.com"),
+        # Course staff, of another course: nothing of this one.
+        "foreign_staff": _staff_of_another_course(),
         "organizer": make_user("organizer", email="host@example.com", course_role="instructor"),
         "staff": make_user("staff", course_role="staff"),
     }
     return block, session, people
+
+
+def _staff_of_another_course():
+    from zoom_xblock.standalone.models import CourseRole  # pylint: disable=import-outside-toplevel
+
+    user = make_user("foreign_staff")
+    CourseRole.objects.create(user=user, course_key="course-v1:Other+Zoom+2026", role="staff")
+    return user
 
 
 def client_for(user) -> Client:
