@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 LMS = "lms.djangoapp"
 CMS = "cms.djangoapp"
-SIGNALS = "zoom_xblock.receivers"
 
 
 def _receiver(func, signal, uid=None):
@@ -76,3 +75,7 @@ class ZoomXBlockConfig(AppConfig):
             },
         },
     }
+
+    def ready(self):
+        """Register the Celery tasks: :mod:`zoom_xblock.intents` finds them by name."""
+        from zoom_xblock import tasks  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import platform, runs
+from zoom_xblock import intents, platform, runs
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
@@ -431,17 +431,5 @@ def run_due_reports(now: datetime | None = None, *, inline: bool = False) -> int
         if inline:
             fetch_report(session_id, now=now)
         else:
-            _queue_report(session_id)
+            intents.queue_attendance_report(session_id)
     return len(due)
-
-
-def _queue_report(session_id: int) -> None:
-    from zoom_xblock import tasks  # pylint: disable=import-outside-toplevel
-
-    queue = get_config().celery_queue
-    try:
-        tasks.fetch_attendance_report.apply_async(
-            args=(session_id,), **({"queue": queue} if queue else {}))
-    except Exception:  # pylint: disable=broad-except
-        log.warning("Could not queue the report of session %s; the next sweep will",
-                    session_id, exc_info=True)

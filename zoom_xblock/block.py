@@ -33,7 +33,7 @@ PENDING_LABELS = {
 
 
 @XBlock.needs("i18n")
-@XBlock.wants("user", "settings", "completion", "studio_user_permissions")
+@XBlock.wants("user", "studio_user_permissions")
 class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     """A Zoom meeting or webinar in a unit: join it, see what it needs, get credit for it.
 
@@ -438,7 +438,3 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         return (static_dir() / uri.removeprefix("static/")).open("rb")
 
     public_dir = "static"
-
-    def json_context(self) -> str:
-        """Settings the JavaScript needs (never a secret)."""
-        return json.dumps({"kind": self.kind})

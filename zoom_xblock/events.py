@@ -25,7 +25,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from zoom_xblock import attendance, platform, policies, runs, wording
+from zoom_xblock import attendance, intents, platform, policies, runs, wording
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
 from zoom_xblock.zoom import redaction
@@ -324,8 +324,6 @@ def _normalised(name: str, value):
 
 def _restore(session: ZoomSession) -> None:
     """Queue an update of the meeting with the course's values (lifecycle's own path)."""
-    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
-
     session.desired_version += 1
     fields = ["desired_version", "modified"]
     if session.status == ZoomSession.Status.SCHEDULED:
@@ -513,14 +511,7 @@ def request_apply() -> None:
     """
     if not cache.add(APPLY_QUEUED_KEY, 1, timeout=APPLY_DEBOUNCE_SECONDS):
         return
-    from zoom_xblock import tasks  # pylint: disable=import-outside-toplevel
-
-    queue = get_config().celery_queue
-    try:
-        tasks.apply_webhooks.apply_async(**({"queue": queue} if queue else {}))
-    except Exception:  # pylint: disable=broad-except
-        log.warning("Could not queue the webhook task; the sweep applies stored events",
-                    exc_info=True)
+    intents.queue_webhooks()
 
 
 def apply_received(limit: int = PENDING_BATCH) -> int:
@@ -557,20 +548,3 @@ def apply_pending(now: datetime | None = None, limit: int = PENDING_BATCH) -> in
     ).order_by("received_at", "id").values_list("id", flat=True)[:limit])
     return _apply_all(pending)
 
-
-def catch_up(now: datetime | None = None) -> dict:
-    """The sweep's share of webhook work: apply events whose task was lost, queue the
-    attendance report of every session that ended ``REPORT_DELAY_MINUTES`` ago, and publish
-    again the completions and scores the platform refused. Each step runs whatever happens
-    to the others."""
-    result = {}
-    for name, step in (("webhooks_applied", apply_pending),
-                       ("reports_queued", attendance.run_due_reports),
-                       ("progress_republished",
-                        lambda _now: attendance.publish_pending_progress())):
-        try:
-            result[name] = step(now)
-        except Exception:  # pylint: disable=broad-except
-            log.exception("Zoom sweep: %s failed; the next sweep tries again", name)
-            result[name] = 0
-    return result

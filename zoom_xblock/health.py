@@ -180,7 +180,7 @@ def _describe(problem: Problem) -> tuple[str, str]:
 # --- The sweep's heartbeat --------------------------------------------------------------------
 
 def record_sweep(now: datetime | None = None) -> None:
-    """Remember that the periodic sweep ran (called at the end of ``sync.sweep()``)."""
+    """Remember that the periodic sweep ran (called by :func:`zoom_xblock.sweep.run`)."""
     cache.set(SWEEP_KEY, (now or timezone.now()).isoformat(), KEEP_SECONDS)
 
 

@@ -6,6 +6,7 @@ logged: the periodic sweep finds the recorded intent and does the work later.
 """
 import logging
 
+from celery import current_app
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -175,10 +176,33 @@ def nudge_learner(session_ids, user_id: int, trigger: str, countdown: int | None
     _send("zoom_xblock.tasks.sync_learner", list(session_ids), user_id, trigger, countdown=delay)
 
 
-def _send(task_name: str, *args, countdown: int = 0) -> None:
-    from zoom_xblock import tasks  # pylint: disable=import-outside-toplevel
+def queue_webhooks() -> bool:
+    """Queue the task that applies every stored Zoom webhook event still waiting."""
+    return _send("zoom_xblock.tasks.apply_webhooks")
 
-    task = getattr(tasks, task_name.rsplit(".", 1)[1])
+
+def queue_attendance_report(session_id: int) -> bool:
+    """Queue the fetch of the session's attendance report from Zoom."""
+    return _send("zoom_xblock.tasks.fetch_attendance_report", session_id)
+
+
+def queue_full_sync(session_id: int, trigger: str) -> bool:
+    """Queue a full reconciliation of the session with Zoom; False when it could not be queued."""
+    return _send("zoom_xblock.tasks.sync_session", session_id, trigger, True)
+
+
+def queue_cancellation(session_id: int, registrants: list[dict]) -> bool:
+    """Queue the cancellation in Zoom of a retired learner's registrants."""
+    return _send("zoom_xblock.tasks.cancel_registrants", session_id, registrants)
+
+
+def _send(task_name: str, *args, countdown: int = 0) -> bool:
+    """The one place that sends a Celery task; False (logged) when the broker is down.
+
+    The task is found by its registered name: ``zoom_xblock.tasks`` imports the story modules
+    that call here, so importing it would make a circle (the app's ``ready()`` registers it).
+    """
+    task = current_app.tasks[task_name]
     options = {"countdown": countdown} if countdown else {}
     # Always explicit: a task queued from Studio without ``queue=`` would run in the CMS worker,
     # whose modulestore reads drafts and which has no LMS URLs (jump_to).
@@ -191,3 +215,5 @@ def _send(task_name: str, *args, countdown: int = 0) -> None:
         # Broker down: the intent is already in the database and the sweep will pick it up.
         log.warning("Could not queue %s%r; the periodic sweep will do it", task_name, args,
                     exc_info=True)
+        return False
+    return True

@@ -119,7 +119,6 @@ class ZoomSession(models.Model):
         help_text="Why Zoom refuses every registration for this meeting (code, worded at render)")
     blocked_params = models.JSONField(default=dict, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
-    last_reconciled_at = models.DateTimeField(null=True, blank=True)
     pre_start_synced_at = models.DateTimeField(null=True, blank=True)
     report_fetched_at = models.DateTimeField(null=True, blank=True)
 

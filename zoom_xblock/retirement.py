@@ -13,6 +13,7 @@ import logging
 from django.db import transaction
 from django.db.models import Q
 
+from zoom_xblock import intents
 from zoom_xblock.models import AttendanceInterval, Panelist, Registration, WebhookEvent, ZoomSession
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,7 @@ def purge_user(user_id: int, email: str = "") -> dict:
         deleted = Registration.objects.filter(id__in=[r.id for r in registrations]).delete()[0]
         for session_id, registrants in in_zoom.items():
             transaction.on_commit(
-                lambda s=session_id, r=registrants: _queue_cancellation(s, r))
+                lambda s=session_id, r=registrants: intents.queue_cancellation(s, r))
     log.info("Retired user %s: %s registrations, %s attendance intervals, %s panelist rows "
              "deleted; %s webhook events scrubbed", user_id, deleted, intervals, panelists,
              scrubbed)
@@ -100,19 +101,6 @@ def _still_in_zoom(registrations) -> dict[int, list[dict]]:
             pending.setdefault(session.id, []).append({"id": row.registrant_id,
                                                        "email": row.email})
     return pending
-
-
-def _queue_cancellation(session_id: int, registrants: list[dict]) -> None:
-    from zoom_xblock import tasks  # pylint: disable=import-outside-toplevel
-    from zoom_xblock.conf import get_config  # pylint: disable=import-outside-toplevel
-
-    queue = get_config().celery_queue
-    try:
-        tasks.cancel_registrants.apply_async(args=(session_id, registrants),
-                                             **({"queue": queue} if queue else {}))
-    except Exception:  # pylint: disable=broad-except
-        log.warning("Could not queue the cancellation in Zoom of a retired learner in session "
-                    "%s", session_id, exc_info=True)
 
 
 def cancel_in_zoom(session_id: int, registrants: list[dict]) -> dict:

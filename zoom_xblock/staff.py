@@ -88,7 +88,7 @@ def start_full_sync(session) -> dict:
     """
     from django.db.models import Max  # pylint: disable=import-outside-toplevel
 
-    from zoom_xblock import reports, tasks  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import intents, reports  # pylint: disable=import-outside-toplevel
     from zoom_xblock.models import SyncRun, ZoomSession  # pylint: disable=import-outside-toplevel
 
     running = running_run(session)
@@ -97,19 +97,11 @@ def start_full_sync(session) -> dict:
                 "run": reports.run_status(running, session.timezone),
                 "message": gettext("A sync is already running; its progress is shown below.")}
     after = SyncRun.objects.filter(session=session).aggregate(last=Max("id"))["last"] or 0
-    queue = get_config().celery_queue
-    try:
-        if queue:
-            tasks.sync_session.apply_async(args=(session.id, "staff", True), queue=queue)
-        else:
-            tasks.sync_session.delay(session.id, "staff", True)
-    except Exception as error:  # pylint: disable=broad-except
-        log.warning("Sync now: could not queue the sync of session %s", session.id,
-                    exc_info=True)
+    if not intents.queue_full_sync(session.id, "staff"):
         ZoomSession.objects.filter(id=session.id, sync_requested_at__isnull=True).update(
             sync_requested_at=timezone.now())
         raise JsonHandlerError(503, gettext(
-            "The sync could not be started now; the periodic sweep will run it.")) from error
+            "The sync could not be started now; the periodic sweep will run it."))
     run = reports.latest_run(session, after)
     answer = {"started": True, "after": after, "run": reports.run_status(run, session.timezone),
               "message": gettext("Sync started.")}

@@ -17,14 +17,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import eligibility, health, intents, lifecycle, platform, problems, runs
+from zoom_xblock import eligibility, lifecycle, platform, problems
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.intents import (
     ACTIVE_STATUSES,
     nudge_learner,
     nudge_sync,
-    queue_apply,
     schedule_sync,
 )
 from zoom_xblock.locks import exclusive
@@ -672,7 +671,7 @@ def _retry_at(session: ZoomSession, when: datetime) -> None:
         schedule_sync(session.id, "retry", delay)
 
 
-# --- Fan-out and sweep -------------------------------------------------------------------------
+# --- Fan-out -------------------------------------------------------------------------------
 
 def fan_out_course(course_key: str, trigger: str) -> dict:
     """Queue one sync for each of the course's sessions that has recorded intent."""
@@ -683,53 +682,3 @@ def fan_out_course(course_key: str, trigger: str) -> dict:
     nudge_sync(session_ids, trigger)
     return {"queued": len(session_ids)}
 
-
-def sweep() -> dict:
-    """Queue a sync for every session with due intent, or starting within the pre-start window
-    and not yet synced for it; re-queue Zoom work that a lost task left behind."""
-    config = get_config()
-    now = timezone.now()
-    soon = now + timedelta(minutes=config.pre_start_sync_minutes)
-    pending = set(
-        ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
-        .filter(Q(sync_requested_at__lte=now) | Q(sync_retry_at__lte=now)
-                | ~Q(blocked_code=""))  # a blocked pass checks the cause with one cheap call
-        .values_list("id", flat=True)
-    )
-    starting = set(
-        ZoomSession.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now, start__lte=soon,
-                                   pre_start_synced_at__isnull=True)
-        .values_list("id", flat=True)
-    )
-    ZoomSession.objects.filter(id__in=starting).update(pre_start_synced_at=now)
-    reopened = runs.reopen_test_runs()  # closed by a sound check before test runs existed
-    for session_id in sorted(pending | starting):
-        nudge_sync([session_id], "sweep" if session_id in pending else "pre_start")
-    health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    from zoom_xblock import events, learner_messages, publishing  # pylint: disable=import-outside-toplevel
-
-    mailed = learner_messages.due_sessions(now)  # reminders, and Join's registrations
-    for session_id in mailed:
-        intents.queue_learner_messages(session_id)
-    # The safety net for lost publish/delete events: each course against its published version.
-    courses = publishing.courses_to_reconcile()
-    for course_key in courses:
-        intents.queue_reconcile(course_key)
-    return {"queued": len(pending | starting), "applied": requeue_unapplied(now),
-            "learner_messages": len(mailed), "courses_reconciled": len(courses),
-            "reopened": reopened,
-            **events.catch_up(now)}  # stored webhooks whose task was lost; due reports
-
-
-def requeue_unapplied(now) -> int:
-    """Queue Zoom create/update work that a lost task or a passed quota deferral left behind."""
-    stale = now - timedelta(minutes=5)
-    behind = list(
-        ZoomSession.objects.filter(
-            status__in=(ZoomSession.Status.CREATING, ZoomSession.Status.UPDATING),
-            modified__lte=stale,
-        ).values_list("id", flat=True)
-    )
-    for session_id in behind:
-        queue_apply(session_id)
-    return len(behind) + lifecycle.retry_deferred()

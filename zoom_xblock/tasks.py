@@ -38,8 +38,10 @@ def sync_course(course_key: str, trigger: str = "enrollment") -> dict:
 
 @shared_task(name="zoom_xblock.tasks.sweep", **RETRY)
 def sweep() -> dict:
-    """Find every session with recorded intent (or starting soon) and queue its sync."""
-    return sync.sweep()
+    """The periodic sweep (:mod:`zoom_xblock.sweep`): queue whatever work is due or was lost."""
+    from zoom_xblock import sweep as periodic  # pylint: disable=import-outside-toplevel
+
+    return periodic.run()
 
 
 @shared_task(name="zoom_xblock.tasks.apply_session", bind=True, max_retries=None, **RETRY)

@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError
 
 from tests.integration.conftest import wait_for
 from tests.utils import COURSE, enroll, make_user
-from zoom_xblock import sessions, sync
+from zoom_xblock import sessions, sweep
 from zoom_xblock.models import Registration, SyncRun, ZoomSession
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
@@ -64,7 +64,7 @@ def test_broker_down_while_enrollments_arrive_then_the_sweep_registers_everyone(
     assert not Registration.objects.filter(session=session, state="registered").exists()
     assert ZoomSession.objects.get(id=session.id).sync_requested_at is not None  # durable intent
     monkeypatch.undo()  # the broker is back
-    sync.sweep()
+    sweep.run()
     wait_for(lambda: Registration.objects.filter(session=session, state="registered").count()
              == len(learners))
     _all_registered_once(zoom_sandbox, session, learners)
@@ -87,7 +87,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch(zoom_sandbox, worker_factory):
     assert run.outcome == "running"  # the pass died with it
     _sandbox(zoom_sandbox, "faults", {"latency_ms": 0})
     worker_factory(concurrency=1)  # a new worker takes the unacknowledged task back
-    sync.sweep()
+    sweep.run()
     wait_for(lambda: Registration.objects.filter(session=session, state="registered").count()
              == len(learners), timeout=90)
     _all_registered_once(zoom_sandbox, session, learners)

@@ -13,7 +13,7 @@ from completion.models import BlockCompletion
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user
 from tests.zoom_people import ZoomRoom
-from zoom_xblock import events, sessions, sync
+from zoom_xblock import sessions, sweep, sync
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,9 +75,9 @@ def test_sandbox_webhooks_drive_attendance_to_completion(zoom_with_webhooks):
     assert walk_in.registration is None
 
     # The report sweep, REPORT_DELAY_MINUTES after the end, recovers Cy's lost join.
-    assert events.catch_up(now=session.actual_end + timedelta(minutes=5))[
+    assert sweep.catch_up(now=session.actual_end + timedelta(minutes=5))[
         "reports_queued"] == 0
-    assert events.catch_up(now=session.actual_end + timedelta(minutes=16))[
+    assert sweep.catch_up(now=session.actual_end + timedelta(minutes=16))[
         "reports_queued"] == 1
     completed = set(BlockCompletion.objects.filter(block_key=USAGE).values_list(
         "user_id", flat=True))

@@ -9,7 +9,7 @@ from completion.models import BlockCompletion
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user, unenroll
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
-from zoom_xblock import attendance, events, intents, sessions, sync
+from zoom_xblock import attendance, intents, sessions, sweep, sync
 from zoom_xblock.models import (
     AttendanceInterval,
     Recording,
@@ -270,7 +270,7 @@ def test_the_sweep_queues_the_report_of_sessions_that_ended(meeting):
     m.deliver_all(skip={1})  # Cy's join is lost
     later = m.refresh().actual_end + timedelta(minutes=20)  # the sandbox's clock ran ahead
     with m.capture(execute=True):
-        summary = events.catch_up(now=later)
+        summary = sweep.catch_up(now=later)
     assert summary["reports_queued"] == 1
     assert _completed([m.cy.id]) == {m.cy.id}
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from tests.learning import HOST, learners, register_all, registration, schedule
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, call_handler, make_block, make_user
-from zoom_xblock import attendance, events, health, lifecycle, notifications, platform, sync
+from zoom_xblock import attendance, events, health, lifecycle, notifications, platform, sweep, sync
 from zoom_xblock.models import (
     AttendanceInterval,
     Registration,
@@ -135,8 +135,8 @@ def test_an_event_that_fails_is_marked_with_its_reason_retried_then_given_up(set
         assert good.status == WebhookEvent.Status.APPLIED  # not held back
         assert poison.status == WebhookEvent.Status.FAILED
         assert poison.attempts == 1 and "RuntimeError: boom" in poison.error
-        events.catch_up()  # the sweep retries it once more, then gives up
-        events.catch_up()
+        sweep.catch_up()  # the sweep retries it once more, then gives up
+        sweep.catch_up()
         poison.refresh_from_db()
         assert poison.attempts == 2 and poison.status == WebhookEvent.Status.FAILED
     problems = health.run_check(self_check_webhooks=False, store=False).problems
@@ -180,7 +180,7 @@ def test_a_learner_whose_completion_fails_holds_back_no_other_learner():
 def test_the_sweeps_report_step_runs_when_the_webhook_step_fails():
     with mock.patch("zoom_xblock.events.apply_pending", side_effect=OverflowError), \
             mock.patch("zoom_xblock.attendance.run_due_reports", return_value=3):
-        result = events.catch_up()
+        result = sweep.catch_up()
     assert result["webhooks_applied"] == 0 and result["reports_queued"] == 3
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.learning import BLOCK_FIELDS, learners, registration, schedule
 from tests.utils import enroll, make_block, make_user, render, unenroll
-from zoom_xblock import learner_messages, lifecycle, platform, sessions, sync, tasks
+from zoom_xblock import learner_messages, lifecycle, platform, sessions, sweep, tasks
 from zoom_xblock.models import LearnerMessage, Registration
 from zoom_xblock.standalone.models import UserPreference
 
@@ -135,7 +135,7 @@ def test_join_sends_nothing_itself_and_the_sweep_catches_up(client, zoom_sandbox
     assert client.post(f"/zoom/join/{USAGE}").status_code == 302  # registered just in time
     assert mail.outbox == []  # never sent on a request path
     monkeypatch.undo()
-    sync.sweep()
+    sweep.run()
     assert [m.to for m in mail.outbox].count([ada.email]) >= 1
     assert {m.subject.split(":")[0] for m in mails_to(ada)} == {"You are registered",
                                                                 "Starting soon"}

@@ -7,7 +7,7 @@ import requests
 from django.core import mail
 
 from tests.utils import COURSE, make_user
-from zoom_xblock import authoring, intents, lifecycle, sessions, sync, wording
+from zoom_xblock import authoring, intents, lifecycle, sessions, sweep, wording
 from zoom_xblock.models import Panelist, SessionAlert, ZoomSession
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +173,7 @@ def test_the_daily_host_limit_defers_the_change_until_the_reset(
     past = datetime(2000, 1, 1, tzinfo=UTC)  # the plugin's own clock passes the reset too
     ZoomSession.objects.filter(id=session.id).update(deferred_until=past)
     with django_capture_on_commit_callbacks(execute=True):
-        sync.sweep()
+        sweep.run()
     session.refresh_from_db()
     assert session.status == "scheduled"
     assert _zoom_state(zoom_sandbox)[0]["topic"] == "Edited again"  # the latest edit

@@ -18,7 +18,7 @@ from opaque_keys.edx.keys import CourseKey, UsageKey
 
 from tests.unit.test_attendance import USAGE, _completed, _scores, meeting  # noqa: F401
 from tests.utils import COURSE, make_block, make_user
-from zoom_xblock import attendance, events, platform
+from zoom_xblock import attendance, platform, sweep
 from zoom_xblock.models import Registration
 from zoom_xblock.platform import OpenEdxPlatform
 from zoom_xblock.standalone import grades
@@ -180,13 +180,13 @@ def test_a_learner_whose_grade_fails_does_not_undo_the_session_or_the_others(mee
     assert "refused this score" in ada.progress_error
     assert not m.reg(m.bob).progress_pending
 
-    assert events.catch_up()["progress_republished"] == 1  # the sweep, once the LMS accepts
+    assert sweep.catch_up()["progress_republished"] == 1  # the sweep, once the LMS accepts
 
     ada = m.reg(m.ada)
     assert (ada.progress_pending, ada.progress_error) == (False, "")
     assert _completed([m.ada.id, m.bob.id]) == {m.ada.id, m.bob.id}
     assert _scores()[m.ada.id] == (2.0, 2.0)
-    assert events.catch_up()["progress_republished"] == 0
+    assert sweep.catch_up()["progress_republished"] == 0
 
 
 def test_a_refused_grade_does_not_stop_the_report_sweep(meeting):  # noqa: F811 (the fixture)
@@ -214,7 +214,7 @@ def test_a_refused_grade_does_not_stop_the_report_sweep(meeting):  # noqa: F811 
     assert result["added"] == 2
     assert m.refresh().report_fetched_at is not None  # the report is not read again
     assert m.reg(m.ada).progress_pending and m.reg(m.ada).completed_at is not None
-    assert events.catch_up()["progress_republished"] == 1
+    assert sweep.catch_up()["progress_republished"] == 1
     assert _completed([m.ada.id, m.bob.id]) == {m.ada.id, m.bob.id}
 
 

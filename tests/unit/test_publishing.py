@@ -15,7 +15,7 @@ from openedx_events.content_authoring.signals import XBLOCK_DELETED, XBLOCK_PUBL
 from tests.project import studio
 from tests.project.runtime import StudioPreviewRuntime, ZoomWorkbenchRuntime
 from tests.utils import COURSE, call_handler, enroll, make_block, make_user, render
-from zoom_xblock import sync, wording
+from zoom_xblock import sweep, sync, wording
 from zoom_xblock.models import Registration, SessionAlert, ZoomSession
 from zoom_xblock.standalone import outline
 from zoom_xblock.standalone.models import OutlineItem
@@ -166,7 +166,7 @@ def test_discarded_changes_are_never_applied(zoom_sandbox, people,
 
     with django_capture_on_commit_callbacks(execute=True):
         studio.publish(unit)  # publishing again, or the sweep, applies the published block only
-        sync.sweep()
+        sweep.run()
     assert _meetings(zoom_sandbox)[0]["topic"] == "Office hours"
     assert ZoomSession.objects.get().title == "Office hours"
 
@@ -180,7 +180,7 @@ def test_the_sweep_applies_a_published_block_no_event_announced_and_keeps_the_dr
     assert _meetings(zoom_sandbox) == []
 
     with django_capture_on_commit_callbacks(execute=True):
-        sync.sweep()
+        sweep.run()
 
     (meeting,) = _meetings(zoom_sandbox)
     assert meeting["topic"] == "Office hours"  # the published block, not the draft
@@ -209,7 +209,7 @@ def test_publishing_an_unchanged_block_keeps_its_session_as_it_is(
     ZoomSession.objects.update(agenda="Accepted from Zoom")  # e.g. a change accepted from Zoom
     with django_capture_on_commit_callbacks(execute=True):
         studio.publish(studio.unit_of(_key(block)))  # another component of the unit changed
-        sync.sweep()
+        sweep.run()
     assert ZoomSession.objects.get().agenda == "Accepted from Zoom"
     html = render(_studio_block(block, staff), "author_view")  # nothing waits for Publish
     assert "Published:" in html and "Draft, not yet published" not in html
@@ -223,7 +223,7 @@ def test_the_sweep_applies_a_publish_whose_event_was_lost(
     item.published_fields = {**item.published_fields, "title": "Published, never announced"}
     item.save()
     with django_capture_on_commit_callbacks(execute=True):
-        sync.sweep()
+        sweep.run()
     assert ZoomSession.objects.get().title == "Published, never announced"
     assert _meetings(zoom_sandbox)[0]["topic"] == "Published, never announced"
 
@@ -363,14 +363,14 @@ def test_the_sweep_deletes_a_session_gone_from_the_published_course_after_the_gr
     OutlineItem.objects.all().delete()  # the course went away without a word to the plugin
 
     with django_capture_on_commit_callbacks(execute=True):
-        sync.sweep()
+        sweep.run()
     assert set(ZoomSession.objects.values_list("status", flat=True)) == {"scheduled"}
     assert not any(meeting["deleted"] for meeting in _meetings(zoom_sandbox))
     assert ZoomSession.objects.filter(missing_since__isnull=False).count() == 2
 
     ZoomSession.objects.update(missing_since=timezone.now() - timedelta(minutes=61))
     with django_capture_on_commit_callbacks(execute=True):
-        sync.sweep()
+        sweep.run()
 
     assert set(ZoomSession.objects.values_list("status", flat=True)) == {"deleted"}
     assert all(meeting["deleted"] for meeting in _meetings(zoom_sandbox))
@@ -385,6 +385,6 @@ def test_a_session_back_in_the_published_course_is_no_longer_missing(
     _published_pair(staff, django_capture_on_commit_callbacks)
     ZoomSession.objects.update(missing_since=timezone.now() - timedelta(days=3))
     with django_capture_on_commit_callbacks(execute=True):
-        sync.sweep()  # both are in the published course: nothing is deleted
+        sweep.run()  # both are in the published course: nothing is deleted
     assert set(ZoomSession.objects.values_list("status", flat=True)) == {"scheduled"}
     assert not ZoomSession.objects.filter(missing_since__isnull=False).exists()

@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.utils import COURSE, enroll, make_user, unenroll
+from zoom_xblock import sweep
 from zoom_xblock.models import Registration, ZoomSession
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -91,7 +92,6 @@ def test_logging_in_nudges_the_sessions_where_the_learner_is_not_registered_yet(
 def test_the_sweep_makes_a_pass_shortly_before_the_start_once(monkeypatch, settings):
     from datetime import timedelta
 
-    from zoom_xblock import sync
 
     settings.ZOOM_XBLOCK = {"SYNC_DEBOUNCE_SECONDS": 0, "PRE_START_SYNC_MINUTES": 30}
     sent = []
@@ -99,11 +99,11 @@ def test_the_sweep_makes_a_pass_shortly_before_the_start_once(monkeypatch, setti
                         lambda name, *args, **kw: sent.append((name, args)))
     soon = _session(start=timezone.now() + timedelta(minutes=20))
     _session(usage_key="later", start=timezone.now() + timedelta(hours=5))
-    sync.sweep()
+    sweep.run()
     syncs = [item for item in sent if item[0] == "zoom_xblock.tasks.sync_session"]
     assert syncs == [("zoom_xblock.tasks.sync_session", (soon.id, "pre_start"))]
     sent.clear()
-    sync.sweep()
+    sweep.run()
     assert [item for item in sent if item[0] == "zoom_xblock.tasks.sync_session"] == []
 
 

@@ -12,7 +12,7 @@ from tests.learning import BLOCK_FIELDS
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, as_user, enroll, make_block, make_user
 from tests.utils import render as render_block
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
-from zoom_xblock import attendance, learner, platform, reports, runs, sessions, sync
+from zoom_xblock import attendance, learner, platform, reports, runs, sessions, sweep, sync
 from zoom_xblock.models import AttendanceInterval, Registration, ZoomSession
 
 pytestmark = pytest.mark.django_db
@@ -169,14 +169,14 @@ def test_the_sweep_reopens_sessions_a_test_run_closed(life):
     s = life(datetime(2030, 1, 15, 14, tzinfo=UTC))
     _closed_by_old_code(s)
 
-    assert sync.sweep()["reopened"] == 1
+    assert sweep.run()["reopened"] == 1
 
     session = s.refresh()
     assert session.live_status == ZoomSession.LiveStatus.NOT_STARTED
     assert len(session.test_runs) == 1 and session.actual_end is None
     assert s.reg(s.ada).attended_seconds == 0
     assert learner.phase(session) == learner.Phase.UPCOMING
-    assert sync.sweep()["reopened"] == 0  # done once
+    assert sweep.run()["reopened"] == 0  # done once
 
 
 def test_saving_again_in_studio_reopens_a_session_a_test_run_closed(life, zoom_sandbox):
@@ -194,7 +194,7 @@ def test_saving_again_in_studio_reopens_a_session_a_test_run_closed(life, zoom_s
 def test_a_real_session_is_not_mistaken_for_a_test_run_by_the_sweep(life):
     s = life(minute_now() + timedelta(minutes=5))
     s.run(30, s.reg(s.ada))
-    assert sync.sweep()["reopened"] == 0
+    assert sweep.run()["reopened"] == 0
     assert s.refresh().live_status == ZoomSession.LiveStatus.ENDED
 
 

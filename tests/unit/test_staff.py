@@ -23,7 +23,7 @@ from tests.utils import (
     make_user,
     render,
 )
-from zoom_xblock import health, platform, reports, sessions, staff, sync
+from zoom_xblock import health, platform, reports, sessions, staff, sweep, sync
 from zoom_xblock.models import (
     AttendanceInterval,
     Recording,
@@ -388,10 +388,10 @@ def test_sync_status_before_the_run_starts_and_when_one_is_running(block, config
     session = _session(block)
     assert call_handler(block, "staff_sync_status", {"after": 0})[1] == {"run": None}
     running = SyncRun.objects.create(session=session, trigger="sweep", total=10, done=4)
-    with mock.patch("zoom_xblock.tasks.sync_session.delay") as delay:
+    with mock.patch("zoom_xblock.tasks.sync_session.apply_async") as apply_async:
         status, body = call_handler(block, "staff_sync_now", {})
     assert status == 200 and body["started"] is False and body["run"]["id"] == running.id
-    delay.assert_not_called()
+    apply_async.assert_not_called()
     status, answer = call_handler(block, "staff_sync_status", {"after": body["after"]})
     assert (answer["run"]["done"], answer["run"]["total"]) == (4, 10)
     assert "registrations" not in answer
@@ -431,11 +431,11 @@ def test_learners_and_visitors_are_refused_every_staff_handler(block, configured
     learner = make_user("ada")
     enroll(learner)
     data = {"alert_id": alert.id, "after": 0}
-    with mock.patch("zoom_xblock.tasks.sync_session.delay") as delay:
+    with mock.patch("zoom_xblock.tasks.sync_session.apply_async") as apply_async:
         for viewer in (learner, None):
             status, _body = call_handler(as_user(block, viewer), handler, data)
             assert status == 403
-    delay.assert_not_called()
+    apply_async.assert_not_called()
     alert.refresh_from_db()
     assert alert.resolved_at is None
 
@@ -489,5 +489,5 @@ def test_a_stale_sweep_shows_in_the_banner(block, configured):
     _session(block)
     health.record_sweep(timezone.now() - timedelta(hours=2))
     assert "The periodic sweep last ran 120 minutes ago" in render(block)
-    sync.sweep()  # the sweep records its heartbeat
+    sweep.run()  # the sweep records its heartbeat
     assert "zoom-health-banner" not in render(block)

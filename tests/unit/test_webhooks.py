@@ -11,7 +11,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zoom_xblock import events
+from zoom_xblock import events, sweep
 from zoom_xblock.models import WebhookEvent, ZoomSession
 from zoom_xblock.zoom.webhooks import signature_headers
 
@@ -288,14 +288,13 @@ def test_the_sweep_applies_events_whose_task_was_lost():
 
 
 def test_the_periodic_sweep_includes_the_webhook_safety_net():
-    from zoom_xblock import sync
 
     ZoomSession.objects.create(usage_key="block-v1:x+y+z+type@zoom+block@sweep",
                                course_key="course-v1:x+y+z", title="Swept",
                                zoom_id=81234567890, status="scheduled")
     signed_post(ENDPOINTS[0], encode(envelope()))  # its task is lost
     WebhookEvent.objects.update(received_at=datetime.now(UTC) - events.PENDING_AFTER * 2)
-    result = sync.sweep()
+    result = sweep.run()
     assert result["webhooks_applied"] == 1 and result["reports_queued"] == 0
     assert WebhookEvent.objects.get().status == "applied"
 

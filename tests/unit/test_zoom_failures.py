@@ -11,7 +11,7 @@ import requests
 from django.utils import timezone
 
 from tests.utils import COURSE, enroll, make_user
-from zoom_xblock import joining, lifecycle, platform, problems, sessions, sync
+from zoom_xblock import joining, lifecycle, platform, problems, sessions, sweep, sync
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored_text
 
@@ -219,7 +219,7 @@ def test_a_waiting_retry_does_not_make_passes_without_work(zoom_sandbox, schedul
     assert follow_ups == []  # no nudge: nothing changed
     assert [q[2] for q in queued] and all(q[2] > 3000 for q in queued)  # one retry, in 1 h
     assert SyncRun.objects.count() == before + 1
-    assert sync.sweep()["queued"] == 0  # not due yet
+    assert sweep.run()["queued"] == 0  # not due yet
 
 
 # --- 7. Meeting-wide refusals ---------------------------------------------------------------
@@ -257,8 +257,8 @@ def test_a_downgraded_host_stops_the_session_spends_nobody_and_resumes_when_fixe
 def _swept(monkeypatch_free=True):
     from unittest import mock
 
-    with mock.patch("zoom_xblock.sync.nudge_sync") as nudge:
-        sync.sweep()
+    with mock.patch("zoom_xblock.intents.nudge_sync") as nudge:
+        sweep.run()
     return {call.args[0][0] for call in nudge.call_args_list}
 
 

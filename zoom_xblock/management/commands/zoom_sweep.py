@@ -2,20 +2,17 @@
 
 Tutor runs no Celery beat, so this command does what the beat entry does: it finds every
 session with recorded intent (or starting soon) and queues its sync, and re-queues Zoom work a
-lost task left behind. ``--inline`` runs the syncs in this process instead of queueing them
-(useful when no worker is running). Either way it prints what it did, one line per session
-synced inline and a summary; the Zoom client's own log lines stay off the terminal unless
-``-v 2``.
+lost task left behind (:func:`zoom_xblock.sweep.run`, as the beat task). ``--inline`` runs the
+due syncs in this process instead of queueing them (useful when no worker is running). Either
+way it prints what it did, one line per session synced inline and a summary; the Zoom client's
+own log lines stay off the terminal unless ``-v 2``.
 """
 from django.core.management.base import BaseCommand
-from django.db.models import Q
-from django.utils import timezone
 
-from zoom_xblock import health, sync
+from zoom_xblock import sweep
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.management.client_logs import quiet_client_logs
 from zoom_xblock.management.commands.zoom_sync import describe_result
-from zoom_xblock.models import ZoomSession
 
 
 class Command(BaseCommand):
@@ -30,9 +27,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with quiet_client_logs(options["verbosity"]):
             if options["inline"]:
-                self._inline()
+                result = sweep.run(inline=True, on_synced=self._print_sync)
+                self.stdout.write(ngettext("Synced {count} session inline.",
+                                           "Synced {count} sessions inline.",
+                                           result["queued"]).format(count=result["queued"]))
             else:
-                result = sync.sweep()
+                result = sweep.run()
                 self.stdout.write(ngettext("Queued {count} sync.", "Queued {count} syncs.",
                                            result["queued"]).format(count=result["queued"])
                                   + " " + ngettext("Re-queued {count} Zoom update.",
@@ -40,15 +40,5 @@ class Command(BaseCommand):
                                                    result["applied"]).format(
                                       count=result["applied"]))
 
-    def _inline(self) -> None:
-        now = timezone.now()
-        due = list(ZoomSession.objects.filter(Q(sync_requested_at__lte=now)
-                                              | Q(sync_retry_at__lte=now))
-                   .order_by("id").values_list("id", flat=True))
-        for session_id in due:
-            result = sync.sync_session(session_id, trigger="sweep")
-            self.stdout.write(describe_result(session_id, result))
-        health.record_sweep()  # an inline sweep is a sweep: zoom_check and the banner see it
-        self.stdout.write(ngettext("Synced {count} session inline.",
-                                   "Synced {count} sessions inline.", len(due)).format(
-            count=len(due)))
+    def _print_sync(self, session_id: int, result: dict) -> None:
+        self.stdout.write(describe_result(session_id, result))
