@@ -21,28 +21,34 @@ from zoom_xblock import policies, problems, wording, zoom_api
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
+from zoom_xblock.messages import (
+    alternative_host_message,
+    host_error_message,
+    not_licensed_why,
+    organizer_unverified_message,
+)
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.sessions import one_line, start_utc
 from zoom_xblock.zoom import (
-    HOST_ALTERNATIVE_REFUSED,
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,
     HOST_NOT_IN_ACCOUNT,
     HOST_NOT_LICENSED,
+    MAX_AGENDA,
+    MAX_ALTERNATIVE_HOSTS,
+    MAX_REGISTRANTS,
+    MAX_TITLE,
     ZoomError,
     ZoomHostError,
 )
 
-# Zoom's own limits (meeting/webinar topic and agenda, registrants) and the plugin's ranges.
+# The plugin's ranges (Zoom's own limits are in zoom/limits.py).
 MAX_DISPLAY_NAME = 255
-MAX_TITLE = 200
-MAX_AGENDA = 2000
 MAX_EMAIL = 254
 DURATION_RANGE = (1, 1440)
-CAPACITY_RANGE = (1, 4999)
+CAPACITY_RANGE = (1, MAX_REGISTRANTS)
 JOIN_WINDOW_RANGE = (0, 1440)
 PERCENT_RANGE = (0, 100)
-MAX_ALTERNATIVE_HOSTS = 50
 # Longer numbers are out of every range (and Python refuses to read 4,300 digits and more).
 MAX_INTEGER_DIGITS = 18
 KINDS = ("meeting", "webinar")
@@ -684,46 +690,6 @@ def alternative_host_problems(emails: list[str], kind: str, account: str | None 
                                           for cause in known + others)}, []
 
 
-def alternative_host_message(reason: str, emails: list[str]) -> str:
-    """One sentence about the alternative hosts ``emails`` that share the cause ``reason``."""
-    count, listed = len(emails), ", ".join(emails)
-    if reason == HOST_NOT_IN_ACCOUNT:
-        text = ngettext(
-            "{emails} uses Zoom, but not in this organization's Zoom account, so cannot be an "
-            "alternative host: ask your Zoom administrator to invite them, or remove the address.",
-            "{emails} use Zoom, but not in this organization's Zoom account, so cannot be "
-            "alternative hosts: ask your Zoom administrator to invite them, or remove the "
-            "addresses.", count)
-    elif reason == HOST_NOT_LICENSED:
-        text = ngettext(
-            "{emails} has a Basic (free) Zoom user; alternative hosts must be licensed: ask your "
-            "Zoom administrator for a licence, or remove the address.",
-            "{emails} have Basic (free) Zoom users; alternative hosts must be licensed: ask your "
-            "Zoom administrator for licences, or remove the addresses.", count)
-    elif reason == HOST_NO_WEBINAR_LICENCE:
-        text = ngettext(
-            "{emails} has no Zoom Webinar licence, which the alternative hosts of a webinar "
-            "need: ask your Zoom administrator to assign one, or remove the address.",
-            "{emails} have no Zoom Webinar licence, which the alternative hosts of a webinar "
-            "need: ask your Zoom administrator to assign them, or remove the addresses.", count)
-    elif reason == HOST_ALTERNATIVE_REFUSED:
-        text = ngettext(
-            "Zoom refused {emails} as an alternative host: alternative hosts must be licensed "
-            "users of this organization's Zoom account. Remove the address or ask your Zoom "
-            "administrator.",
-            "Zoom refused {emails} as alternative hosts: alternative hosts must be licensed "
-            "users of this organization's Zoom account. Remove the addresses or ask your Zoom "
-            "administrator.", count)
-    else:
-        text = ngettext(
-            "Zoom has no user {emails} in this organization's Zoom account, so it cannot be an "
-            "alternative host: ask your Zoom administrator to add them, or remove the address.",
-            "Zoom has no users {emails} in this organization's Zoom account, so they cannot be "
-            "alternative hosts: ask your Zoom administrator to add them, or remove the "
-            "addresses.", count)
-    return text.format(emails=listed)
-
-
 @dataclass(frozen=True)
 class OrganizerDefault:
     """Who the editor proposes as the organizer of a new session, and why (Eurekos: the
@@ -731,14 +697,6 @@ class OrganizerDefault:
 
     email: str
     note: str
-
-
-def _not_licensed_why(status: dict) -> str:
-    from zoom_xblock.zoom import HOST_NOT_LICENSED  # pylint: disable=import-outside-toplevel
-
-    if status.get("reason") == HOST_NOT_LICENSED:
-        return _("a Basic (free) Zoom user")
-    return _("not a user of your organization's Zoom account")
 
 
 def default_organizer(author, instructors) -> OrganizerDefault:
@@ -761,7 +719,7 @@ def default_organizer(author, instructors) -> OrganizerDefault:
             if status is None:
                 why = _("Zoom has not been asked about you yet")
             else:
-                why = _("you are {why}").format(why=_not_licensed_why(status))
+                why = _("you are {why}").format(why=not_licensed_why(status))
             return OrganizerDefault(person.email, _(
                 "Proposed: {name} ({email}), an instructor of this course and a licensed user "
                 "of your organization's Zoom account ({why}).").format(
@@ -774,35 +732,7 @@ def default_organizer(author, instructors) -> OrganizerDefault:
     return OrganizerDefault(author_email, _(
         "Neither you ({email}, {why}) nor the course's instructors are licensed users of your "
         "organization's Zoom account: enter the e-mail of one who is.").format(
-        email=author_email, why=_not_licensed_why(status)))
-
-
-def organizer_unverified_message(in_zoom: bool = False) -> str:
-    """The warning when Zoom could not be asked about the organizer (``in_zoom``: the
-    meeting exists already, so the check happens when the change is sent)."""
-    if in_zoom:
-        return _("Could not verify the organizer in Zoom now; it will be checked when the "
-                 "change is sent to Zoom.")
-    return _("Could not verify the organizer in Zoom now; it will be checked when the meeting "
-             "is created.")
-
-
-def host_error_message(reason: str, email: str) -> str:
-    """The message shown next to the organizer field for a ``ZoomHostError`` reason."""
-    messages = {
-        HOST_NOT_FOUND: _("Zoom has no user {email} in this organization's Zoom account. Ask "
-                          "your Zoom administrator to add them, or choose another organizer."),
-        HOST_NOT_IN_ACCOUNT: _("{email} uses Zoom, but not in this organization's Zoom account. "
-                               "Ask your Zoom administrator to invite them, or choose another "
-                               "organizer."),
-        HOST_NOT_LICENSED: _("{email} has a Basic (free) Zoom user. Meetings with registration "
-                             "need a licensed organizer: ask your Zoom administrator for a "
-                             "licence, or choose another organizer."),
-        HOST_NO_WEBINAR_LICENCE: _("{email} has no Zoom Webinar licence. Ask your Zoom "
-                                   "administrator to assign one, choose another organizer, or "
-                                   "make this a meeting."),
-    }
-    return messages.get(reason, messages[HOST_NOT_FOUND]).format(email=email)
+        email=author_email, why=not_licensed_why(status)))
 
 
 # --- What the session records ------------------------------------------------------------------

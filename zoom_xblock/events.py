@@ -28,7 +28,7 @@ from django.utils import timezone
 from zoom_xblock import attendance, intents, platform, policies, runs, wording
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
-from zoom_xblock.zoom import redaction
+from zoom_xblock.zoom import MAX_TITLE, redaction
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def adoptable_values(changes: dict) -> dict:
 
     values = {}
     new = {name: changes[name]["new"] for name in ADOPTED_FIELDS if name in changes}
-    if isinstance(new.get("topic"), str) and 0 < len(new["topic"].strip()) <= authoring.MAX_TITLE:
+    if isinstance(new.get("topic"), str) and 0 < len(new["topic"].strip()) <= MAX_TITLE:
         values["title"] = new["topic"].strip()
     if "start_time" in new:
         start = attendance.parse_time(new["start_time"])

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
+from zoom_xblock import messages
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
@@ -88,8 +89,6 @@ def _minutes(value: float) -> int:
 
 def _describe(problem: Problem) -> tuple[str, str]:
     """(message, fix) for a problem."""
-    from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
-
     params = problem.params
     code = problem.code
     if code == "credentials":
@@ -129,7 +128,7 @@ def _describe(problem: Problem) -> tuple[str, str]:
                   "the LMS) and that the secret token is the app's."))
     if code == "organizer":
         sessions = params.get("sessions", 1)
-        return (authoring.host_error_message(params.get("reason", ""), params.get("email", ""))
+        return (messages.host_error_message(params.get("reason", ""), params.get("email", ""))
                 + " " + ngettext("({count} session uses this organizer.)",
                                  "({count} sessions use this organizer.)", sessions).format(
                     count=sessions),
@@ -371,9 +370,8 @@ def organizers_in_use() -> dict[str, dict[str, dict]]:
     """Distinct organizers of sessions not deleted and not over, per Zoom account:
     account name -> e-mail -> kinds, sessions (two queries, whatever the number of courses)."""
     from zoom_xblock import accounts  # pylint: disable=import-outside-toplevel
-    from zoom_xblock.intents import ACTIVE_STATUSES  # pylint: disable=import-outside-toplevel
 
-    rows = list(ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
+    rows = list(ZoomSession.objects.active()
                 .exclude(live_status=ZoomSession.LiveStatus.ENDED).exclude(host_email="")
                 .values_list("host_email", "kind", "zoom_account", "course_key"))
     course_accounts = accounts.course_account_names(

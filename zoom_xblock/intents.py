@@ -16,14 +16,6 @@ from zoom_xblock.models import Registration, ZoomSession
 
 log = logging.getLogger(__name__)
 
-ACTIVE_STATUSES = (
-    ZoomSession.Status.DRAFT,
-    ZoomSession.Status.CREATING,
-    ZoomSession.Status.UPDATING,
-    ZoomSession.Status.SCHEDULED,
-    ZoomSession.Status.FAILED,
-    ZoomSession.Status.DEFERRED,
-)
 DEBOUNCE_KEY = "zoom_xblock:sync-queued:{}"
 
 
@@ -33,7 +25,7 @@ def request_course_sync(course_key: str, trigger: str) -> None:
     The nudge is per course and debounced; the task it starts queues one sync per marked
     session, so an enrollment storm costs one task per session per window, not per learner.
     """
-    marked = ZoomSession.objects.filter(course_key=course_key, status__in=ACTIVE_STATUSES).update(
+    marked = ZoomSession.objects.active().filter(course_key=course_key).update(
         sync_requested_at=timezone.now()
     )
     if marked:
@@ -43,7 +35,8 @@ def request_course_sync(course_key: str, trigger: str) -> None:
 def request_user_sync(user_id: int, trigger: str) -> None:
     """Nudge the sessions where this learner has a place or could have one (login)."""
     session_ids = list(
-        Registration.objects.filter(user_id=user_id, session__status__in=ACTIVE_STATUSES)
+        Registration.objects.filter(user_id=user_id,
+                                    session__status__in=ZoomSession.ACTIVE_STATUSES)
         .exclude(state=Registration.State.REGISTERED)
         .values_list("session_id", flat=True)
     )
@@ -60,8 +53,8 @@ def request_learner_sync(user_id: int, course_key: str, trigger: str) -> None:
     down the nudge is lost, and the learner is re-checked at Join, at login and by the pass the
     sweep runs before the session starts."""
     session_ids = [
-        session_id for session_id, prerequisite in ZoomSession.objects.filter(
-            course_key=course_key, status__in=ACTIVE_STATUSES
+        session_id for session_id, prerequisite in ZoomSession.objects.active().filter(
+            course_key=course_key
         ).values_list("id", "prerequisite")
         if (prerequisite or {}).get("usage_key")
     ]
@@ -106,28 +99,6 @@ def request_removal(course_key: str, item_key: str) -> None:
 def queue_reconcile(course_key: str) -> None:
     """Queue the sweep's reconciliation of one course with its published version."""
     _send("zoom_xblock.tasks.reconcile_course", course_key)
-
-
-DESIRED_FIELDS = (
-    "kind", "title", "agenda", "start", "duration_minutes", "timezone", "host_email",
-    "alternative_hosts", "capacity", "join_window_minutes", "prerequisite",
-    "completion_threshold_percent", "weight", "zoom_emails", "auto_recording",
-    "drift_policy", "learner_emails",
-)
-
-
-def copy_session(source_usage_key: str, usage_key: str, course_key: str | None = None) -> None:
-    """A duplicated block gets its own meeting: copy the desired settings, never Zoom's ids.
-
-    Studio duplicates into the draft branch, so the copy is a draft too: its meeting is created
-    when its unit is published (or by the sweep, for a course re-run's published copies)."""
-    from zoom_xblock import sessions  # pylint: disable=import-outside-toplevel
-
-    source = ZoomSession.objects.filter(usage_key=source_usage_key).first()
-    if source is None or ZoomSession.objects.filter(usage_key=usage_key).exists():
-        return
-    values = {name: getattr(source, name) for name in DESIRED_FIELDS}
-    sessions.record_draft(usage_key, course_key or source.course_key, values)
 
 
 def queue_apply(session_id: int) -> None:

@@ -10,7 +10,7 @@ only ever put in the redirect's ``Location``: never in a page, never in a log li
 """
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -25,8 +25,8 @@ from zoom_xblock.conf import get_config
 from zoom_xblock.learner import Phase
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Recording, Registration, ZoomSession
-from zoom_xblock.sync import REGISTRANT_DAILY_LIMIT
 from zoom_xblock.zoom import (
+    REGISTRANT_DAILY_LIMIT,
     ZoomCapacityFull,
     ZoomError,
     ZoomMeetingOver,
@@ -35,6 +35,7 @@ from zoom_xblock.zoom import (
     ZoomValidationError,
     is_ambiguous,
 )
+from zoom_xblock.zoom.limits import zoom_day
 from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
@@ -242,12 +243,8 @@ def _unusable_email(session: ZoomSession, user: platform.PlatformUser) -> str:
     return Case.SHARED_EMAIL if shared else ""
 
 
-def _today(now: datetime):
-    return now.astimezone(UTC).date()
-
-
 def _daily_limit_reached(row: Registration | None, now: datetime) -> bool:
-    return (row is not None and row.zoom_requests_day == _today(now)
+    return (row is not None and row.zoom_requests_day == zoom_day(now)
             and row.zoom_requests_today >= REGISTRANT_DAILY_LIMIT)
 
 
@@ -308,8 +305,8 @@ SAVED = ["state", "registrant_id", "join_url", "registered_at", "attempts", "las
 
 def _spend(row: Registration, now: datetime) -> None:
     """Count the request toward Zoom's 3-a-day limit per registrant, as the sync does."""
-    if row.zoom_requests_day != _today(now):
-        row.zoom_requests_day, row.zoom_requests_today = _today(now), 0
+    if row.zoom_requests_day != zoom_day(now):
+        row.zoom_requests_day, row.zoom_requests_today = zoom_day(now), 0
     row.zoom_requests_today += 1
 
 
@@ -340,7 +337,7 @@ def _call_zoom(session, row, user, now) -> JoinOutcome:
         # Zoom counted 3 requests for this person today: some may have registered them. The
         # sync confirms with Zoom's list before anyone is told "tomorrow".
         row.next_attempt_at = error.resets_at
-        row.zoom_requests_day, row.zoom_requests_today = _today(now), REGISTRANT_DAILY_LIMIT
+        row.zoom_requests_day, row.zoom_requests_today = zoom_day(now), REGISTRANT_DAILY_LIMIT
         row.zoom_unsure_since = row.zoom_unsure_since or now
         row.save(update_fields=["next_attempt_at", "zoom_requests_day", "zoom_requests_today",
                                 "zoom_unsure_since"])

@@ -10,21 +10,18 @@ personal Zoom link (``Registration.join_url``) into a page.
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.conf import settings
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from zoom_xblock import attendance, eligibility, platform
+from zoom_xblock import attendance, eligibility, links, platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import Recording, Registration, ZoomSession
 from zoom_xblock.sessions import alternative_hosts_of, safe_zone
-from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
+from zoom_xblock.zoom import MAX_REGISTRANTS
 
 State = Registration.State
 Status = ZoomSession.Status
@@ -104,7 +101,7 @@ def waitlist_position(session: ZoomSession, user_id: int) -> int | None:
 
 def seat_count(session: ZoomSession) -> int:
     """How many places the session has (its capacity, never more than Zoom allows)."""
-    return min(session.capacity or ZOOM_MAX_REGISTRANTS, ZOOM_MAX_REGISTRANTS)
+    return min(session.capacity or MAX_REGISTRANTS, MAX_REGISTRANTS)
 
 
 # --- Time ------------------------------------------------------------------------------------
@@ -169,48 +166,8 @@ def countdown_text(delta: timedelta) -> str:
 
 # --- URLs --------------------------------------------------------------------------------------
 
-def _plugin_url(name: str, usage_key: str, fallback: str) -> str:
-    try:
-        return reverse(f"zoom_xblock:{name}", kwargs={"usage_key": usage_key})
-    except NoReverseMatch:  # Studio (CMS) has no learner URLs: the LMS path is the same
-        return fallback.format(quote(usage_key, safe=":@+"))
-
-
-def join_path(usage_key: str) -> str:
-    """The plugin's Join URL for the block (never a personal Zoom link)."""
-    return _plugin_url("join", usage_key, "/zoom/join/{}")
-
 
 # Join's query parameter that opens a registrant's own link after the session ended.
-OPEN_AFTER_END = "open"
-
-
-def open_after_end_path(usage_key: str) -> str:
-    """Join, asked to open the viewer's own link although the session has ended."""
-    return f"{join_path(usage_key)}?{urlencode({OPEN_AFTER_END: '1'})}"
-
-
-def calendar_path(usage_key: str) -> str:
-    """The block's calendar file URL (per learner, behind login)."""
-    return _plugin_url("calendar", usage_key, "/zoom/calendar/{}.ics")
-
-
-def feed_page_path(course_key: str) -> str:
-    """The learner's calendar feed page for the course (behind login)."""
-    try:
-        return reverse("zoom_xblock:feed_page", kwargs={"course_key": course_key})
-    except NoReverseMatch:
-        return "/zoom/feed/course/{}".format(quote(course_key, safe=":@+"))
-
-
-def login_path(next_path: str) -> str:
-    """The platform's sign-in page, coming back to ``next_path``."""
-    return f"{settings.LOGIN_URL}?{urlencode({'next': next_path})}"
-
-
-def enroll_url(course_key: str) -> str:
-    """Where a visitor enrolls in the course (the LMS's course about page)."""
-    return f"{platform.lms_root_url()}/courses/{course_key}/about"
 
 
 # --- What the viewer sees ------------------------------------------------------------------------
@@ -337,11 +294,11 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
     state.registration_state = registration_state
     state.seats, state.seats_taken = seat_count(session), getattr(session, "seats_taken", 0)
     state.full = state.seats_taken >= state.seats
-    state.join_url = join_path(usage_key)
+    state.join_url = links.join_path(usage_key)
     if not user.is_authenticated:
         state.viewer, state.reason = "anonymous", eligibility.NOT_LOGGED_IN
         state.message = eligibility.Eligibility(False, eligibility.NOT_LOGGED_IN).message
-        state.login_url = login_path(state.join_url)
+        state.login_url = links.login_path(state.join_url)
         return
     state.required_minutes = attendance.required_minutes(session)
     state.completed = getattr(session, "viewer_completed_at", None) is not None
@@ -351,16 +308,16 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
         # Eurekos: a registrant's own link stays available after the end (Join says it ended).
         state.own_link_after_end = bool(getattr(session, "viewer_join_url_known", None))
         if state.own_link_after_end:
-            state.open_link_url = open_after_end_path(usage_key)
+            state.open_link_url = links.open_after_end_path(usage_key)
     if is_organizer(session, user):
         state.viewer, state.eligible = "organizer", True
-        state.calendar_url, state.feed_url = calendar_path(usage_key), feed_page_path(
+        state.calendar_url, state.feed_url = links.calendar_path(usage_key), links.feed_page_path(
             session.course_key)
         state.confirm_start = start_confirmation(session)
         return
     if is_staff:
         state.viewer, state.eligible = "staff", True
-        state.calendar_url, state.feed_url = calendar_path(usage_key), feed_page_path(
+        state.calendar_url, state.feed_url = links.calendar_path(usage_key), links.feed_page_path(
             session.course_key)
         return
     if state.phase in (Phase.NOT_CONFIGURED, Phase.UNSCHEDULED, Phase.CANCELLED, Phase.ENDED):
@@ -369,9 +326,9 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
     state.eligible, state.reason = answer.eligible, answer.reason
     state.message, state.requirements = answer.message, list(answer.requirements)
     if answer.reason == eligibility.NOT_ENROLLED:
-        state.enroll_url = enroll_url(session.course_key)
+        state.enroll_url = links.enroll_url(session.course_key)
     if answer.eligible or answer.reason == eligibility.PREREQUISITE:
-        state.calendar_url, state.feed_url = calendar_path(usage_key), feed_page_path(
+        state.calendar_url, state.feed_url = links.calendar_path(usage_key), links.feed_page_path(
             session.course_key)
     if answer.eligible and registration_state == State.WAITLISTED:
         state.waitlist_position = (getattr(session, "viewer_ahead", 0) or 0) + 1

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import platform, policies
+from zoom_xblock import links, platform, policies
 from zoom_xblock.conf import get_config
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import LearnerMessage, Registration, ZoomSession
@@ -165,7 +165,6 @@ def _send_all(session: ZoomSession, due) -> int:
 
 def message_context(session: ZoomSession, user: platform.PlatformUser, kind: str) -> dict:
     """What the templates need: the session in its time zone and the plugin's links."""
-    from zoom_xblock import learner  # pylint: disable=import-outside-toplevel
 
     root = platform.lms_root_url()
     zone_name = session.timezone or "UTC"
@@ -182,9 +181,9 @@ def message_context(session: ZoomSession, user: platform.PlatformUser, kind: str
         "timezone": zone_name,
         "duration_minutes": session.duration_minutes,
         "learner_name": user.full_name or user.username,
-        "join_url": root + learner.join_path(session.usage_key),
-        "calendar_url": root + learner.calendar_path(session.usage_key),
-        "feed_url": root + learner.feed_page_path(session.course_key),
+        "join_url": root + links.join_path(session.usage_key),
+        "calendar_url": root + links.calendar_path(session.usage_key),
+        "feed_url": root + links.feed_page_path(session.course_key),
         "join_window_minutes": session.join_window_minutes,
         "platform_name": getattr(settings, "PLATFORM_NAME", "Open edX"),
     }

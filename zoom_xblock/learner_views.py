@@ -19,7 +19,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zoom_xblock import eligibility, feeds, ics, joining, learner, platform
+from zoom_xblock import eligibility, feeds, ics, joining, learner, links, platform
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.resources import render_template
 from zoom_xblock.sessions import safe_zone
@@ -48,7 +48,7 @@ def join(request, usage_key: str):
     try:
         outcome = joining.decide(
             usage_key, user, register=request.method == "POST",
-            open_after_end=request.GET.get(learner.OPEN_AFTER_END) == "1")
+            open_after_end=request.GET.get(links.OPEN_AFTER_END) == "1")
     except Exception:  # pylint: disable=broad-except
         # Whatever went wrong, the learner gets a page with a retry link, not an error page.
         log.exception("zoom join failed for session %s", usage_key[:200])
@@ -81,12 +81,12 @@ def join_page(request, outcome: joining.JoinOutcome) -> HttpResponse:
         "opens_at": details.get("opens_at"),
         "in_zoom": details.get("in_zoom", False),
         "message": details.get("message", ""),
-        "own_link_url": (learner.open_after_end_path(session.usage_key)
+        "own_link_url": (links.open_after_end_path(session.usage_key)
                          if session and details.get("own_link") else ""),
         "recording_url": details.get("recording_url", ""),
         "retry": outcome.case in joining.RETRYABLE,
         "retry_url": request.get_full_path(),
-        "enroll_url": (learner.enroll_url(session.course_key)
+        "enroll_url": (links.enroll_url(session.course_key)
                        if session and outcome.case == eligibility.NOT_ENROLLED else ""),
         "LANGUAGE_CODE": get_language() or "en",
     }
@@ -126,7 +126,7 @@ def calendar(request, usage_key: str):
             or learner.is_organizer(session, user)):
         outcome = joining.JoinOutcome(case=joining.Case.NOT_ENROLLED, session=session)
         return _private(join_page(request, outcome))
-    join_url = request.build_absolute_uri(learner.join_path(session.usage_key))
+    join_url = request.build_absolute_uri(links.join_path(session.usage_key))
     domain = urlsplit(platform.lms_root_url()).hostname or request.get_host()
     body = ics.calendar_file(session, user, join_url, domain,
                              waitlist_position=learner.waitlist_position(session, user.id))
@@ -193,7 +193,7 @@ def feed(request, token: str):
     sessions = feeds.sessions_of(subscription.course_key)
     body = ics.feed_file(
         subscription.course_key, sessions, user,
-        lambda session: request.build_absolute_uri(learner.join_path(session.usage_key)),
+        lambda session: request.build_absolute_uri(links.join_path(session.usage_key)),
         _domain(request))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     return _private(response)

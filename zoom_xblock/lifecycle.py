@@ -29,6 +29,7 @@ from zoom_xblock.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_ALTERNATIVE_REFUSED,
+    MAX_TITLE,
     ZoomError,
     ZoomHostError,
     ZoomNotFound,
@@ -38,6 +39,7 @@ from zoom_xblock.zoom import (
     ZoomValidationError,
     is_ambiguous,
 )
+from zoom_xblock.zoom.limits import next_utc_midnight
 from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,7 @@ def zoom_payload(session: ZoomSession, creating: bool = False) -> dict:
     elif creating:
         del settings["registrants_confirmation_email"]
     payload = {
-        "topic": session.title[:200],
+        "topic": session.title[:MAX_TITLE],
         "agenda": _agenda(session),
         "duration": session.duration_minutes,
         "timezone": safe_zone(session.timezone),
@@ -134,7 +136,8 @@ def _host_quota_until(session: ZoomSession) -> datetime | None:
 
 def _defer(session: ZoomSession, error: ZoomQuotaExceeded | None,
            resets_at: datetime | None = None) -> dict:
-    resets_at = resets_at or (error.resets_at if error else None) or _next_utc_midnight()
+    resets_at = (resets_at or (error.resets_at if error else None)
+                 or next_utc_midnight(timezone.now()))
     if error is not None:  # tell the host's other sessions, so they wait without asking Zoom
         ttl = max(1, int((resets_at - timezone.now()).total_seconds()))
         cache.set(_host_key(session), resets_at.isoformat(), timeout=ttl)
@@ -149,11 +152,6 @@ def _defer(session: ZoomSession, error: ZoomQuotaExceeded | None,
         defaults={"message": session.last_error},
     )
     return {"status": session.status, "deferred_until": resets_at.isoformat()}
-
-
-def _next_utc_midnight() -> datetime:
-    now = timezone.now().astimezone(UTC)
-    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def apply_session(session_id: int) -> dict:

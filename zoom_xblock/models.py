@@ -9,9 +9,18 @@ from django.db import models
 from django.utils import timezone
 
 from zoom_xblock.i18n import gettext_lazy as _
+from zoom_xblock.zoom.limits import MAX_TITLE
 
 KEY_LENGTH = 255  # usage and course keys; 255 x 4 bytes fits InnoDB's 3072-byte index limit
 EMAIL_LENGTH = 254
+
+
+class SessionQuerySet(models.QuerySet):
+    """Queries of sessions that every story asks."""
+
+    def active(self):
+        """The sessions whose meeting is, or is to be, in Zoom (not deleted, nor being)."""
+        return self.filter(status__in=ZoomSession.ACTIVE_STATUSES)
 
 
 class ZoomSession(models.Model):
@@ -32,6 +41,9 @@ class ZoomSession(models.Model):
         DELETED = "deleted", _("Deleted")
         DELETED_IN_ZOOM = "deleted_in_zoom", _("Deleted in Zoom")
 
+    ACTIVE_STATUSES = (Status.DRAFT, Status.CREATING, Status.UPDATING, Status.SCHEDULED,
+                       Status.FAILED, Status.DEFERRED)
+
     class LiveStatus(models.TextChoices):
         NOT_STARTED = "not_started", _("Not started yet")
         LIVE = "live", _("Live now")
@@ -42,7 +54,7 @@ class ZoomSession(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MEETING)
 
     # What the author asked for (a copy of the block's fields, so workers need no modulestore).
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=MAX_TITLE)
     agenda = models.TextField(blank=True, default="")
     start = models.DateTimeField(null=True, blank=True, help_text="UTC")
     duration_minutes = models.PositiveIntegerField(default=60)
@@ -124,6 +136,8 @@ class ZoomSession(models.Model):
 
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -8,7 +8,7 @@ language through :func:`zoom_xblock.wording.render` / :func:`~zoom_xblock.wordin
 """
 from datetime import datetime
 
-from zoom_xblock.i18n import gettext as _
+from zoom_xblock.messages import REGISTRATION_OFF  # noqa: F401  (one of the codes stored here)
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_NO_WEBINAR_LICENCE,
@@ -19,7 +19,6 @@ from zoom_xblock.zoom import (
 
 DAILY_LIMIT = "quota"  # ZoomSession.last_error_code when the organizer's 100 a day are spent
 ZOOM_NOT_ANSWERING = "unavailable"
-REGISTRATION_OFF = "registration_off"
 BLOCKING_HOST_REASONS = (HOST_NOT_LICENSED, HOST_NO_WEBINAR_LICENCE, HOST_NOT_FOUND,
                          HOST_NOT_IN_ACCOUNT)
 
@@ -40,37 +39,8 @@ def not_answering_message(retry_at: datetime | None) -> str:
 
 def blocked_message(code: str, params: dict) -> str:
     """Why Zoom refuses every registration of the meeting (stored; worded by
-    :func:`blocked_words`)."""
+    :func:`zoom_xblock.messages.blocked_words`)."""
     return stored("registration_blocked", **{**(params or {}), "why": code})
-
-
-def blocked_words(code: str, params: dict) -> str:
-    """Why Zoom refuses every registration of the meeting, and what fixes it, in words."""
-    host = params.get("host", "")
-    if code == REGISTRATION_OFF:
-        return _("Registration is turned off for this meeting in Zoom, so nobody can be "
-                 "registered. Turn registration on in Zoom (or save the component again); "
-                 "learners are registered as soon as it is on.")
-    if code == HOST_NOT_LICENSED:
-        return _("The organizer {host} no longer has a licensed Zoom account, and Zoom "
-                 "registers people only for licensed hosts. Learners are registered as soon "
-                 "as the licence is restored or another organizer is set.").format(host=host)
-    if code == HOST_NO_WEBINAR_LICENCE:
-        return _("The organizer {host} no longer has a Zoom webinar licence. Learners are "
-                 "registered as soon as it is restored.").format(host=host)
-    if code == HOST_NOT_IN_ACCOUNT:
-        return _("The organizer {host} is no longer in the plugin's Zoom account. Learners "
-                 "are registered as soon as another organizer is set.").format(host=host)
-    return _("The organizer {host} no longer exists in Zoom. Learners are registered as soon "
-             "as another organizer is set.").format(host=host)
-
-
-def email_reasons() -> dict:
-    """The address checks' reasons (``zoom/registrants.py``), worded when called."""
-    return {"too_long": _("over 128 characters"), "quoted": _("a quoted name"),
-            "ip_literal": _("an IP address instead of a domain"),
-            "not_ascii": _("letters outside ASCII"), "no_domain": _("no real domain"),
-            "malformed": _("not an address"), "invalid": _("not an address")}
 
 
 def session_problem(session) -> str:

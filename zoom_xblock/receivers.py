@@ -9,7 +9,7 @@ import logging
 
 from django.db import transaction
 
-from zoom_xblock import intents, platform
+from zoom_xblock import intents, platform, sessions
 
 log = logging.getLogger(__name__)
 
@@ -112,5 +112,5 @@ def course_import_completed(signal=None, sender=None, course=None, metadata=None
 def block_duplicated(signal=None, sender=None, xblock_info=None, metadata=None, **kwargs):
     """XBLOCK_DUPLICATED: the copy must get its own meeting, never share the source's."""
     if xblock_info is not None and getattr(xblock_info, "block_type", "") == "zoom":
-        intents.copy_session(str(xblock_info.source_usage_key), str(xblock_info.usage_key),
+        sessions.copy_session(str(xblock_info.source_usage_key), str(xblock_info.usage_key),
                              str(xblock_info.usage_key.course_key))

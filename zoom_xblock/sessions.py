@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from zoom_xblock import runs
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.zoom import MAX_TITLE
 
 
 def session_for(usage_key: str) -> ZoomSession | None:
@@ -40,7 +41,7 @@ def start_utc(start_local: str, zone: str) -> datetime | None:
         tzinfo = ZoneInfo(zone or "UTC")
         moment = (naive.astimezone(UTC) if naive.tzinfo is not None
                   else naive.replace(tzinfo=tzinfo).astimezone(UTC))
-    except (ValueError, OverflowError, TypeError, ZoneInfoNotFoundError):
+    except (ValueError, OverflowError, TypeError, OSError, ZoneInfoNotFoundError):
         return None
     return moment if EARLIEST_YEAR <= moment.year <= LATEST_YEAR else None
 
@@ -167,7 +168,7 @@ def record_draft(usage_key: str, course_key: str, values: dict) -> ZoomSession:
         if session is None:
             session = ZoomSession(usage_key=usage_key, course_key=course_key,
                                   kind=values.get("kind", ZoomSession.Kind.MEETING),
-                                  title=values.get("title", "")[:200], never_published=True)
+                                  title=values.get("title", "")[:MAX_TITLE], never_published=True)
         elif session.zoom_id and values.get("kind", session.kind) != session.kind:
             raise KindChangeRefused(session.kind)
         session.draft = _as_json({name: values[name] for name in DESIRED_FIELDS if name in values})
@@ -272,3 +273,15 @@ def save_desired(usage_key: str, course_key: str, values: dict, *, ancestors=Non
         if runs.reopen_test_runs([session.id]):
             session.refresh_from_db()
     return session
+
+
+def copy_session(source_usage_key: str, usage_key: str, course_key: str | None = None) -> None:
+    """A duplicated block gets its own meeting: copy the desired settings, never Zoom's ids.
+
+    Studio duplicates into the draft branch, so the copy is a draft too: its meeting is created
+    when its unit is published (or by the sweep, for a course re-run's published copies)."""
+    source = ZoomSession.objects.filter(usage_key=source_usage_key).first()
+    if source is None or ZoomSession.objects.filter(usage_key=usage_key).exists():
+        return
+    values = {name: getattr(source, name) for name in DESIRED_FIELDS}
+    record_draft(usage_key, course_key or source.course_key, values)

@@ -26,14 +26,13 @@ import hashlib
 import json
 import logging
 from datetime import timedelta
-from urllib.parse import quote
 
 from django.utils import timezone
 from web_fragments.fragment import Fragment
 from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 
-from zoom_xblock import platform, problems, wording
+from zoom_xblock import links, platform, problems, wording
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext
 from zoom_xblock.resources import read_static, render_template
@@ -46,27 +45,6 @@ log = logging.getLogger(__name__)
 POLL_MILLISECONDS = 1000
 STAFF_HANDLERS = ("staff_summary", "staff_report", "staff_sync_now", "staff_sync_status",
                   "staff_dismiss_alert", "staff_retry_zoom")
-
-
-def plugin_url(name: str, usage_key: str, fallback: str) -> str:
-    """The plugin's URL ``name`` for a usage key, or ``/zoom/<fallback>`` where the plugin's
-    URLs are not installed in this process (Studio)."""
-    from django.urls import NoReverseMatch, reverse  # pylint: disable=import-outside-toplevel
-
-    try:
-        return reverse(f"zoom_xblock:{name}", kwargs={"usage_key": usage_key})
-    except NoReverseMatch:
-        return f"/zoom/{fallback.format(key=quote(usage_key, safe=':@+'))}"
-
-
-def join_url(usage_key: str) -> str:
-    """``/zoom/join/<usage key>``: the organizer gets a fresh start link there."""
-    return plugin_url("join", usage_key, "join/{key}")
-
-
-def csv_url(usage_key: str) -> str:
-    """``/zoom/report/<usage key>.csv``: the registrant report as CSV."""
-    return plugin_url("report_csv", usage_key, "report/{key}.csv")
 
 
 def running_run(session):
@@ -214,8 +192,8 @@ class StaffViewMixin:
                              ("state", gettext("State")),
                              ("registered_at", gettext("Registered at")),
                              ("attended", gettext("Attended minutes"))],
-            "join_url": join_url(usage_key),
-            "csv_url": csv_url(usage_key),
+            "join_url": links.join_path(usage_key),
+            "csv_url": links.report_csv_path(usage_key),
             "is_organizer": bool(viewer.email) and viewer.email.lower() in hosts,
             "host_email": session.host_email if session else context.get("host_email"),
             "zoom_account": account_line(session, platform.course_key_for(self)),

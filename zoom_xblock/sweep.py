@@ -24,7 +24,6 @@ from zoom_xblock import (
     sync,
 )
 from zoom_xblock.conf import get_config
-from zoom_xblock.intents import ACTIVE_STATUSES
 from zoom_xblock.models import ZoomSession
 
 log = logging.getLogger(__name__)
@@ -65,14 +64,14 @@ def due_syncs(now: datetime) -> dict[int, str]:
     (``pre_start``, marked here so that it happens once)."""
     soon = now + timedelta(minutes=get_config().pre_start_sync_minutes)
     pending = set(
-        ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
+        ZoomSession.objects.active()
         .filter(Q(sync_requested_at__lte=now) | Q(sync_retry_at__lte=now)
                 | ~Q(blocked_code=""))  # a blocked pass checks the cause with one cheap call
         .values_list("id", flat=True)
     )
     starting = set(
-        ZoomSession.objects.filter(status__in=ACTIVE_STATUSES, start__gte=now, start__lte=soon,
-                                   pre_start_synced_at__isnull=True)
+        ZoomSession.objects.active().filter(start__gte=now, start__lte=soon,
+                                            pre_start_synced_at__isnull=True)
         .values_list("id", flat=True)
     )
     ZoomSession.objects.filter(id__in=starting).update(pre_start_synced_at=now)

@@ -9,7 +9,7 @@ repeating a pass changes nothing more. Zoom's per-registrant limit (3 requests a
 quotas defer work to the reset time instead of hammering.
 """
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -21,7 +21,6 @@ from zoom_xblock import eligibility, lifecycle, platform, problems
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.conf import get_config
 from zoom_xblock.intents import (
-    ACTIVE_STATUSES,
     nudge_learner,
     nudge_sync,
     schedule_sync,
@@ -31,6 +30,8 @@ from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_NOT_LICENSED,
+    MAX_REGISTRANTS,
+    REGISTRANT_DAILY_LIMIT,
     ZoomAuthError,
     ZoomCapacityFull,
     ZoomError,
@@ -46,15 +47,14 @@ from zoom_xblock.zoom import (
     concerns_meeting,
     is_ambiguous,
 )
+from zoom_xblock.zoom.limits import BATCH_SIZE as BATCH
+from zoom_xblock.zoom.limits import next_utc_midnight, zoom_day
 from zoom_xblock.zoom.registrants import cut_name, email_problem
 from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 
-BATCH = 30
-ZOOM_MAX_REGISTRANTS = 4999  # Zoom refuses more registrants per meeting or webinar
 MAX_ATTEMPTS = 5
-REGISTRANT_DAILY_LIMIT = 3
 State = Registration.State
 # Errors about the meeting, the account or Zoom itself: the pass stops and retries later,
 # and no learner is blamed for them.
@@ -187,7 +187,7 @@ def _allocate_seats(session, rows, changed, now) -> None:
     holders = [r for r in wanted if r.state == State.REGISTERED]
     queue = sorted((r for r in wanted if r.state != State.REGISTERED),
                    key=lambda r: (r.waitlisted_at or r.created or now, r.user_id))
-    seats = min(session.capacity or ZOOM_MAX_REGISTRANTS, ZOOM_MAX_REGISTRANTS)
+    seats = min(session.capacity or MAX_REGISTRANTS, MAX_REGISTRANTS)
     free = max(0, seats - len(holders))
     for row in queue[:free]:
         if row.state == State.WAITLISTED:
@@ -201,26 +201,17 @@ def _allocate_seats(session, rows, changed, now) -> None:
 
 # --- Applying the difference to Zoom -------------------------------------------------------------
 
-def _today() -> date:
-    return timezone.now().astimezone(UTC).date()
-
-
-def _next_midnight() -> datetime:
-    now = timezone.now().astimezone(UTC)
-    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def _within_budget(rows: list[Registration]) -> list[Registration]:
     """Rows that may still make a Zoom request today (3 per registrant); defer the others.
 
     Nothing is counted here: :func:`_count` counts each request once it was sent.
     """
-    today, allowed, deferred = _today(), [], []
+    today, allowed, deferred = zoom_day(timezone.now()), [], []
     for row in rows:
         if row.zoom_requests_day != today:
             row.zoom_requests_day, row.zoom_requests_today = today, 0
         if row.zoom_requests_today >= REGISTRANT_DAILY_LIMIT:
-            row.next_attempt_at = _next_midnight()
+            row.next_attempt_at = next_utc_midnight(timezone.now())
             row.last_error = stored("registrant_daily_limit")
             deferred.append(row)
             continue
@@ -232,8 +223,9 @@ def _within_budget(rows: list[Registration]) -> list[Registration]:
 
 def _count(row: Registration, requests: int = 1) -> None:
     """Count requests sent for this person against Zoom's 3 a day (sent, not succeeded)."""
-    if row.zoom_requests_day != _today():
-        row.zoom_requests_day, row.zoom_requests_today = _today(), 0
+    today = zoom_day(timezone.now())
+    if row.zoom_requests_day != today:
+        row.zoom_requests_day, row.zoom_requests_today = today, 0
     row.zoom_requests_today = min(row.zoom_requests_today + requests, 32767)
 
 
@@ -525,7 +517,7 @@ def sync_session(session_id: int, trigger: str = "manual", full: bool = False,
                 schedule_sync(session_id, "retry", get_config().lock_timeout_seconds + 1)
             return {"skipped": "locked"}
         session = ZoomSession.objects.filter(id=session_id).first()
-        if session is None or session.status not in ACTIVE_STATUSES:
+        if session is None or session.status not in ZoomSession.ACTIVE_STATUSES:
             return {"skipped": "inactive"}
         if session.never_published:  # a Studio draft: nobody is registered for it yet
             ZoomSession.objects.filter(id=session_id).update(sync_requested_at=None)
@@ -676,8 +668,8 @@ def _retry_at(session: ZoomSession, when: datetime) -> None:
 def fan_out_course(course_key: str, trigger: str) -> dict:
     """Queue one sync for each of the course's sessions that has recorded intent."""
     session_ids = list(
-        ZoomSession.objects.filter(course_key=course_key, status__in=ACTIVE_STATUSES,
-                                   sync_requested_at__isnull=False).values_list("id", flat=True)
+        ZoomSession.objects.active().filter(course_key=course_key, sync_requested_at__isnull=False)
+        .values_list("id", flat=True)
     )
     nudge_sync(session_ids, trigger)
     return {"queued": len(session_ids)}

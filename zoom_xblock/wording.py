@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from zoom_xblock import messages
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
 
@@ -251,24 +252,18 @@ def _quota_deferred(words, params):
 def _registration_blocked(words, params):
     """Zoom refuses every registration of the meeting (``why``: the code; ``host``: the
     organizer)."""
-    from zoom_xblock import problems  # pylint: disable=import-outside-toplevel
-
-    return problems.blocked_words(params.get("why", ""), params)
+    return messages.blocked_words(params.get("why", ""), params)
 
 
 @message("host_refused")
 def _host_refused(words, params):
-    from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
-
-    return authoring.host_error_message(params.get("reason", ""), params.get("email", ""))
+    return messages.host_error_message(params.get("reason", ""), params.get("email", ""))
 
 
 @message("alternative_hosts_refused")
 def _alternative_hosts_refused(words, params):
-    from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
-
-    return authoring.alternative_host_message(params.get("reason", ""),
-                                              list(params.get("emails") or []))
+    return messages.alternative_host_message(params.get("reason", ""),
+                                             list(params.get("emails") or []))
 
 
 @message("zoom_refused_session")
@@ -304,12 +299,11 @@ def _invalid_email(words, params):
 @message("unaccepted_email")
 def _unaccepted_email(words, params):
     """An address Zoom would refuse (and with it the whole batch); ``reason``: the check's code."""
-    from zoom_xblock import problems  # pylint: disable=import-outside-toplevel
 
     reason = params.get("reason", "")
     return _("Zoom does not accept this learner's e-mail address ({reason}): it needs a plain "
              "address of at most 128 characters.").format(
-        reason=problems.email_reasons().get(reason, reason))
+        reason=messages.email_reasons().get(reason, reason))
 
 
 @message("shared_email")

@@ -131,7 +131,7 @@ def test_a_duplicated_block_gets_its_own_meeting(zoom_sandbox, django_capture_on
     original = _save(django_capture_on_commit_callbacks)
     copy_key = USAGE + "-copy"
     with django_capture_on_commit_callbacks(execute=True):
-        intents.copy_session(USAGE, copy_key)
+        sessions.copy_session(USAGE, copy_key)
     copy = ZoomSession.objects.get(usage_key=copy_key)
     assert copy.never_published and copy.zoom_id is None  # Studio's copy is a draft
     assert len(_zoom_state(zoom_sandbox)) == 1

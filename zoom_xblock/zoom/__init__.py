@@ -38,6 +38,14 @@ from .errors import (
     concerns_meeting,
     is_ambiguous,
 )
+from .limits import (
+    BATCH_SIZE,
+    MAX_AGENDA,
+    MAX_ALTERNATIVE_HOSTS,
+    MAX_REGISTRANTS,
+    MAX_TITLE,
+    REGISTRANT_DAILY_LIMIT,
+)
 from .ratelimit import (
     PLAN_BUSINESS,
     PLAN_PRO,
@@ -61,6 +69,12 @@ from .webhooks import (
 )
 
 __all__ = [
+    "BATCH_SIZE",
+    "MAX_AGENDA",
+    "MAX_ALTERNATIVE_HOSTS",
+    "MAX_REGISTRANTS",
+    "MAX_TITLE",
+    "REGISTRANT_DAILY_LIMIT",
     "HOST_ALTERNATIVE_REFUSED",
     "HOST_NOT_FOUND",
     "HOST_NOT_IN_ACCOUNT",

@@ -31,6 +31,7 @@ from .errors import (
     is_ambiguous,
     unavailable_from_exception,
 )
+from .limits import BATCH_SIZE
 from .ratelimit import (
     PLAN_PRO,
     Category,
@@ -51,7 +52,6 @@ _KINDS = {MEETING: ("meetings", 2), WEBINAR: ("webinars", 5)}
 _CREATE_CATEGORY = {MEETING: Category.MEDIUM, WEBINAR: Category.LIGHT}
 MAX_RESENDS = 3  # a batch that Zoom refuses for named entries is sent again without them
 DEFAULT_API_BASE_URL = "https://api.zoom.us/v2"
-BATCH_SIZE = 30
 PAGE_SIZE = 300
 REGISTRANT_ACTIONS = ("approve", "cancel", "deny")
 LICENCE_BASIC = "basic"

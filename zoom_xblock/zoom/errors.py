@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .limits import next_utc_midnight
 from .redaction import redact
 
 UTC = dt.UTC
@@ -219,12 +220,6 @@ def _retry_after_moment(value: str | None, now: float) -> dt.datetime | None:
     return moment.astimezone(UTC)
 
 
-def next_utc_midnight(now: float) -> dt.datetime:
-    """Zoom's daily limits reset at 00:00 UTC."""
-    today = dt.datetime.fromtimestamp(now, UTC).date()
-    return dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0, 0), tzinfo=UTC)
-
-
 def error_body(response: Any) -> Mapping[str, Any]:
     """Zoom's JSON error body, or an empty mapping when the body is not JSON."""
     try:
@@ -289,7 +284,8 @@ def _rate_limit_error(headers, message: str, common: dict, now: float) -> ZoomEr
         quota = QUOTA_HOST
     else:
         quota = QUOTA_ACCOUNT
-    resets_at = _retry_after_moment(retry_after, now) or next_utc_midnight(now)
+    resets_at = (_retry_after_moment(retry_after, now)
+                 or next_utc_midnight(dt.datetime.fromtimestamp(now, UTC)))
     return ZoomQuotaExceeded(message, quota=quota, resets_at=resets_at, **common)
 
 

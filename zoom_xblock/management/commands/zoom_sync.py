@@ -13,7 +13,6 @@ from django.core.management.base import BaseCommand, CommandError
 from zoom_xblock import sync, wording
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
-from zoom_xblock.intents import ACTIVE_STATUSES
 from zoom_xblock.management.client_logs import quiet_client_logs
 from zoom_xblock.models import SyncRun, ZoomSession
 
@@ -45,7 +44,7 @@ class Command(BaseCommand):
             self._sync(options)
 
     def _sync(self, options):
-        sessions = ZoomSession.objects.filter(status__in=ACTIVE_STATUSES)
+        sessions = ZoomSession.objects.active()
         if options["block"]:
             sessions = ZoomSession.objects.filter(usage_key=options["block"])
             if not sessions.exists():

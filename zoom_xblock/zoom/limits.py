@@ -1,0 +1,20 @@
+"""Zoom's own numbers: what its API accepts, stated once for the client and the plugin."""
+import datetime as dt
+
+BATCH_SIZE = 30  # registrants (or panelists) per batch call; the client splits longer lists
+MAX_REGISTRANTS = 4999  # registrants per meeting or webinar
+REGISTRANT_DAILY_LIMIT = 3  # requests about one registrant per day (Zoom's per-registrant limit)
+MAX_TITLE = 200  # a meeting's or webinar's topic
+MAX_AGENDA = 2000
+MAX_ALTERNATIVE_HOSTS = 50
+
+
+def zoom_day(moment: dt.datetime) -> dt.date:
+    """The day Zoom counts its daily limits in: they reset at 00:00 UTC."""
+    return moment.astimezone(dt.UTC).date()
+
+
+def next_utc_midnight(moment: dt.datetime) -> dt.datetime:
+    """When Zoom's daily limits reset after ``moment``."""
+    return dt.datetime.combine(zoom_day(moment) + dt.timedelta(days=1), dt.time(0, 0),
+                               tzinfo=dt.UTC)
