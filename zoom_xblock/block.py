@@ -287,8 +287,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             raise JsonHandlerError(400, self.ugettext("The editor sent an unreadable form."))
         usage_key, course_key = platform.usage_key_for(self), platform.course_key_for(self)
         editor = self._editor_context(sessions.session_for(usage_key))
-        initial = authoring.initial_values(self, self._organizer_default(editor.zoom_account)
-                                           .email)
+        organizer = self._organizer_default(editor.zoom_account)
+        initial = authoring.initial_values(self, organizer.email)
         submission = authoring.validate(data, initial, editor)
         if not submission.is_valid:
             return self._invalid(submission.errors)
