@@ -66,5 +66,5 @@ class GroupCommit(Generic[Item, Outcome]):
             for slot in batch:
                 slot.error, slot.done = error, True
             return
-        for slot, outcome in zip(batch, outcomes):
+        for slot, outcome in zip(batch, outcomes, strict=True):
             slot.outcome, slot.done = outcome, True
