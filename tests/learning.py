@@ -9,7 +9,9 @@ import requests
 from django.utils import timezone
 
 from tests.utils import COURSE, enroll, make_block, make_user
-from zoom_xblock import lifecycle, platform, sessions, sync
+from zoom_xblock import platform
+from zoom_xblock.learners import sync
+from zoom_xblock.meeting import lifecycle, sessions
 from zoom_xblock.models import Registration, ZoomSession
 from zoom_xblock.standalone.models import Subsection, SubsectionProgress
 

@@ -16,17 +16,23 @@ import contextlib
 import copy
 import functools
 import gettext as gettext_module
+from importlib import resources
+from pathlib import Path
 
 from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext_noop, trans_real
 
-from zoom_xblock.resources import translations_dir
-
 __all__ = ["DOMAIN", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "pgettext",
            "plugin_translations"]
 
 DOMAIN = "text"
+
+
+def translations_dir() -> Path:
+    """The folder of the gettext catalogs (``<lang>/LC_MESSAGES/django.po``, compiled to
+    ``text.mo``), shipped inside the package as ``zoom_xblock.translations``."""
+    return Path(str(resources.files("zoom_xblock.translations")))
 
 
 class PluginCatalog(gettext_module.GNUTranslations):

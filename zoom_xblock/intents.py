@@ -107,7 +107,7 @@ def queue_apply(session_id: int) -> None:
 
 
 def queue_learner_messages(session_id: int) -> None:
-    """Queue the e-mails the session's learners are due (see :mod:`learner_messages`)."""
+    """Queue the e-mails the session's learners are due (see :mod:`zoom_xblock.learners.emails`)."""
     _send("zoom_xblock.tasks.send_learner_messages", session_id)
 
 

@@ -9,7 +9,8 @@ import logging
 
 from django.db import transaction
 
-from zoom_xblock import intents, platform, sessions
+from zoom_xblock import intents, platform
+from zoom_xblock.meeting import sessions
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,8 @@ def user_logged_in(sender=None, request=None, user=None, **kwargs):
 
 def user_retired(sender=None, user=None, **kwargs):
     """The platform's retirement signals (USER_RETIRE_LMS_MISC / _CRITICAL): forget the
-    person (see :mod:`zoom_xblock.retirement`)."""
-    from zoom_xblock import retirement  # pylint: disable=import-outside-toplevel
+    person (see :mod:`zoom_xblock.learners.retirement`)."""
+    from zoom_xblock.learners import retirement  # pylint: disable=import-outside-toplevel
 
     if user is not None and getattr(user, "id", None):
         retirement.purge_user(user.id, getattr(user, "email", ""))

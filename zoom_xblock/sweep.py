@@ -12,19 +12,14 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import (
-    attendance,
-    events,
-    health,
-    intents,
-    learner_messages,
-    lifecycle,
-    publishing,
-    runs,
-    sync,
-)
+from zoom_xblock import intents, runs
+from zoom_xblock.block import publishing
 from zoom_xblock.conf import get_config
+from zoom_xblock.learners import emails, sync
+from zoom_xblock.meeting import lifecycle
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.staff import health
+from zoom_xblock.webhooks import attendance, zoom_events
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +40,7 @@ def run(*, inline: bool = False, on_synced=None) -> dict:
         else:
             intents.nudge_sync([session_id], trigger)
     health.record_sweep(now)  # zoom_check and the staff banner watch this heartbeat
-    mailed = learner_messages.due_sessions(now)  # reminders, and Join's registrations
+    mailed = emails.due_sessions(now)  # reminders, and Join's registrations
     for session_id in mailed:
         intents.queue_learner_messages(session_id)
     # The safety net for lost publish/delete events: each course against its published version.
@@ -98,7 +93,7 @@ def catch_up(now: datetime | None = None) -> dict:
     again the completions and scores the platform refused. Each step runs whatever happens
     to the others."""
     result = {}
-    for name, step in (("webhooks_applied", events.apply_pending),
+    for name, step in (("webhooks_applied", zoom_events.apply_pending),
                        ("reports_queued", attendance.run_due_reports),
                        ("progress_republished",
                         lambda _now: attendance.publish_pending_progress())):

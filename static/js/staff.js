@@ -1,4 +1,4 @@
-/* zoom-xblock: the staff section (zoom_xblock/staff.py, templates/zoom_xblock/staff_panel.html).
+/* zoom-xblock: the staff section (zoom_xblock/block/staff_panel.py, templates/zoom_xblock/staff_panel.html).
  *
  * Searches, sorts and pages the registrant report through the staff_report handler (one page
  * at a time), dismisses alerts, and runs "Sync now": it asks staff_sync_now to queue a full
@@ -10,7 +10,7 @@
 (function () {
     'use strict';
 
-    /* The plugin's own catalog first (zoom_xblock/js_catalog.py), then the page's, then English. */
+    /* The plugin's own catalog first (zoom_xblock/rendering.py), then the page's, then English. */
     function gettext(text) {
         var own = window.ZoomXBlockI18N;
         var found = own && typeof own.gettext === 'function' ? own.gettext(text) : text;

@@ -1,6 +1,6 @@
 /* zoom-xblock: the Studio editor (studio_view) and the author view's Retry button.
  *
- * The server validates everything (zoom_xblock/authoring.py); this script only sends the form,
+ * The server validates everything (zoom_xblock/meeting/authoring.py); this script only sends the form,
  * puts each message next to its field and a summary at the top, and tells Studio's runtime
  * about the save (runtime.notify), as xblock-utils' editors do. It works without jQuery and
  * without runtime.notify (the workbench).
@@ -8,7 +8,7 @@
 (function () {
     'use strict';
 
-    // The block's own catalog (zoom_xblock/js_catalog.py) first: the platform's has not our strings.
+    // The block's own catalog (zoom_xblock/rendering.py) first: the platform's has not our strings.
     var own = window.ZoomXBlockI18N || {};
     var gettext = own.gettext || window.gettext || function (text) { return text; };
     var ngettext = own.ngettext || window.ngettext ||

@@ -151,7 +151,7 @@ def join() -> list[Result]:
         zoom_calls.append(args)
         raise AssertionError("Join called Zoom for a registered learner")
 
-    with mock.patch("zoom_xblock.joining.get_client", side_effect=no_zoom):
+    with mock.patch("zoom_xblock.learners.joining.get_client", side_effect=no_zoom):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"] == own
         statements = []  # (the test client's request_started signal empties queries_log)

@@ -134,8 +134,8 @@ def csv() -> list[Result]:
     from django.test import Client
     from django.urls import reverse
 
-    from zoom_xblock import reports
     from zoom_xblock.models import Registration
+    from zoom_xblock.staff import reports
 
     staff, _block, session = _staff_and_block()
     _registrants(session, LARGE)

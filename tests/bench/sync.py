@@ -59,7 +59,7 @@ def _scheduled_session(sandbox_url: str, usage: str, rate_scale: float):
     from django.conf import settings
     from django.core.cache import cache
 
-    from zoom_xblock import lifecycle, sessions
+    from zoom_xblock.meeting import lifecycle, sessions
     from zoom_xblock.platform import WORKBENCH_COURSE_KEY
 
     cache.clear()  # a token from another sandbox names that sandbox's address
@@ -79,7 +79,8 @@ def _scheduled_session(sandbox_url: str, usage: str, rate_scale: float):
 def _read_desired(session, label: str) -> Result:
     """The platform-read part of a pass alone (enrollments and eligibility), best of 3: what
     differs between the stand-in and the real-backend code path, without Zoom's bound."""
-    from zoom_xblock import eligibility, platform
+    from zoom_xblock import platform
+    from zoom_xblock.learners import eligibility
 
     best = None
     for _ in range(3):
@@ -102,9 +103,9 @@ def registration() -> list[Result]:
     """5,000 learners through the real sync, at Zoom's real Pro limits (time scale 1)."""
     import requests
 
-    from zoom_xblock import sync
-    from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
-    from zoom_xblock.zoom_api import get_client
+    from zoom_xblock.clients import get_client
+    from zoom_xblock.learners import sync
+    from zoom_xblock.learners.sync import ZOOM_MAX_REGISTRANTS
 
     rows = []
     with sandbox_process(plan="pro", time_scale=1.0) as url:
@@ -164,9 +165,10 @@ def storm() -> list[Result]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from zoom_xblock import intents, sync, tasks
+    from zoom_xblock import intents, tasks
+    from zoom_xblock.learners import sync
+    from zoom_xblock.learners.sync import ZOOM_MAX_REGISTRANTS
     from zoom_xblock.standalone import api as platform_standin
-    from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
 
     queued: list[tuple[str, tuple]] = []
     intents._send = lambda name, *args, countdown=0: queued.append((name, args))  # noqa: SLF001
@@ -224,7 +226,8 @@ def idle() -> list[Result]:
     from django.conf import settings
     from django.utils import timezone
 
-    from zoom_xblock import intents, sync, tasks
+    from zoom_xblock import intents, tasks
+    from zoom_xblock.learners import sync
     from zoom_xblock.models import Registration, SyncRun
 
     horizon, sweep_every = 3600.0, 300.0
@@ -309,9 +312,10 @@ def openedx() -> list[Result]:
     from django.test.utils import CaptureQueriesContext
 
     from tests.openedx_fakes import LEDGER
-    from zoom_xblock import eligibility, platform, sync
+    from zoom_xblock import platform
+    from zoom_xblock.learners import eligibility, sync
+    from zoom_xblock.learners.sync import ZOOM_MAX_REGISTRANTS
     from zoom_xblock.models import ZoomSession
-    from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
 
     batches_bound = math.ceil(LEARNERS / platform.READ_BATCH)
     pages = LEARNERS // platform.ENROLLMENT_CHUNK + 1

@@ -121,19 +121,20 @@ def intake(journal: str) -> list[Result]:
     from django.core.cache import cache
     from django.db import connection
 
-    from zoom_xblock import events, tasks, views
+    from zoom_xblock import tasks
     from zoom_xblock.models import WebhookEvent
+    from zoom_xblock.webhooks import intake, zoom_events
 
     settings.ZOOM_XBLOCK = {"WEBHOOK_SECRET_TOKEN": SECRET}
     settings.DEBUG = False  # as in production: Django keeps no log of every query
     batch_sizes = []
-    write_batch = views.INTAKE._write_batch
+    write_batch = intake.INTAKE._write_batch
 
     def counting_write(rows):
         batch_sizes.append(len(rows))
         return write_batch(rows)
 
-    views.INTAKE._write_batch = counting_write
+    intake.INTAKE._write_batch = counting_write
     if journal == "wal":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -160,7 +161,7 @@ def intake(journal: str) -> list[Result]:
         for body, environ in share:
             with lock:
                 if posted[0] % BATCH == 0:
-                    cache.delete(events.APPLY_QUEUED_KEY)  # a worker starts the task
+                    cache.delete(zoom_events.APPLY_QUEUED_KEY)  # a worker starts the task
                 posted[0] += 1
             begin = time.perf_counter()
             status = server.post(path, body, environ)

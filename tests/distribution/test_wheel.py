@@ -93,7 +93,7 @@ def test_wheel_installs_in_a_fresh_virtualenv_and_renders(wheel, tmp_path):
                                             if k not in ("PYTHONPATH", "DJANGO_SETTINGS_MODULE")})
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"MODULE {venv}" in result.stdout
-    assert "CLASS zoom_xblock.block" in result.stdout
+    assert "CLASS zoom_xblock.block.xblock" in result.stdout
     assert "HTML True True" in result.stdout
 
     # The Tutor plugin works from the wheel: its patches are inside it.

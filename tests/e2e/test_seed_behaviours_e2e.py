@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.conftest import check_accessibility, login, screenshot
 from tests.learning import learners, register_all, schedule
 from tests.utils import COURSE, make_user
-from zoom_xblock import directory
+from zoom_xblock.meeting import directory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ import requests
 from tests.e2e.conftest import check_accessibility, login, scenario_usage_key, screenshot
 from tests.learning import register_all, registration, schedule
 from tests.utils import enroll, make_user
-from zoom_xblock import sync
+from zoom_xblock.learners import sync
 from zoom_xblock.models import Registration, ZoomSession
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

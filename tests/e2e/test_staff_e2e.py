@@ -31,7 +31,8 @@ def staff_page(live_server, zoom_sandbox, browser, monkeypatch,
     from django.contrib.auth import get_user_model
     from workbench.scenarios import get_scenarios
 
-    from zoom_xblock import health, sessions
+    from zoom_xblock.meeting import sessions
+    from zoom_xblock.staff import health
     from zoom_xblock.standalone.models import Enrollment
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
@@ -116,7 +117,7 @@ def test_sync_now_shows_live_progress_then_the_outcome(staff_page):
 
 
 def test_the_report_searches_sorts_and_pages_in_the_browser(staff_page):
-    from zoom_xblock import sync
+    from zoom_xblock.learners import sync
 
     page, session = staff_page
     requests_off = {"latency_ms": 0}

@@ -18,8 +18,10 @@ from django.utils import timezone
 from tests.e2e.conftest import check_accessibility, login, scenario_usage_key, screenshot
 from tests.learning import learners, prerequisite, register_all, schedule, set_score
 from tests.utils import make_user
-from zoom_xblock import events, health, lifecycle
+from zoom_xblock.meeting import lifecycle
 from zoom_xblock.models import Registration, WebhookEvent, ZoomSession
+from zoom_xblock.staff import health
+from zoom_xblock.webhooks import zoom_events
 from zoom_xblock.zoom import ZoomUnavailable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -50,7 +52,7 @@ def test_staff_read_words_local_times_and_a_restored_drift(workbench, new_contex
             "operator": "someone@example.com",
             "object": {"id": session.zoom_id, "start_time": "2030-01-22T09:00:00Z"},
             "old_object": {"id": session.zoom_id}}})
-    events.meeting_updated(ZoomSession.objects.get(id=session.id), event)  # restored at once
+    zoom_events.meeting_updated(ZoomSession.objects.get(id=session.id), event)  # restored at once
     page = _page(new_context, workbench.url, "teacher")
     section = page.get_by_role("region", name="Staff view")
     section.wait_for()
@@ -212,7 +214,8 @@ def test_the_join_page_speaks_the_readers_time_zone(workbench, new_context):
 
 
 def test_stored_messages_are_worded_in_the_staff_members_language(workbench, new_context):
-    from zoom_xblock import sync, wording
+    from zoom_xblock import wording
+    from zoom_xblock.learners import sync
     from zoom_xblock.models import SessionAlert
 
     usage_key = scenario_usage_key(SCENARIO)

@@ -10,7 +10,7 @@ from tests.integration.conftest import wait_for
 from tests.learning import session_values
 from tests.unit.test_accounts import NORTH, NORTH_COURSE, SOUTH, SOUTH_COURSE, settings_for
 from tests.utils import enroll, make_user
-from zoom_xblock import sessions
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import Registration, ZoomSession
 from zoom_xblock.sandbox.accounts import start_accounts_sandbox
 

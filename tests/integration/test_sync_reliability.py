@@ -10,7 +10,8 @@ from kombu.exceptions import OperationalError
 
 from tests.integration.conftest import wait_for
 from tests.utils import COURSE, enroll, make_user
-from zoom_xblock import sessions, sweep
+from zoom_xblock import sweep
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import Registration, SyncRun, ZoomSession
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

@@ -13,7 +13,9 @@ from completion.models import BlockCompletion
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user
 from tests.zoom_people import ZoomRoom
-from zoom_xblock import sessions, sweep, sync
+from zoom_xblock import sweep
+from zoom_xblock.learners import sync
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -53,17 +53,18 @@ def test_concurrent_deliveries_are_each_committed_once_and_share_commits(zoom_sa
     arrived together were committed together."""
     import threading
 
-    from zoom_xblock import views
+    from zoom_xblock.webhooks import intake
 
     batches = []
-    write = views.INTAKE._write_batch
+    write = intake.INTAKE._write_batch
 
     def counting(rows):
         batches.append(len(rows))
         return write(rows)
 
-    monkeypatch.setattr(views.INTAKE, "_write_batch", counting)
-    monkeypatch.setattr("zoom_xblock.events.request_apply", lambda: None)  # no worker here
+    monkeypatch.setattr(intake.INTAKE, "_write_batch", counting)
+    # no worker here
+    monkeypatch.setattr("zoom_xblock.webhooks.zoom_events.request_apply", lambda: None)
     payloads = [{"event": "meeting.participant_joined", "event_ts": 1_900_000_000_000 + n,
                  "payload": {"account_id": SANDBOX_CREDENTIALS["ACCOUNT_ID"], "object": {
                      "id": "81234567890", "uuid": "burst==", "participant": {

@@ -8,7 +8,8 @@ import requests
 
 from tests.integration.conftest import wait_for
 from tests.utils import COURSE, enroll, make_user
-from zoom_xblock import intents, sessions
+from zoom_xblock import intents
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import Registration, ZoomSession
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

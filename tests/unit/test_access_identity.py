@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from tests.learning import block_with_session, learners, register_all, registration, schedule
 from tests.utils import COURSE, as_user, make_user, render
-from zoom_xblock import platform, sync
+from zoom_xblock import platform
+from zoom_xblock.learners import sync
 from zoom_xblock.models import Registration
 from zoom_xblock.standalone.models import (
     BlockAccess,

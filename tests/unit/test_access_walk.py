@@ -46,7 +46,7 @@ EXPECTED = {
     "calendar": {"anonymous": 302, "unenrolled": 403, "ineligible": 200, "learner": 200,
                  "other": 200, "impostor": 403, "foreign_staff": 403, "organizer": 200,
                  "staff": 200},
-    # The staff panel's CSV (zoom_xblock/staff_views.py): course staff only.
+    # The staff panel's CSV (zoom_xblock/staff/views.py): course staff only.
     "report_csv": {"anonymous": 302, "unenrolled": 403, "ineligible": 403, "learner": 403,
                    "other": 403, "impostor": 403, "foreign_staff": 403, "organizer": 200,
                    "staff": 200},

@@ -11,10 +11,14 @@ from django.test import Client
 
 from tests.learning import session_values
 from tests.utils import enroll, make_user
-from zoom_xblock import accounts, authoring, health, lifecycle, sessions, staff, sync, zoom_api
+from zoom_xblock import accounts, clients
+from zoom_xblock.block import staff_panel
 from zoom_xblock.conf import get_config
+from zoom_xblock.learners import sync
+from zoom_xblock.meeting import authoring, lifecycle, sessions
 from zoom_xblock.models import CourseZoomAccount, Registration, ZoomSession
 from zoom_xblock.sandbox.accounts import start_accounts_sandbox
+from zoom_xblock.staff import health
 from zoom_xblock.zoom.webhooks import signature_headers
 
 pytestmark = pytest.mark.django_db
@@ -97,8 +101,8 @@ def test_an_unknown_account_is_refused_with_its_name(settings):
     settings.ZOOM_XBLOCK = {**settings_for("http://zoom.test"), "ORG_ACCOUNTS": {"SouthX": "x"}}
     with pytest.raises(ValueError, match="no Zoom account named east"):
         accounts.set_course_account(NORTH_COURSE, "east")
-    with pytest.raises(zoom_api.NotConfigured, match="'x'"):
-        zoom_api.get_client(account=accounts.course_account_name(SOUTH_COURSE))
+    with pytest.raises(clients.NotConfigured, match="'x'"):
+        clients.get_client(account=accounts.course_account_name(SOUTH_COURSE))
     assert any(p.code == "unknown_account" and p.params["account"] == "x"
                for p in health.settings_problems())
 
@@ -118,7 +122,7 @@ def test_accounts_come_from_the_environment_as_json(settings, monkeypatch):
 # --- Each account its own Zoom ------------------------------------------------------------------
 
 def test_each_account_has_its_own_token_buckets_and_plan(two_accounts):
-    north, south = zoom_api.get_client(account="default"), zoom_api.get_client(account="south")
+    north, south = clients.get_client(account="default"), clients.get_client(account="south")
     assert north.account_key != south.account_key
     assert north.tokens.cache_key != south.tokens.cache_key
     assert (north.plan, south.plan) == ("pro", "business")
@@ -158,9 +162,9 @@ def test_an_organizer_of_another_account_is_refused(two_accounts):
 
 def test_staff_see_which_account_a_session_uses(two_accounts):
     session = scheduled(SOUTH_COURSE, "s3", "south-host@example.com")
-    line = staff.account_line(session, SOUTH_COURSE)
+    line = staff_panel.account_line(session, SOUTH_COURSE)
     assert line["name"] == "south" and "created under" in line["why"]
-    line = staff.account_line(None, SOUTH_COURSE)
+    line = staff_panel.account_line(None, SOUTH_COURSE)
     assert line["name"] == "south" and "organisation" in line["why"]
 
 
@@ -206,7 +210,7 @@ def test_a_meeting_deleted_in_zoom_is_created_again_in_the_courses_account_now(t
 
 
 def test_a_retired_learner_is_cancelled_in_the_sessions_own_account(two_accounts):
-    from zoom_xblock import retirement
+    from zoom_xblock.learners import retirement
 
     session = scheduled(SOUTH_COURSE, "r1", "south-host@example.com")
     ada = make_user("ada")
@@ -276,7 +280,7 @@ def test_an_organizer_licensed_only_in_north_is_not_proposed_nor_taken_on_a_sout
 def test_the_editor_of_a_south_course_asks_zoom_with_souths_credentials_only(
         two_accounts, django_capture_on_commit_callbacks):
     from tests.utils import COURSE, make_block
-    from zoom_xblock import directory
+    from zoom_xblock.meeting import directory
 
     CourseZoomAccount.objects.create(course_key=COURSE, account="south")
     author = make_user("ada", email="south-host@example.com", course_role="instructor")
@@ -291,7 +295,7 @@ def test_the_editor_of_a_south_course_asks_zoom_with_souths_credentials_only(
 
 
 def test_zoom_check_looks_at_each_accounts_webinar_plan_for_its_courses_editor(two_accounts):
-    from zoom_xblock import directory
+    from zoom_xblock.meeting import directory
 
     requests.post(f"{two_accounts.url}/_sandbox/account?account=south-account",
                   json={"webinar_plan": False}, timeout=5).raise_for_status()
@@ -305,7 +309,8 @@ def test_zoom_check_looks_at_each_accounts_webinar_plan_for_its_courses_editor(t
 
 def test_a_directory_refresh_queued_before_accounts_is_about_the_default_account(
         two_accounts):
-    from zoom_xblock import directory, tasks
+    from zoom_xblock import tasks
+    from zoom_xblock.meeting import directory
 
     assert tasks.refresh_zoom_directory.delay(["host@example.com"]).get() == {
         "webinar": True, "users": 1}

@@ -9,7 +9,9 @@ from completion.models import BlockCompletion
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user, unenroll
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
-from zoom_xblock import attendance, intents, sessions, sweep, sync
+from zoom_xblock import intents, sweep
+from zoom_xblock.learners import sync
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import (
     AttendanceInterval,
     Recording,
@@ -19,6 +21,7 @@ from zoom_xblock.models import (
     ZoomSession,
 )
 from zoom_xblock.standalone.models import BlockScore
+from zoom_xblock.webhooks import attendance
 from zoom_xblock.zoom import ZoomClient, ZoomQuotaExceeded
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from django.urls import clear_url_caches
 from tests.project import demo
 from tests.project.management.commands import demo_seed
 from tests.project.views import same_site_path
-from zoom_xblock.block import ZoomXBlock
+from zoom_xblock.block.xblock import ZoomXBlock
 from zoom_xblock.models import Registration, ZoomSession
 from zoom_xblock.sandbox import start_sandbox
 from zoom_xblock.sandbox.config import DEFAULT_SEED_USERS

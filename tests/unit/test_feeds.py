@@ -10,7 +10,8 @@ from icalendar import Calendar
 
 from tests.learning import learners, schedule
 from tests.utils import COURSE, make_user, unenroll
-from zoom_xblock import ics, sessions
+from zoom_xblock.learners import calendars
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import CalendarFeed
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_a_learner_subscribes_to_all_the_courses_sessions(course):
     event = found["Office hours"]
     assert event.decoded("dtstart") == datetime(2030, 1, 15, 14, tzinfo=UTC)
     # The same UID as the single .ics download, so a calendar that has both shows it once.
-    assert str(event["uid"]) == ics.event_uid(one, ada.id, "127.0.0.1")
+    assert str(event["uid"]) == calendars.event_uid(one, ada.id, "127.0.0.1")
     assert f"/zoom/join/{ONE}" in str(event["url"])  # the plugin's Join, never Zoom's link
     assert "tk=" not in response.content.decode()
 

@@ -21,7 +21,11 @@ from django.utils import timezone
 
 from tests.learning import HOST, learners, register_all, registration, schedule
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, call_handler, make_block, make_user
-from zoom_xblock import attendance, events, health, lifecycle, notifications, platform, sweep, sync
+from zoom_xblock import platform, sweep
+from zoom_xblock.block.staff_panel import running_run
+from zoom_xblock.clients import get_client
+from zoom_xblock.learners import sync
+from zoom_xblock.meeting import lifecycle, organizer_emails
 from zoom_xblock.models import (
     AttendanceInterval,
     Registration,
@@ -30,9 +34,9 @@ from zoom_xblock.models import (
     WebhookEvent,
     ZoomSession,
 )
-from zoom_xblock.staff import running_run
+from zoom_xblock.staff import health
+from zoom_xblock.webhooks import attendance, zoom_events
 from zoom_xblock.zoom.webhooks import signature_headers
-from zoom_xblock.zoom_api import get_client
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +119,7 @@ def test_extreme_timestamps_parse_safely_and_hold_back_nothing(moment):
     poison = stored_event("meeting.started", start_time=moment)
     later = stored_event("meeting.participant_joined", participant={
         "participant_uuid": "p1", "user_name": "Ada", "join_time": moment})
-    events.apply_received()
+    zoom_events.apply_received()
     poison.refresh_from_db(), later.refresh_from_db(), session.refresh_from_db()
     assert poison.status == WebhookEvent.Status.APPLIED  # the event's own time instead
     assert later.status in (WebhookEvent.Status.APPLIED, WebhookEvent.Status.IGNORED)
@@ -128,9 +132,9 @@ def test_an_event_that_fails_is_marked_with_its_reason_retried_then_given_up(set
     session = row()
     poison = stored_event("meeting.started")
     good = stored_event("meeting.ended", end_time="2030-01-01T10:00:00Z")
-    with mock.patch.dict(events.HANDLERS, {"started": mock.Mock(
+    with mock.patch.dict(zoom_events.HANDLERS, {"started": mock.Mock(
             side_effect=RuntimeError("boom"))}):
-        events.apply_received()
+        zoom_events.apply_received()
         poison.refresh_from_db(), good.refresh_from_db()
         assert good.status == WebhookEvent.Status.APPLIED  # not held back
         assert poison.status == WebhookEvent.Status.FAILED
@@ -178,8 +182,8 @@ def test_a_learner_whose_completion_fails_holds_back_no_other_learner():
 
 
 def test_the_sweeps_report_step_runs_when_the_webhook_step_fails():
-    with mock.patch("zoom_xblock.events.apply_pending", side_effect=OverflowError), \
-            mock.patch("zoom_xblock.attendance.run_due_reports", return_value=3):
+    with mock.patch("zoom_xblock.webhooks.zoom_events.apply_pending", side_effect=OverflowError), \
+            mock.patch("zoom_xblock.webhooks.attendance.run_due_reports", return_value=3):
         result = sweep.catch_up()
     assert result["webhooks_applied"] == 0 and result["reports_queued"] == 3
 
@@ -360,7 +364,7 @@ def test_a_title_with_a_newline_gives_a_calendar_and_a_one_line_e_mail_subject(z
                if line.startswith("SUMMARY")]
     assert summary == ["SUMMARY:Week 1 Bcc: victim@example.com & <friends>"]
     mail.outbox.clear()
-    assert notifications.organizer_changes(session, {}, {"host": HOST}) == "assigned"
+    assert organizer_emails.organizer_changes(session, {}, {"host": HOST}) == "assigned"
     (sent,) = mail.outbox
     assert sent.subject == 'You are the organizer of "Week 1 Bcc: victim@example.com & <friends>"'
     assert sent.to == [HOST] and "victim@example.com" not in sent.cc + sent.bcc
@@ -399,7 +403,7 @@ def test_stored_webhooks_keep_no_passcode_and_no_download_token(settings):
 
 def test_a_sync_that_fails_closes_its_run(zoom_sandbox):
     session = schedule(USAGE)
-    with mock.patch("zoom_xblock.sync.reconcile", side_effect=RuntimeError("boom")), \
+    with mock.patch("zoom_xblock.learners.sync.reconcile", side_effect=RuntimeError("boom")), \
             pytest.raises(RuntimeError):
         sync.sync_session(session.id, "staff", full=True)
     run = SyncRun.objects.filter(session=session).latest("id")
@@ -414,7 +418,7 @@ def test_a_zoom_error_during_reconciliation_closes_the_run(zoom_sandbox):
     from zoom_xblock.zoom import ZoomUnavailable
 
     session = schedule(USAGE)
-    with mock.patch("zoom_xblock.sync.reconcile", side_effect=ZoomUnavailable("down")):
+    with mock.patch("zoom_xblock.learners.sync.reconcile", side_effect=ZoomUnavailable("down")):
         result = sync.sync_session(session.id, "staff", full=True)
     assert "interrupted" in result
     assert SyncRun.objects.filter(session=session).latest("id").finished_at is not None
@@ -488,7 +492,7 @@ def test_an_enrolled_learner_still_sees_the_title_of_a_cancelled_session(configu
 def test_webinar_deleted_with_a_meetings_id_leaves_the_meeting_alone():
     meeting = row(kind=ZoomSession.Kind.MEETING)
     event = stored_event("webinar.deleted", zoom_id=meeting.zoom_id)
-    assert events.apply_event(event.id) == WebhookEvent.Status.IGNORED
+    assert zoom_events.apply_event(event.id) == WebhookEvent.Status.IGNORED
     meeting.refresh_from_db()
     assert meeting.status == ZoomSession.Status.SCHEDULED
 

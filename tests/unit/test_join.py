@@ -21,7 +21,7 @@ from tests.learning import (
     set_score,
 )
 from tests.utils import enroll, make_user
-from zoom_xblock import joining
+from zoom_xblock.learners import joining
 from zoom_xblock.models import Registration, ZoomSession
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +91,9 @@ def test_just_in_time_uses_the_short_timeout_and_a_single_attempt(client, zoom_s
     settings.ZOOM_XBLOCK = {**settings.ZOOM_XBLOCK, "JOIN_TIMEOUT_SECONDS": 2.5}
     schedule(USAGE)
     (ada,) = learners("ada")
-    from zoom_xblock import zoom_api
+    from zoom_xblock import clients
 
-    with mock.patch("zoom_xblock.joining.get_client", wraps=zoom_api.get_client) as factory:
+    with mock.patch("zoom_xblock.learners.joining.get_client", wraps=clients.get_client) as factory:
         assert join_as(client, ada).status_code == 302
     factory.assert_called_once_with(account="default", timeout=2.5, max_attempts=1)
 
@@ -257,7 +257,7 @@ def test_zoom_failing_gives_a_page_with_a_retry_link_and_keeps_the_learner_pendi
 def test_an_unexpected_failure_is_a_page_not_a_500(client, zoom_sandbox):
     schedule(USAGE)
     (ada,) = learners("ada")
-    with mock.patch("zoom_xblock.joining.register_just_in_time", side_effect=RuntimeError):
+    with mock.patch("zoom_xblock.learners.joining.register_just_in_time", side_effect=RuntimeError):
         response = join_as(client, ada)
     assert response.status_code == 503
     assert "Try again" in response.content.decode()
@@ -351,7 +351,7 @@ def test_the_pages_are_translated(client, zoom_sandbox):
         outcome = joining.JoinOutcome(case=joining.Case.ZOOM_UNAVAILABLE)
         from django.test import RequestFactory
 
-        from zoom_xblock.learner_views import join_page
+        from zoom_xblock.learners.views import join_page
 
         page = join_page(RequestFactory().get(JOIN), outcome).content.decode()
     assert "Zoom ne répond pas pour le moment" in page and "Réessayer" in page

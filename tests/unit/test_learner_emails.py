@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from tests.learning import BLOCK_FIELDS, learners, registration, schedule
 from tests.utils import enroll, make_block, make_user, render, unenroll
-from zoom_xblock import learner_messages, lifecycle, platform, sessions, sweep, tasks
+from zoom_xblock import platform, sweep, tasks
+from zoom_xblock.learners import emails
+from zoom_xblock.meeting import lifecycle, sessions
 from zoom_xblock.models import LearnerMessage, Registration
 from zoom_xblock.standalone.models import UserPreference
 
@@ -57,7 +59,7 @@ def test_a_registered_learner_is_told_once_with_the_plugins_join_link(zoom_sandb
     assert f"{ROOT}/zoom/calendar/{USAGE}.ics" in text
     assert row.join_url not in text and "tk=" in row.join_url and "tk=" not in text
     sync_task(session)
-    learner_messages.dispatch(session.id)
+    emails.dispatch(session.id)
     assert len(mail.outbox) == 1  # the same event never twice
     assert LearnerMessage.objects.get(user_id=ada.id).sent_at is not None
 
@@ -102,7 +104,7 @@ def test_a_new_time_and_a_cancellation_reach_the_registered_learners(
     with django_capture_on_commit_callbacks(execute=True):
         lifecycle.delete_session(USAGE)
     assert mails_to(ada)[-1].subject.startswith("Cancelled")
-    learner_messages.dispatch(session.id)
+    emails.dispatch(session.id)
     assert len(mails_to(ada)) == 3
 
 
@@ -112,10 +114,10 @@ def test_a_reminder_comes_before_the_start(zoom_sandbox, settings):
     (ada,) = learners("ada")
     sync_task(session)
     assert [m.subject.split(":")[0] for m in mails_to(ada)] == ["You are registered"]
-    assert learner_messages.due_sessions(timezone.now() + timedelta(hours=2, minutes=30)) == [
+    assert emails.due_sessions(timezone.now() + timedelta(hours=2, minutes=30)) == [
         session.id]
-    learner_messages.dispatch(session.id, now=timezone.now() + timedelta(hours=2, minutes=30))
-    learner_messages.dispatch(session.id, now=timezone.now() + timedelta(hours=2, minutes=45))
+    emails.dispatch(session.id, now=timezone.now() + timedelta(hours=2, minutes=30))
+    emails.dispatch(session.id, now=timezone.now() + timedelta(hours=2, minutes=45))
     assert [m.subject.split(":")[0] for m in mails_to(ada)] == ["You are registered",
                                                                "Starting soon"]
 
@@ -200,7 +202,7 @@ def test_course_staff_registered_at_join_get_no_learner_email(zoom_sandbox):
     staff = make_user("prof", course_role="staff")  # not enrolled
     Registration.objects.create(session=session, user_id=staff.id, email=staff.email,
                                 state=Registration.State.REGISTERED, registered_at=later())
-    assert learner_messages.due_sessions() == [session.id]
-    learner_messages.dispatch(session.id)
+    assert emails.due_sessions() == [session.id]
+    emails.dispatch(session.id)
     assert mails_to(staff) == []
-    assert learner_messages.due_sessions() == []  # the sweep does not come back for them
+    assert emails.due_sessions() == []  # the sweep does not come back for them

@@ -21,7 +21,7 @@ from tests.learning import (
     set_score,
 )
 from tests.utils import as_user, call_handler, enroll, make_block, make_user, render
-from zoom_xblock import learner
+from zoom_xblock.learners import learner_status
 from zoom_xblock.models import Recording, Registration, ZoomSession
 
 pytestmark = pytest.mark.django_db
@@ -259,10 +259,12 @@ def test_phase_boundaries():
     session = ZoomSession(start=timezone.now() + timedelta(minutes=20), duration_minutes=30,
                           join_window_minutes=15, zoom_id=1, status="scheduled")
     now = timezone.now()
-    assert learner.phase(session, now) == learner.Phase.UPCOMING
-    assert learner.phase(session, now + timedelta(minutes=5)) == learner.Phase.OPEN
-    assert learner.phase(session, now + timedelta(hours=3)) == learner.Phase.OPEN  # no word yet
+    assert learner_status.phase(session, now) == learner_status.Phase.UPCOMING
+    assert learner_status.phase(session, now + timedelta(minutes=5)) == learner_status.Phase.OPEN
+    # no word yet
+    assert learner_status.phase(session, now + timedelta(hours=3)) == learner_status.Phase.OPEN
     # Only Zoom's word ends a session: long past its date it is still "not started yet".
-    assert learner.phase(session, now + timedelta(days=30)) == learner.Phase.OPEN
-    assert learner.phase(session, now, configured=False) == learner.Phase.NOT_CONFIGURED
-    assert learner.phase(None, now) == learner.Phase.UNSCHEDULED
+    assert learner_status.phase(session, now + timedelta(days=30)) == learner_status.Phase.OPEN
+    assert (learner_status.phase(session, now, configured=False)
+            == learner_status.Phase.NOT_CONFIGURED)
+    assert learner_status.phase(None, now) == learner_status.Phase.UNSCHEDULED

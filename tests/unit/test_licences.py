@@ -9,10 +9,11 @@ import requests
 
 from tests.learning import BLOCK_FIELDS, reset_calls, sandbox_calls
 from tests.utils import call_handler, make_block, make_user, render
-from zoom_xblock import directory, lifecycle, platform, sessions
+from zoom_xblock import platform
+from zoom_xblock.clients import get_client
+from zoom_xblock.meeting import directory, lifecycle, sessions
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.wording import stored_text
-from zoom_xblock.zoom_api import get_client
 
 pytestmark = pytest.mark.django_db
 

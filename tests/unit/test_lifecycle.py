@@ -7,7 +7,8 @@ import requests
 from django.core import mail
 
 from tests.utils import COURSE, make_user
-from zoom_xblock import authoring, intents, lifecycle, sessions, sweep, wording
+from zoom_xblock import intents, sweep, wording
+from zoom_xblock.meeting import authoring, lifecycle, sessions
 from zoom_xblock.models import Panelist, SessionAlert, ZoomSession
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user
-from zoom_xblock import health, intents, locks, platform, sync, tasks, wording
+from zoom_xblock import intents, locks, platform, tasks, wording
+from zoom_xblock.learners import sync
 from zoom_xblock.models import Registration, SyncRun, ZoomSession
+from zoom_xblock.staff import health
 
 pytestmark = pytest.mark.django_db
 

@@ -369,7 +369,7 @@ def test_get_user_and_subsections(openedx):
 def test_a_learners_pass_reads_only_that_learner(openedx, week1, no_gating_api):
     """The pass a grade event queues (tasks.sync_learner) costs one enrollment query and one
     grade query, whatever the size of the course."""
-    from zoom_xblock import sync
+    from zoom_xblock.learners import sync
     from zoom_xblock.models import Registration, ZoomSession
 
     users = people(300)

@@ -11,9 +11,10 @@ import pytest
 from django.core.management import call_command
 
 from tests.utils import COURSE, enroll, make_user
-from zoom_xblock import health, sessions
 from zoom_xblock.conf import get_config
+from zoom_xblock.meeting import sessions
 from zoom_xblock.settings.common import plugin_settings
+from zoom_xblock.staff import health
 
 pytestmark = pytest.mark.django_db
 

@@ -125,7 +125,7 @@ def test_retiring_cancels_the_registrant_in_zoom(zoom_sandbox, django_capture_on
 
 
 def _registrant_ids(session, status) -> set:
-    from zoom_xblock.zoom_api import get_client
+    from zoom_xblock.clients import get_client
 
     return {r.get("id") for r in get_client().iter_registrants(session.kind, session.zoom_id,
                                                                 status=status)}

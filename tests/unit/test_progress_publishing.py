@@ -18,11 +18,12 @@ from opaque_keys.edx.keys import CourseKey, UsageKey
 
 from tests.unit.test_attendance import USAGE, _completed, _scores, meeting  # noqa: F401
 from tests.utils import COURSE, make_block, make_user
-from zoom_xblock import attendance, platform, sweep
+from zoom_xblock import platform, sweep
 from zoom_xblock.models import Registration
 from zoom_xblock.platform import OpenEdxPlatform
 from zoom_xblock.standalone import grades
 from zoom_xblock.standalone.models import BlockScore
+from zoom_xblock.webhooks import attendance
 
 pytestmark = pytest.mark.django_db
 

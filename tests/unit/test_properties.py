@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, call_handler, make_block, make_user
-from zoom_xblock import attendance, authoring, events, reports, sessions
+from zoom_xblock.meeting import authoring, sessions
 from zoom_xblock.models import Registration, WebhookEvent, ZoomSession
+from zoom_xblock.staff import reports
+from zoom_xblock.webhooks import attendance, zoom_events
 from zoom_xblock.zoom import redaction
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +68,7 @@ def _storable(value) -> bool:
 # --- Webhook events --------------------------------------------------------------------------
 
 @QUICK
-@given(name=st.sampled_from(sorted(events.STORED_EVENTS)),
+@given(name=st.sampled_from(sorted(zoom_events.STORED_EVENTS)),
        obj=st.dictionaries(st.sampled_from([
            "start_time", "end_time", "uuid", "participant", "registrant", "topic", "duration",
            "start_time", "timezone", "settings", "share_url", "recording_files", "agenda"]),
@@ -82,7 +84,7 @@ def test_every_event_applies_or_fails_alone_and_never_raises(name, obj, event_ts
     follower = WebhookEvent.objects.create(
         dedupe_key=f"follower-{event.id}", event="meeting.started", endpoint="meeting",
         zoom_id=777, payload={"event": "meeting.started", "payload": {"object": {"id": "777"}}})
-    events.apply_received()
+    zoom_events.apply_received()
     event.refresh_from_db(), follower.refresh_from_db()
     assert event.status in (WebhookEvent.Status.APPLIED, WebhookEvent.Status.IGNORED,
                             WebhookEvent.Status.FAILED)

@@ -63,7 +63,7 @@ def test_an_enrollment_costs_few_queries_and_one_nudge_per_session(monkeypatch, 
     enroll(make_user("bob"))
     assert len(sent) == 1
     # ... which fans out to one sync per marked session.
-    from zoom_xblock import sync
+    from zoom_xblock.learners import sync
 
     sent.clear()
     sync.fan_out_course(COURSE, "enrollment")

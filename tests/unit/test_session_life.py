@@ -12,8 +12,12 @@ from tests.learning import BLOCK_FIELDS
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, as_user, enroll, make_block, make_user
 from tests.utils import render as render_block
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
-from zoom_xblock import attendance, learner, platform, reports, runs, sessions, sweep, sync
+from zoom_xblock import platform, runs, sweep
+from zoom_xblock.learners import learner_status, sync
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import AttendanceInterval, Registration, ZoomSession
+from zoom_xblock.staff import reports
+from zoom_xblock.webhooks import attendance
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +104,7 @@ def test_a_sound_check_long_before_the_start_keeps_the_session_upcoming(life, cl
     assert shown["minutes"] == 5 and shown["when"].endswith("UTC")
     staff = make_user("teacher", course_role="staff")
     assert "Test runs (long before the start" in s.view(staff)
-    assert learner.phase(session) == learner.Phase.UPCOMING
+    assert learner_status.phase(session) == learner_status.Phase.UPCOMING
     assert "Upcoming" in s.view(s.ada) and "This session has ended" not in s.view(s.ada)
     page = join(client, s.usage_key, s.ada)
     assert page.status_code == 200 and "Join is not open yet" in page.content.decode()
@@ -175,7 +179,7 @@ def test_the_sweep_reopens_sessions_a_test_run_closed(life):
     assert session.live_status == ZoomSession.LiveStatus.NOT_STARTED
     assert len(session.test_runs) == 1 and session.actual_end is None
     assert s.reg(s.ada).attended_seconds == 0
-    assert learner.phase(session) == learner.Phase.UPCOMING
+    assert learner_status.phase(session) == learner_status.Phase.UPCOMING
     assert sweep.run()["reopened"] == 0  # done once
 
 
@@ -213,7 +217,7 @@ def test_a_past_dated_session_is_not_started_until_run_then_counts(life, client)
     s = life(minute_now() - timedelta(days=3))
 
     session = s.refresh()
-    assert learner.phase(session) == learner.Phase.OPEN
+    assert learner_status.phase(session) == learner_status.Phase.OPEN
     assert "Not started yet" in s.view(s.ada)
     assert "This session has ended" not in s.view(s.ada)
     assert reports.attendance_summary(session)["no_shows"] is None
@@ -329,7 +333,7 @@ def test_the_organizer_and_alternative_hosts_are_not_walk_ins(life):
 
 def test_the_demo_has_a_past_dated_session():
     from tests.project.runtime import ZoomWorkbenchRuntime
-    from zoom_xblock.block import ZoomXBlock
+    from zoom_xblock.block.xblock import ZoomXBlock
 
     (xml,) = [xml for name, xml in ZoomXBlock.workbench_scenarios() if "past-dated" in name]
     runtime = ZoomWorkbenchRuntime(None)

@@ -23,7 +23,10 @@ from tests.utils import (
     make_user,
     render,
 )
-from zoom_xblock import health, platform, reports, sessions, staff, sweep, sync
+from zoom_xblock import platform, sweep
+from zoom_xblock.block import staff_panel
+from zoom_xblock.learners import sync
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import (
     AttendanceInterval,
     Recording,
@@ -32,6 +35,7 @@ from zoom_xblock.models import (
     SyncRun,
     ZoomSession,
 )
+from zoom_xblock.staff import health, reports
 
 pytestmark = pytest.mark.django_db
 
@@ -424,7 +428,7 @@ def test_the_sync_progress_is_an_accessible_live_region(block, configured):
 
 # --- Learners never see any of it ------------------------------------------------------------
 
-@pytest.mark.parametrize("handler", staff.STAFF_HANDLERS)
+@pytest.mark.parametrize("handler", staff_panel.STAFF_HANDLERS)
 def test_learners_and_visitors_are_refused_every_staff_handler(block, configured, handler):
     session = _session(block)
     alert = SessionAlert.objects.create(session=session, kind="drift", message="x")
@@ -465,7 +469,7 @@ def test_the_banner_shows_settings_and_cached_problems_without_calling_zoom(bloc
         health.Problem("scopes", {"missing": ["meeting:write:registrant:admin"],
                                   "required": 45}),
     ]))
-    with mock.patch("zoom_xblock.zoom_api.get_client", side_effect=AssertionError("Zoom!")):
+    with mock.patch("zoom_xblock.clients.get_client", side_effect=AssertionError("Zoom!")):
         html = render(block)
         author = render(block, "author_view")
     for page in (html, author):

@@ -14,7 +14,8 @@ from tests.utils import (
     make_user,
     render,
 )
-from zoom_xblock import intents, sessions, zoom_api
+from zoom_xblock import clients, intents
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.standalone.models import Subsection
 from zoom_xblock.zoom import (
@@ -94,7 +95,7 @@ def forbid_side_effects(monkeypatch):
     def no_zoom(**kwargs):
         pytest.fail("Zoom was called although it should not have been")
 
-    monkeypatch.setattr(zoom_api, "get_client", no_zoom)
+    monkeypatch.setattr(clients, "get_client", no_zoom)
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def zoom(monkeypatch, settings):
     """Zoom configured, answered by a FakeZoom the test can adjust."""
     settings.ZOOM_XBLOCK = {**SANDBOX_CREDENTIALS, "SYNC_DEBOUNCE_SECONDS": 0}
     fake = FakeZoom()
-    monkeypatch.setattr(zoom_api, "get_client", lambda **kwargs: fake)
+    monkeypatch.setattr(clients, "get_client", lambda **kwargs: fake)
     return fake
 
 
@@ -340,15 +341,15 @@ def test_edit_after_edit_costs_one_organizer_look_up(zoom, staff):
     assert zoom.calls[len(first):] == [("other@example.com", False)]
 
 
-@pytest.mark.parametrize("error", [ZoomUnavailable("timeout"), zoom_api.NotConfigured("no")])
+@pytest.mark.parametrize("error", [ZoomUnavailable("timeout"), clients.NotConfigured("no")])
 def test_the_session_is_saved_with_a_warning_when_zoom_cannot_answer(zoom, monkeypatch, staff,
                                                                      error):
     zoom.error = error
-    if isinstance(error, zoom_api.NotConfigured):
+    if isinstance(error, clients.NotConfigured):
         def not_configured(**kwargs):
             raise error
 
-        monkeypatch.setattr(zoom_api, "get_client", not_configured)
+        monkeypatch.setattr(clients, "get_client", not_configured)
     block = studio_block(staff)
 
     status, body = submit(block)
@@ -641,7 +642,7 @@ def test_the_organizer_is_checked_in_the_courses_own_zoom_account(staff, monkeyp
         return FakeZoom(error=ZoomHostError("no", reason=HOST_NOT_IN_ACCOUNT)
                         if account == "south" else None)
 
-    monkeypatch.setattr(zoom_api, "get_client", client_for)
+    monkeypatch.setattr(clients, "get_client", client_for)
     block = studio_block(staff)
     before = snapshot(block)
     status, body = submit(block)

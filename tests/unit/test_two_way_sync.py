@@ -15,7 +15,8 @@ from django.core import mail
 from tests.learning import BLOCK_FIELDS, learners, register_all, schedule
 from tests.utils import SANDBOX_CREDENTIALS, as_user, make_block, make_user, render
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
-from zoom_xblock import learner_messages, platform, policies
+from zoom_xblock import platform, policies
+from zoom_xblock.learners import emails
 from zoom_xblock.models import SessionAlert
 from zoom_xblock.wording import stored_text
 
@@ -37,7 +38,7 @@ class Course:
                                     **session)
         (self.ada,) = learners("ada")
         register_all(self.session)
-        learner_messages.dispatch(self.session.id)  # "registered", as the sync task does
+        emails.dispatch(self.session.id)  # "registered", as the sync task does
         self.room = ZoomRoom(sandbox.url, self.session.zoom_id)
         self.sandbox = sandbox
         self.deliver()

@@ -11,8 +11,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zoom_xblock import events, sweep
+from zoom_xblock import sweep
 from zoom_xblock.models import WebhookEvent, ZoomSession
+from zoom_xblock.webhooks import zoom_events
 from zoom_xblock.zoom.webhooks import signature_headers
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +73,7 @@ VALID_EVENTS = st.builds(
     lambda name, zoom_id, extra, ts: {
         "event": name, "event_ts": ts,
         "payload": {"account_id": "acc", "object": {"id": zoom_id, "uuid": "u==", **extra}}},
-    st.sampled_from(sorted(events.STORED_EVENTS)),
+    st.sampled_from(sorted(zoom_events.STORED_EVENTS)),
     st.one_of(st.integers(1, 10**11), st.integers(1, 10**11).map(str), st.text(max_size=12),
               st.integers(2**63 - 5, 2**70), st.floats(allow_nan=False, allow_infinity=False),
               st.booleans()),
@@ -263,7 +264,7 @@ def test_a_duplicate_is_stored_once_and_applied_once(django_capture_on_commit_ca
     session.refresh_from_db()
     assert session.live_status == "live"
     assert session.actual_start == datetime(2030, 1, 15, 14, 0, 5, tzinfo=UTC)
-    assert events.apply_event(row.id) == "applied"  # applying again changes nothing
+    assert zoom_events.apply_event(row.id) == "applied"  # applying again changes nothing
 
 
 def test_the_recording_download_token_is_not_stored():
@@ -279,9 +280,9 @@ def test_the_sweep_applies_events_whose_task_was_lost():
                                zoom_id=81234567890, status="scheduled")
     signed_post(ENDPOINTS[0], encode(envelope()))  # on_commit never runs: the task is "lost"
     (row,) = WebhookEvent.objects.all()
-    assert events.apply_pending() == 0  # younger than a minute: its task may still come
-    later = datetime.now(UTC).replace(microsecond=0) + events.PENDING_AFTER * 2
-    assert events.apply_pending(now=later) == 1
+    assert zoom_events.apply_pending() == 0  # younger than a minute: its task may still come
+    later = datetime.now(UTC).replace(microsecond=0) + zoom_events.PENDING_AFTER * 2
+    assert zoom_events.apply_pending(now=later) == 1
     row.refresh_from_db()
     assert row.status == "applied"
     assert ZoomSession.objects.get(zoom_id=81234567890).live_status == "live"
@@ -293,7 +294,7 @@ def test_the_periodic_sweep_includes_the_webhook_safety_net():
                                course_key="course-v1:x+y+z", title="Swept",
                                zoom_id=81234567890, status="scheduled")
     signed_post(ENDPOINTS[0], encode(envelope()))  # its task is lost
-    WebhookEvent.objects.update(received_at=datetime.now(UTC) - events.PENDING_AFTER * 2)
+    WebhookEvent.objects.update(received_at=datetime.now(UTC) - zoom_events.PENDING_AFTER * 2)
     result = sweep.run()
     assert result["webhooks_applied"] == 1 and result["reports_queued"] == 0
     assert WebhookEvent.objects.get().status == "applied"
@@ -312,7 +313,7 @@ def test_a_burst_of_events_queues_one_apply_task(monkeypatch, django_capture_on_
             data = envelope(event="meeting.participant_joined", participant={"user_id": number})
             assert signed_post(ENDPOINTS[0], encode(data)).status_code == 200
     assert len(queued) == 1  # one task for the burst, not one per event
-    assert events.apply_received() == 0  # no session with that id: each one ignored
+    assert zoom_events.apply_received() == 0  # no session with that id: each one ignored
     assert not WebhookEvent.objects.filter(status="received").exists()
     with django_capture_on_commit_callbacks(execute=True):
         signed_post(ENDPOINTS[0], encode(envelope(event="meeting.ended")))

@@ -19,18 +19,12 @@ from tests.utils import (
     make_user,
     render,
 )
-from zoom_xblock import (
-    authoring,
-    events,
-    health,
-    lifecycle,
-    platform,
-    reports,
-    sessions,
-    sync,
-    wording,
-)
+from zoom_xblock import platform, wording
+from zoom_xblock.learners import sync
+from zoom_xblock.meeting import authoring, lifecycle, sessions
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, WebhookEvent, ZoomSession
+from zoom_xblock.staff import health, reports
+from zoom_xblock.webhooks import zoom_events
 from zoom_xblock.zoom import ZoomUnavailable
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +147,7 @@ def test_drift_alerts_use_labels_local_times_and_say_when_the_settings_were_put_
             "old_object": {"id": session.zoom_id, "start_time": "2030-01-15T14:00:00Z",
                            "duration": 60}}})
     with django_capture_on_commit_callbacks(execute=True):
-        events.meeting_updated(ZoomSession.objects.get(id=session.id), event)
+        zoom_events.meeting_updated(ZoomSession.objects.get(id=session.id), event)
     alert = SessionAlert.objects.get(session=session, kind="drift")
     text = wording.stored_text(alert.message, "Europe/Paris")
     assert "start_time" not in text and "2030-01-22T09:00:00Z" not in text
@@ -202,7 +196,7 @@ def test_zoom_not_answering_shows_the_retry_time_last_error_and_retry_in_both_vi
 
 
 def test_the_organizer_warning_speaks_of_the_change_once_the_meeting_exists():
-    with mock.patch.object(authoring.zoom_api, "get_client", side_effect=ZoomUnavailable("x")):
+    with mock.patch.object(authoring.clients, "get_client", side_effect=ZoomUnavailable("x")):
         _errors, created = authoring.organizer_problems("host@example.com", "meeting")
         _errors, exists = authoring.organizer_problems("host@example.com", "meeting",
                                                        in_zoom=True)

@@ -2,7 +2,7 @@
 import pytest
 
 from tests.contract import spec
-from zoom_xblock import lifecycle
+from zoom_xblock.meeting import lifecycle
 from zoom_xblock.models import ZoomSession
 
 PATHS = {("meeting", True): ("POST", "/users/{userId}/meetings"),

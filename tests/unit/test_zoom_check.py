@@ -10,9 +10,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, make_block, make_user, render
-from zoom_xblock import health, platform, tasks
+from zoom_xblock import platform, tasks
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.sandbox import start_sandbox
+from zoom_xblock.staff import health
 from zoom_xblock.zoom import REQUIRED_SCOPES
 
 pytestmark = pytest.mark.django_db
@@ -82,11 +83,11 @@ def test_a_missing_webhook_secret_is_one_problem(healthy, settings):
 def test_a_webhook_view_that_refuses_zooms_signature_is_caught(healthy, monkeypatch):
     import dataclasses
 
-    from zoom_xblock import views
     from zoom_xblock.conf import get_config
+    from zoom_xblock.webhooks import intake
 
     other = dataclasses.replace(get_config(), webhook_secret_token="another-secret")
-    monkeypatch.setattr(views, "get_config", lambda: other)  # e.g. an LMS with another secret
+    monkeypatch.setattr(intake, "get_config", lambda: other)  # an LMS with another secret
     status, _passed, problems = _check()
     assert status == 1 and len(problems) == 2  # both endpoints
     assert all(line.startswith("PROBLEM [webhook_endpoint]") and "HTTP 401" in line

@@ -11,7 +11,9 @@ import requests
 from django.utils import timezone
 
 from tests.utils import COURSE, enroll, make_user
-from zoom_xblock import joining, lifecycle, platform, problems, sessions, sweep, sync
+from zoom_xblock import platform, problems, sweep
+from zoom_xblock.learners import joining, sync
+from zoom_xblock.meeting import lifecycle, sessions
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored_text
 
@@ -174,7 +176,7 @@ def test_a_batch_zoom_refuses_naming_an_entry_is_sent_again_without_it(
     """An address that gets past the plugin's own check and that Zoom refuses: the entry Zoom
     names fails with Zoom's field reason, the other 29 go in one more call (not 29 adds)."""
     monkeypatch.setattr("zoom_xblock.zoom.client.email_problem", lambda email: "")
-    monkeypatch.setattr("zoom_xblock.sync.email_problem", lambda email: "")
+    monkeypatch.setattr("zoom_xblock.learners.sync.email_problem", lambda email: "")
     meeting = scheduled()
     _learners(29)
     odd = make_user("odd", email="odd@localhost")

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.utils import COURSE, enroll, make_user
-from zoom_xblock import sessions
 from zoom_xblock.management.commands.zoom_sync import progress_bar
+from zoom_xblock.meeting import sessions
 from zoom_xblock.models import Registration, SyncRun, ZoomSession
 
 pytestmark = pytest.mark.django_db

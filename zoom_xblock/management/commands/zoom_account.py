@@ -64,7 +64,7 @@ class Command(BaseCommand):
                           f"({accounts.course_account_source(course)})")
 
     def _migrate(self, course, account, note):
-        from zoom_xblock.account_moves import MoveRefused, migrate_course  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.staff.account_moves import MoveRefused, migrate_course  # pylint: disable=import-outside-toplevel
 
         try:
             moved = migrate_course(course, account, note)

@@ -14,8 +14,8 @@ stay off the terminal unless ``-v 2``.
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from zoom_xblock import health
 from zoom_xblock.management.client_logs import quiet_client_logs
+from zoom_xblock.staff import health
 
 
 class Command(BaseCommand):

@@ -3,11 +3,11 @@
 Run by ``make compile_translations`` after ``compilemessages``: each
 ``translations/<lang>/LC_MESSAGES/djangojs.mo`` becomes ``static/js/translations/<lang>.js``,
 which the block loads for pages whose ``gettext`` does not know its strings (see
-:mod:`zoom_xblock.js_catalog`).
+:mod:`zoom_xblock.rendering`).
 """
 from django.core.management.base import BaseCommand
 
-from zoom_xblock import js_catalog
+from zoom_xblock import rendering
 
 
 class Command(BaseCommand):
@@ -16,5 +16,5 @@ class Command(BaseCommand):
     help = __doc__
 
     def handle(self, *args, **options):
-        for path in js_catalog.write_catalogs():
+        for path in rendering.write_catalogs():
             self.stdout.write(f"wrote {path}")

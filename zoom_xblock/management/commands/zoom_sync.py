@@ -10,9 +10,10 @@ terminal unless ``-v 2``.
 """
 from django.core.management.base import BaseCommand, CommandError
 
-from zoom_xblock import sync, wording
+from zoom_xblock import wording
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
+from zoom_xblock.learners import sync
 from zoom_xblock.management.client_logs import quiet_client_logs
 from zoom_xblock.models import SyncRun, ZoomSession
 

@@ -88,7 +88,7 @@ class Command(BaseCommand):
     def _ask_zoom_about_people(self):
         """What the worker's refresh task does: the account's Webinar plan and the staff's
         licences, cached for the Studio editor (which never calls Zoom itself)."""
-        from zoom_xblock import directory
+        from zoom_xblock.meeting import directory
 
         if getattr(settings, "ZOOM_XBLOCK_PLATFORM", "") == "standalone":
             found = directory.refresh([p[1] for p in PEOPLE if p[4]])

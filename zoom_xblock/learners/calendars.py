@@ -1,22 +1,33 @@
-"""The "Add to calendar" file: one .ics per learner, built with the ``icalendar`` library.
+"""A learner's calendar: the "Add to calendar" file of one session and the private feed of all
+their sessions in a course, built with the ``icalendar`` library.
 
 The event is in UTC (``DTSTART:...Z``) and names the session's time zone (``X-WR-TIMEZONE``
 and ``X-ZOOM-XBLOCK-TZID``) so that calendars show it at the right moment and say where the
 time was set. Its link is the plugin's Join URL, never the learner's personal Zoom link: the
 file gets forwarded, and Join checks who opens it.
+
+The feed: iSpring shows its sessions on the platform's calendar; here a learner subscribes their
+own calendar to one URL, ``/zoom/feed/<token>.ics``. Calendar apps cannot sign in, so the token is
+the credential: 32 random bytes, one per learner and course, shown only to that learner on
+their feed page, and replaced (the old URL stops working at once) when they reset it. The feed
+is served only while the learner is active and enrolled (or course staff); anything else is
+a plain 404 that tells nothing about the token. Reschedules reach the calendar by itself: each
+event keeps its UID and raises its SEQUENCE.
 """
 import hashlib
+import secrets
 from datetime import timedelta
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from zoom_xblock import platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
-from zoom_xblock.learner import CANCELLED_STATUSES, join_opens_at, scheduled_end
-from zoom_xblock.models import ZoomSession
-from zoom_xblock.sessions import one_line, safe_zone
+from zoom_xblock.learners.learner_status import CANCELLED_STATUSES, join_opens_at, scheduled_end
+from zoom_xblock.meeting.sessions import one_line, safe_zone
+from zoom_xblock.models import CalendarFeed, ZoomSession
 
 PRODUCT_ID = "-//Open edX//zoom-xblock//EN"
 
@@ -120,3 +131,61 @@ def file_name(session: ZoomSession) -> str:
     safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "-"
                    for c in session.title).strip("-")[:60]
     return f"{safe or 'zoom-session'}.ics"
+
+
+# --- The private feed ------------------------------------------------------------------------
+TOKEN_BYTES = 32
+SHOWN_STATUSES = (
+    ZoomSession.Status.CREATING, ZoomSession.Status.UPDATING, ZoomSession.Status.SCHEDULED,
+    ZoomSession.Status.DEFERRED, ZoomSession.Status.FAILED, ZoomSession.Status.DELETED_IN_ZOOM,
+)
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def may_subscribe(user: platform.PlatformUser, course_key: str) -> bool:
+    """Enrolled learners and the course's staff have a feed of the course."""
+    return user.is_authenticated and (platform.is_enrolled(user.id, course_key)
+                                      or platform.is_course_staff(user, course_key))
+
+
+def feed_for(user_id: int, course_key: str) -> CalendarFeed:
+    """The learner's feed of the course, created on first use."""
+    feed = CalendarFeed.objects.filter(user_id=user_id, course_key=course_key).first()
+    if feed is not None:
+        return feed
+    try:
+        with transaction.atomic():
+            return CalendarFeed.objects.create(user_id=user_id, course_key=course_key,
+                                               token=_new_token())
+    except IntegrityError:  # created meanwhile by another request of the same learner
+        return CalendarFeed.objects.get(user_id=user_id, course_key=course_key)
+
+
+def reset(user_id: int, course_key: str) -> CalendarFeed:
+    """Give the feed a new token: the old URL stops working."""
+    feed = feed_for(user_id, course_key)
+    feed.token = _new_token()
+    feed.save(update_fields=["token"])
+    return feed
+
+
+def reader(token: str) -> tuple[CalendarFeed, platform.PlatformUser] | None:
+    """The feed and its learner for a token, if the learner may still read it."""
+    if not token or len(token) > 64:
+        return None
+    feed = CalendarFeed.objects.filter(token=token).first()
+    if feed is None:
+        return None
+    user = platform.get_user(feed.user_id)
+    if user is None or not may_subscribe(user, feed.course_key):
+        return None
+    return feed, user
+
+
+def sessions_of(course_key: str) -> list[ZoomSession]:
+    """The course's scheduled sessions (cancelled ones too, so calendars drop them)."""
+    return list(ZoomSession.objects.filter(course_key=course_key, status__in=SHOWN_STATUSES,
+                                           start__isnull=False).order_by("start", "id"))

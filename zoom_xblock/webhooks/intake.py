@@ -3,7 +3,7 @@
 Webhooks are acknowledged in milliseconds: the body is checked (size, content type, signature,
 freshness, JSON), committed once (events arriving together share a commit:
 :mod:`zoom_xblock.group_commit`), and applied by a Celery task (one task serves a burst of
-events: ``events.request_apply``). Nothing here calls Zoom. Every refusal is a 4xx:
+events: ``zoom_events.request_apply``). Nothing here calls Zoom. Every refusal is a 4xx:
 nothing a caller sends makes this view answer 5xx, except a missing secret token (503, the
 operator's to fix, so that Zoom retries once it is set).
 """
@@ -16,10 +16,11 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from zoom_xblock import accounts, events
+from zoom_xblock import accounts
 from zoom_xblock.conf import get_config
 from zoom_xblock.group_commit import GroupCommit
 from zoom_xblock.models import WebhookEvent, ZoomSession
+from zoom_xblock.webhooks import zoom_events
 from zoom_xblock.zoom import redaction
 from zoom_xblock.zoom import webhooks as zoom_webhooks
 
@@ -132,7 +133,7 @@ def webhook(request, endpoint: str):
         return JsonResponse(
             zoom_webhooks.url_validation_response(signer.webhook_secret_token, plain)
         )
-    if data["event"] not in events.STORED_EVENTS:
+    if data["event"] not in zoom_events.STORED_EVENTS:
         log.debug("Zoom webhook %r acknowledged and ignored", data["event"][:64])
         return HttpResponse(status=200)
     return _store(data, endpoint)
@@ -203,7 +204,8 @@ def _write_events(rows: list[WebhookEvent]) -> list[bool]:
                     for row in rows]
         WebhookEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
     if fresh:
-        transaction.on_commit(events.request_apply)  # at once, unless a test holds a transaction
+        # At once, unless a test holds a transaction.
+        transaction.on_commit(zoom_events.request_apply)
     return outcomes
 
 

@@ -116,7 +116,7 @@ def refresh_user(client, email: str, account: str | None = None) -> dict | None:
 def refresh(emails, account: str | None = None) -> dict:
     """The task's work: the plan of ``account``, then each person in it (a worker, never a
     request)."""
-    from zoom_xblock.zoom_api import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.clients import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
 
     try:
         client = get_client(account=account)

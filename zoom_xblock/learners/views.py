@@ -1,11 +1,11 @@
 """The learner's URLs: ``/zoom/join/<usage key>``, ``/zoom/calendar/<usage key>.ics``, and the
 calendar feed: its page ``/zoom/feed/course/<course key>`` (and ``.../reset``, POST) and the feed
 itself, ``/zoom/feed/<token>.ics`` (no login: the token is the credential, see
-:mod:`zoom_xblock.feeds`).
+:mod:`zoom_xblock.learners.calendars`).
 
 Both need a signed-in user (others are sent to ``settings.LOGIN_URL`` with ``next``). Join is
-decided by :mod:`zoom_xblock.joining`; every answer that is not a redirect is a translated page
-(never a 500, even when Zoom fails). Responses are ``private, no-store``: a redirect carries a
+decided by :mod:`zoom_xblock.learners.joining`; every answer that is not a redirect is a translated
+page (never a 500, even when Zoom fails). Responses are ``private, no-store``: a redirect carries a
 personal link that no shared cache may keep.
 """
 import logging
@@ -19,10 +19,11 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from zoom_xblock import eligibility, feeds, ics, joining, learner, links, platform
+from zoom_xblock import links, platform
+from zoom_xblock.learners import calendars, eligibility, joining, learner_status
+from zoom_xblock.meeting.sessions import safe_zone
 from zoom_xblock.models import ZoomSession
-from zoom_xblock.resources import render_template
-from zoom_xblock.sessions import safe_zone
+from zoom_xblock.rendering import render_template
 
 log = logging.getLogger(__name__)
 
@@ -123,15 +124,15 @@ def calendar(request, usage_key: str):
         return _private(join_page(request, joining.JoinOutcome(case=joining.Case.NOT_FOUND)))
     if not (platform.is_enrolled(user.id, session.course_key)
             or platform.is_course_staff(user, session.course_key)
-            or learner.is_organizer(session, user)):
+            or learner_status.is_organizer(session, user)):
         outcome = joining.JoinOutcome(case=joining.Case.NOT_ENROLLED, session=session)
         return _private(join_page(request, outcome))
     join_url = request.build_absolute_uri(links.join_path(session.usage_key))
     domain = urlsplit(platform.lms_root_url()).hostname or request.get_host()
-    body = ics.calendar_file(session, user, join_url, domain,
-                             waitlist_position=learner.waitlist_position(session, user.id))
+    body = calendars.calendar_file(session, user, join_url, domain,
+                             waitlist_position=learner_status.waitlist_position(session, user.id))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{ics.file_name(session)}"'
+    response["Content-Disposition"] = f'attachment; filename="{calendars.file_name(session)}"'
     return _private(response)
 
 
@@ -152,15 +153,15 @@ def feed_page(request, course_key: str):
     user = platform.user_from_request(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-    if not feeds.may_subscribe(user, course_key):
+    if not calendars.may_subscribe(user, course_key):
         return _private(join_page(request, joining.JoinOutcome(case=joining.Case.NOT_ENROLLED)))
-    feed = feeds.feed_for(user.id, course_key)
+    feed = calendars.feed_for(user.id, course_key)
     html = render_template("zoom_xblock/feed_page.html", {
         "feed_url": _feed_url(request, feed.token),
         "webcal_url": _feed_url(request, feed.token, "webcal"),
         "reset_url": request.path.rstrip("/") + "/reset",
         "reset_done": request.GET.get("reset") == "1",
-        "count": len(feeds.sessions_of(course_key)),
+        "count": len(calendars.sessions_of(course_key)),
         "LANGUAGE_CODE": get_language() or "en",
     }, request=request)
     response = _private(HttpResponse(html, content_type="text/html; charset=utf-8"))
@@ -176,9 +177,9 @@ def feed_reset(request, course_key: str):
     user = platform.user_from_request(request)
     if not user.is_authenticated:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-    if not feeds.may_subscribe(user, course_key):
+    if not calendars.may_subscribe(user, course_key):
         return _private(join_page(request, joining.JoinOutcome(case=joining.Case.NOT_ENROLLED)))
-    feeds.reset(user.id, course_key)
+    calendars.reset(user.id, course_key)
     page = request.path.removesuffix("/reset")
     return _private(HttpResponseRedirect(page + "?reset=1"))
 
@@ -186,12 +187,12 @@ def feed_reset(request, course_key: str):
 @require_GET
 def feed(request, token: str):
     """The calendar feed: every Zoom session of the course, as the learner's events."""
-    found = feeds.reader(token)
+    found = calendars.reader(token)
     if found is None:
         return _private(HttpResponseNotFound("", content_type="text/plain"))
     subscription, user = found
-    sessions = feeds.sessions_of(subscription.course_key)
-    body = ics.feed_file(
+    sessions = calendars.sessions_of(subscription.course_key)
+    body = calendars.feed_file(
         subscription.course_key, sessions, user,
         lambda session: request.build_absolute_uri(links.join_path(session.usage_key)),
         _domain(request))

@@ -4,7 +4,7 @@ What the author typed arrives as strings (a JSON object keyed by the form's fiel
 :data:`FORM_FIELDS`). :func:`validate` turns it into block field values plus one translated
 message per invalid field, and, when everything else is valid and Zoom is configured, asks Zoom
 whether the organizer can host. Nothing here writes anything: the block writes its fields and
-:func:`zoom_xblock.sessions.save_desired` records the session, only for a valid submission.
+:func:`zoom_xblock.meeting.sessions.save_desired` records the session, only for a valid submission.
 """
 import functools
 import math
@@ -17,10 +17,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from zoom_xblock import policies, problems, wording, zoom_api
+from zoom_xblock import clients, policies, problems, wording
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
+from zoom_xblock.meeting.sessions import one_line, start_utc
 from zoom_xblock.messages import (
     alternative_host_message,
     host_error_message,
@@ -28,7 +29,6 @@ from zoom_xblock.messages import (
     organizer_unverified_message,
 )
 from zoom_xblock.models import ZoomSession
-from zoom_xblock.sessions import one_line, start_utc
 from zoom_xblock.zoom import (
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,
@@ -180,10 +180,10 @@ def initial_values(block, author_email: str = "", *, zoom_emails_set: bool | Non
 
 def webinars_offered(account: str | None = None, config=None) -> tuple[bool, str]:
     """(offered, why not): webinars need the platform's setting and a Webinar plan on the
-    Zoom account ``account`` (the course's; from the cache :mod:`zoom_xblock.directory`
+    Zoom account ``account`` (the course's; from the cache :mod:`zoom_xblock.meeting.directory`
     keeps; unknown counts as offered, the organizer's own licence is checked when the author
     saves)."""
-    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.meeting import directory  # pylint: disable=import-outside-toplevel
 
     config = config or get_config()
     if not config.webinars_enabled:
@@ -612,7 +612,7 @@ def organizer_problems(email: str, kind: str, in_zoom: bool = False,
     """
     try:
         reason = _host_reason(_ZoomForChecks(account), email, kind)
-    except (ZoomError, zoom_api.NotConfigured):
+    except (ZoomError, clients.NotConfigured):
         return {}, [organizer_unverified_message(in_zoom)]
     return ({"host_email": host_error_message(reason, email)} if reason else {}), []
 
@@ -625,7 +625,7 @@ class _ZoomForChecks:
 
     def get_user(self, email, *, check_webinar):
         if self._client is None:
-            self._client = zoom_api.get_client(account=self.account,
+            self._client = clients.get_client(account=self.account,
                                                timeout=ORGANIZER_CHECK_TIMEOUT,
                                                max_attempts=ORGANIZER_CHECK_ATTEMPTS)
         return self._client.get_user(email, check_webinar=check_webinar)
@@ -680,7 +680,7 @@ def alternative_host_problems(emails: list[str], kind: str, account: str | None 
             reason = _host_reason(client, email, kind)
             if reason:
                 causes.setdefault(reason, []).append(email)
-    except (ZoomError, zoom_api.NotConfigured):
+    except (ZoomError, clients.NotConfigured):
         return {}, [_("Could not verify the alternative hosts in Zoom now; they will be checked "
                       "when the meeting is saved in Zoom.")]
     if not causes:
@@ -703,8 +703,9 @@ class OrganizerDefault:
 def default_organizer(author, instructors, account: str | None = None) -> OrganizerDefault:
     """The author when Zoom said they are a licensed user of the Zoom account ``account``
     (the course's); otherwise the course's first instructor who is; otherwise the author,
-    with the reason. Reads only what :mod:`zoom_xblock.directory` cached (never calls Zoom)."""
-    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+    with the reason. Reads only what :mod:`zoom_xblock.meeting.directory` cached (never calls
+    Zoom)."""
+    from zoom_xblock.meeting import directory  # pylint: disable=import-outside-toplevel
 
     author_email = author.email or ""
     status = directory.user_status(author_email, account)
@@ -739,7 +740,7 @@ def default_organizer(author, instructors, account: str | None = None) -> Organi
 # --- What the session records ------------------------------------------------------------------
 
 def desired_values(submission: Submission, context: EditorContext) -> dict:
-    """The :data:`zoom_xblock.sessions.DESIRED_FIELDS` of a valid submission."""
+    """The :data:`zoom_xblock.meeting.sessions.DESIRED_FIELDS` of a valid submission."""
     values = submission.fields
     prerequisite = {}
     subsection = context.subsection(values["prerequisite_usage_key"])

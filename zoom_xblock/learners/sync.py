@@ -17,15 +17,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import eligibility, lifecycle, platform, problems
+from zoom_xblock import platform, problems
 from zoom_xblock.accounts import session_account_name
+from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
 from zoom_xblock.intents import (
     nudge_learner,
     nudge_sync,
     schedule_sync,
 )
+from zoom_xblock.learners import eligibility
 from zoom_xblock.locks import exclusive
+from zoom_xblock.meeting import lifecycle
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
@@ -50,7 +53,6 @@ from zoom_xblock.zoom import (
 from zoom_xblock.zoom.limits import BATCH_SIZE as BATCH
 from zoom_xblock.zoom.limits import next_utc_midnight, zoom_day
 from zoom_xblock.zoom.registrants import cut_name, email_problem
-from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 

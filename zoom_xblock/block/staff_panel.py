@@ -4,8 +4,8 @@
 last sync, open alerts, recordings, the organizer's Join link, the registrant report and its
 CSV export, "Sync now" with live progress) and the health banner (also shown to authors in
 Studio). Learners never see any of it: the section is only rendered for course staff, and every
-handler answers 403 to anyone else. The numbers come from :mod:`zoom_xblock.reports` and the
-banner from :mod:`zoom_xblock.health`; nothing here calls Zoom.
+handler answers 403 to anyone else. The numbers come from :mod:`zoom_xblock.staff.reports` and the
+banner from :mod:`zoom_xblock.staff.health`; nothing here calls Zoom.
 
 Handlers (all ``POST`` JSON, course staff only, 403 otherwise):
 
@@ -35,7 +35,7 @@ from xblock.exceptions import JsonHandlerError
 from zoom_xblock import links, platform, problems, wording
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext
-from zoom_xblock.resources import read_static, render_template
+from zoom_xblock.rendering import read_static, render_template
 
 # The models (and the modules that use them) are imported in the functions: the XBlock class is
 # loaded through its entry point, possibly before Django's apps are ready.
@@ -66,8 +66,9 @@ def start_full_sync(session) -> dict:
     """
     from django.db.models import Max  # pylint: disable=import-outside-toplevel
 
-    from zoom_xblock import intents, reports  # pylint: disable=import-outside-toplevel
+    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
     from zoom_xblock.models import SyncRun, ZoomSession  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.staff import reports  # pylint: disable=import-outside-toplevel
 
     running = running_run(session)
     if running is not None:
@@ -92,7 +93,7 @@ def start_button(learner_state, session) -> str:
     """Which start the staff panel offers the organizer: ``"above"`` when the learner area
     already shows Start (one start button on the page), ``"early"`` before Join opens (it asks
     for confirmation), ``""`` when the session is over, cancelled or not in Zoom."""
-    from zoom_xblock.learner import Phase  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.learners.learner_status import Phase  # pylint: disable=import-outside-toplevel
 
     if session is None or learner_state is None or learner_state.viewer != "organizer":
         return ""
@@ -130,7 +131,8 @@ def account_line(session, course_key: str) -> dict:
 
 
 class StaffViewMixin:
-    """The staff section and its handlers, mixed into :class:`zoom_xblock.block.ZoomXBlock`."""
+    """The staff section and its handlers, mixed into the block
+    (:class:`zoom_xblock.block.xblock.ZoomXBlock`)."""
 
     # --- Rendering --------------------------------------------------------------------------
 
@@ -153,7 +155,7 @@ class StaffViewMixin:
 
     def health_banner(self, context: dict) -> str:
         """The banner listing what is wrong with the integration (cheap: no Zoom call)."""
-        from zoom_xblock import health  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.staff import health  # pylint: disable=import-outside-toplevel
 
         session = context.get("session")
         problems = health.banner_problems(context.get("host_email") or "",
@@ -164,13 +166,15 @@ class StaffViewMixin:
 
     def staff_section(self, context: dict) -> Fragment:
         """The staff panel (``templates/zoom_xblock/staff_panel.html``) with its CSS and JS."""
-        from zoom_xblock import authoring, learner, reports  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.learners import learner_status  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.staff import reports  # pylint: disable=import-outside-toplevel
 
         usage_key = platform.usage_key_for(self)
         session = context.get("session")
         data = reports.summary(session)
         viewer = context.get("user") or platform.ANONYMOUS
-        hosts = set(learner.host_emails(session)) if session else set()
+        hosts = set(learner_status.host_emails(session)) if session else set()
         digest = hashlib.sha1(usage_key.encode(), usedforsecurity=False).hexdigest()
         uid = "zoom-staff-" + digest[:10]  # ids unique on the page, whatever the key holds
         last_run = data.get("last_run")
@@ -212,7 +216,7 @@ class StaffViewMixin:
 
     def _require_staff(self):
         """The block's session for course staff; 403 for everyone else."""
-        from zoom_xblock import sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import sessions  # pylint: disable=import-outside-toplevel
 
         if not platform.is_course_staff(platform.current_user(self),
                                         platform.course_key_for(self)):
@@ -224,7 +228,7 @@ class StaffViewMixin:
     @XBlock.json_handler
     def staff_summary(self, data, suffix=""):  # pylint: disable=unused-argument
         """Counts by state, attendance, the last sync, open alerts and recordings."""
-        from zoom_xblock import reports  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.staff import reports  # pylint: disable=import-outside-toplevel
 
         session = self._require_staff()
         summary = reports.summary(session)
@@ -234,7 +238,7 @@ class StaffViewMixin:
     @XBlock.json_handler
     def staff_report(self, data, suffix=""):  # pylint: disable=unused-argument
         """One page of the registrant report (search, sort, page from ``data``)."""
-        from zoom_xblock import reports  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.staff import reports  # pylint: disable=import-outside-toplevel
 
         session = self._require_staff()
         return reports.report_page(session, reports.ReportQuery.from_data(data))
@@ -251,8 +255,8 @@ class StaffViewMixin:
     @XBlock.json_handler
     def staff_sync_status(self, data, suffix=""):  # pylint: disable=unused-argument
         """The latest sync run above ``data["after"]``: progress, then outcome."""
-        from zoom_xblock import reports  # pylint: disable=import-outside-toplevel
         from zoom_xblock.models import SyncRun  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.staff import reports  # pylint: disable=import-outside-toplevel
 
         session = self._require_staff()
         after = data.get("after") if isinstance(data, dict) else 0
@@ -267,7 +271,7 @@ class StaffViewMixin:
     def staff_retry_zoom(self, data, suffix=""):  # pylint: disable=unused-argument
         """Ask Zoom again for the session (Zoom refused it, or is not answering): the same
         values, nothing edited, so course staff may do it from the LMS."""
-        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         session = self._require_staff()
         if session is None:
@@ -279,7 +283,7 @@ class StaffViewMixin:
     @XBlock.json_handler
     def staff_dismiss_alert(self, data, suffix=""):  # pylint: disable=unused-argument
         """Resolve one of the session's open alerts."""
-        from zoom_xblock import reports  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.staff import reports  # pylint: disable=import-outside-toplevel
 
         session = self._require_staff()
         alert_id = data.get("alert_id") if isinstance(data, dict) else None

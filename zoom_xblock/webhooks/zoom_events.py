@@ -8,7 +8,8 @@ whose task was lost. What each event does:
 - ``*.started`` / ``*.ended``: the session's live status and its real start and end; at the
   end, attendance is settled (completion and scores). A run that ends well before the
   scheduled start is a test run (:mod:`zoom_xblock.runs`): recorded, nothing settled.
-- ``*.participant_joined`` / ``_left``: attendance intervals (see :mod:`zoom_xblock.attendance`).
+- ``*.participant_joined`` / ``_left``: attendance intervals (see
+  :mod:`zoom_xblock.webhooks.attendance`).
 - ``*.updated``: drift, when someone changed in Zoom what the course set: reported, put back
   when the policy is "restore", or, under "adopt", the new schedule and title made the
   course's (session, block fields and learners' e-mails; the description is never adopted).
@@ -25,9 +26,10 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from zoom_xblock import attendance, intents, platform, policies, runs, wording
+from zoom_xblock import intents, platform, policies, runs, wording
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
+from zoom_xblock.webhooks import attendance
 from zoom_xblock.zoom import MAX_TITLE, redaction
 
 log = logging.getLogger(__name__)
@@ -222,7 +224,7 @@ ADOPTED_FIELDS = {"topic": "title", "start_time": "start", "duration": "duration
 def adoptable_values(changes: dict) -> dict:
     """The session's new values for the schedule and title Zoom changed, when they are valid
     (a value the editor would refuse is not adopted): ``{session field: value}``."""
-    from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.meeting import authoring  # pylint: disable=import-outside-toplevel
 
     values = {}
     new = {name: changes[name]["new"] for name in ADOPTED_FIELDS if name in changes}
@@ -248,12 +250,13 @@ def _adopt(session: ZoomSession, changes: dict) -> tuple[dict, str]:
     Returns the adopted values and what the platform did with the block ("published",
     "draft" or "missing"). The learners registered are told of a new schedule.
     """
-    from zoom_xblock import learner_messages, sessions  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.learners import emails  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.meeting import sessions  # pylint: disable=import-outside-toplevel
 
     values = adoptable_values(changes)
     if not values:
         return {}, ""
-    old_schedule = learner_messages.schedule_key(session)
+    old_schedule = emails.schedule_key(session)
     for name, value in values.items():
         setattr(session, name, value)
     applied = dict(session.applied_settings or {})
@@ -272,8 +275,8 @@ def _adopt(session: ZoomSession, changes: dict) -> tuple[dict, str]:
     if session.start is not None:
         block_fields["start_local"] = sessions.local_start(session.start, zone)
     publication = platform.update_block_fields(session.usage_key, block_fields)
-    if learner_messages.schedule_key(session) != old_schedule:
-        learner_messages.request(session.id)
+    if emails.schedule_key(session) != old_schedule:
+        emails.request(session.id)
     return values, publication
 
 
@@ -281,7 +284,7 @@ def drift(session: ZoomSession, changed: dict, old: dict) -> dict:
     """The fields of ``changed`` (a ``*.updated`` object) that differ from what the plugin
     sent (``applied_settings``) and from what the course wants now: ``{field: {old, new,
     course}}``. Fields the plugin does not manage are not drift."""
-    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.meeting import lifecycle  # pylint: disable=import-outside-toplevel
 
     applied = dict(session.applied_settings or {})
     wanted = lifecycle.zoom_payload(session)
@@ -339,7 +342,7 @@ def meeting_deleted(session: ZoomSession, event: WebhookEvent) -> None:
     if session.status in (ZoomSession.Status.DELETING, ZoomSession.Status.DELETED,
                           ZoomSession.Status.DELETED_IN_ZOOM):
         return
-    from zoom_xblock import lifecycle  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.meeting import lifecycle  # pylint: disable=import-outside-toplevel
 
     operator = _operator(event)
     lifecycle.mark_deleted_in_zoom(session, operator,

@@ -19,13 +19,16 @@ from datetime import UTC, datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
-from zoom_xblock import learner_messages, notifications, platform, problems
+from zoom_xblock import platform, problems
 from zoom_xblock.accounts import course_account_name, session_account_name
+from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
 from zoom_xblock.intents import nudge_sync
+from zoom_xblock.learners import emails
 from zoom_xblock.locks import exclusive
+from zoom_xblock.meeting import organizer_emails
+from zoom_xblock.meeting.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
-from zoom_xblock.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_ALTERNATIVE_REFUSED,
@@ -40,7 +43,6 @@ from zoom_xblock.zoom import (
     is_ambiguous,
 )
 from zoom_xblock.zoom.limits import next_utc_midnight
-from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 
@@ -242,12 +244,12 @@ def _apply(session: ZoomSession) -> dict:
     SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.QUOTA,
                                 resolved_at=None).update(resolved_at=timezone.now())
     if previous:
-        from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.webhooks import zoom_events  # pylint: disable=import-outside-toplevel
 
-        events.mark_drift_restored(session, timezone.now())
-    notifications.organizer_changes(session, previous, applied)
+        zoom_events.mark_drift_restored(session, timezone.now())
+    organizer_emails.organizer_changes(session, previous, applied)
     if previous:
-        learner_messages.request(session.id)  # a new schedule reaches the registered learners
+        emails.request(session.id)  # a new schedule reaches the registered learners
     if not previous:
         nudge_sync([session.id], "scheduled")  # learners enrolled before Zoom had the meeting
     if session.kind == ZoomSession.Kind.WEBINAR:
@@ -309,7 +311,7 @@ def mark_deleted_in_zoom(session: ZoomSession, operator: str = "", details=None)
         message=stored("deleted_in_zoom", operator=operator) if operator
         else stored("deleted_in_zoom"),
         details=details or {})
-    learner_messages.request(session.id)  # "cancelled" to those who were registered
+    emails.request(session.id)  # "cancelled" to those who were registered
 
 
 def sync_panelists(session: ZoomSession) -> dict:
@@ -372,7 +374,7 @@ def delete_session(usage_key: str) -> dict:
         Registration.objects.filter(session=session).exclude(
             state=Registration.State.CANCELLED).update(
             state=Registration.State.CANCELLED, wanted=False, cancelled_at=timezone.now())
-    learner_messages.request(session.id)  # "cancelled" to those who were registered
+    emails.request(session.id)  # "cancelled" to those who were registered
     return {"status": session.status}
 
 

@@ -1,11 +1,11 @@
 """What a learner (or the organizer, or course staff) sees of a session, and what they may do.
 
 The block's learner view and its status handler render :func:`learner_state`; the Join endpoint
-(:mod:`zoom_xblock.joining`) uses the same phases and waitlist positions. Reading the state costs
-a fixed number of queries whatever the number of registrants: the session and everything about
-the viewer (their registration, their waitlist position, the seats taken, the recording) come in
-one query (:func:`session_for_viewer`). Nothing here calls Zoom, and nothing here ever reads a
-personal Zoom link (``Registration.join_url``) into a page.
+(:mod:`zoom_xblock.learners.joining`) uses the same phases and waitlist positions. Reading the state
+costs a fixed number of queries whatever the number of registrants: the session and everything about
+the viewer (their registration, their waitlist position, the seats taken, the recording) come in one
+query (:func:`session_for_viewer`). Nothing here calls Zoom, and nothing here ever reads a personal
+Zoom link (``Registration.join_url``) into a page.
 """
 import math
 from dataclasses import dataclass, field
@@ -16,11 +16,13 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from zoom_xblock import attendance, eligibility, links, platform
+from zoom_xblock import links, platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
+from zoom_xblock.learners import eligibility
+from zoom_xblock.meeting.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.models import Recording, Registration, ZoomSession
-from zoom_xblock.sessions import alternative_hosts_of, safe_zone
+from zoom_xblock.webhooks import attendance
 from zoom_xblock.zoom import MAX_REGISTRANTS
 
 State = Registration.State

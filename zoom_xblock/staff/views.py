@@ -7,9 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from zoom_xblock import platform, reports
+from zoom_xblock import platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.staff import reports
 
 
 @require_GET

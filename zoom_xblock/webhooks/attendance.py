@@ -24,10 +24,10 @@ from django.utils import timezone
 
 from zoom_xblock import intents, platform, runs
 from zoom_xblock.accounts import session_account_name
+from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
 from zoom_xblock.zoom import ZoomError, ZoomNotFound
-from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 

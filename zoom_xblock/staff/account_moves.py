@@ -7,12 +7,14 @@ moved. Every learner's new state is returned for the operator's report.
 """
 from django.db import transaction
 
-from zoom_xblock import accounts, lifecycle, sync
+from zoom_xblock import accounts
+from zoom_xblock.clients import get_client
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.learners import sync
 from zoom_xblock.locks import exclusive
+from zoom_xblock.meeting import lifecycle
 from zoom_xblock.models import CourseZoomAccount, Panelist, Registration, ZoomSession
 from zoom_xblock.zoom import ZoomNotFound
-from zoom_xblock.zoom_api import get_client
 
 
 class MoveRefused(Exception):

@@ -106,8 +106,8 @@ def _still_in_zoom(registrations) -> dict[int, list[dict]]:
 def cancel_in_zoom(session_id: int, registrants: list[dict]) -> dict:
     """Cancel the registrants in Zoom (a meeting already gone there needs nothing)."""
     from zoom_xblock.accounts import session_account_name  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.clients import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
     from zoom_xblock.zoom import ZoomNotFound  # pylint: disable=import-outside-toplevel
-    from zoom_xblock.zoom_api import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
 
     session = ZoomSession.objects.filter(id=session_id).first()
     if session is None or not session.in_zoom or not registrants:

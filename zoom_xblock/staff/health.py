@@ -264,7 +264,7 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
     views. ``client`` replaces the default account's Zoom client (tests). Nothing is changed
     anywhere.
     """
-    from zoom_xblock.zoom_api import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.clients import NotConfigured, get_client  # pylint: disable=import-outside-toplevel
 
     report = CheckReport()
     config = get_config()
@@ -418,7 +418,7 @@ def _check_organizers(client, organizers: dict, report: CheckReport, tag: dict) 
 def _check_webinar_plan(client, account: str, report: CheckReport, tag: dict) -> None:
     """Whether the account has a Zoom Webinar plan (cached for the Studio editor of its
     courses)."""
-    from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.meeting import directory  # pylint: disable=import-outside-toplevel
 
     webinar = directory.refresh_account(client, account)
     if webinar is False:

@@ -15,8 +15,9 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
-from zoom_xblock import attendance, eligibility, wording
+from zoom_xblock import wording
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.learners import eligibility
 from zoom_xblock.models import (
     AttendanceInterval,
     Recording,
@@ -25,6 +26,7 @@ from zoom_xblock.models import (
     SyncRun,
     ZoomSession,
 )
+from zoom_xblock.webhooks import attendance
 
 State = Registration.State
 PAGE_SIZE = 25
@@ -255,13 +257,13 @@ def summary(session: ZoomSession | None) -> dict:
 
 def failed_events(session: ZoomSession) -> list[dict]:
     """Zoom events about the session that could not be applied (newest first, with why)."""
-    from zoom_xblock import events  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.webhooks import zoom_events  # pylint: disable=import-outside-toplevel
 
     if session.zoom_id is None:
         return []
     return [{**item, "received_at": iso(item["received_at"]),
              "when": shown(item["received_at"])}
-            for item in events.failed_events(session.zoom_id, limit=10)]
+            for item in zoom_events.failed_events(session.zoom_id, limit=10)]
 
 
 # --- The registrant report ---------------------------------------------------------------------

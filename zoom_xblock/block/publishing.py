@@ -1,10 +1,10 @@
 """Zoom and learners follow the PUBLISHED course: publish applies, deletion removes.
 
-A Studio save only records the author's draft (:func:`zoom_xblock.sessions.record_draft`). The
-platform says "published" and "deleted" about an item, not about each block inside it
-(``XBLOCK_PUBLISHED`` / ``XBLOCK_DELETED``, sent by ``xmodule/modulestore/mixed.py`` for the
-unit, subsection or section the author acted on), so the tasks here read the published branch
-through :mod:`zoom_xblock.platform` and reconcile the course's sessions with it:
+A Studio save only records the author's draft (:func:`zoom_xblock.meeting.sessions.record_draft`).
+The platform says "published" and "deleted" about an item, not about each block inside it
+(``XBLOCK_PUBLISHED`` / ``XBLOCK_DELETED``, sent by ``xmodule/modulestore/mixed.py`` for the unit,
+subsection or section the author acted on), so the tasks here read the published branch through
+:mod:`zoom_xblock.platform` and reconcile the course's sessions with it:
 
 - :func:`apply_published`: every Zoom block in the published item gets its published fields
   applied (a discarded draft is never applied: what is read is the published block); a session
@@ -26,9 +26,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import authoring, intents, notifications, platform, sessions
+from zoom_xblock import intents, platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.meeting import authoring, organizer_emails, sessions
 from zoom_xblock.models import SessionAlert, ZoomSession
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def desired_from_fields(fields: dict, subsections: list[dict], session: ZoomSess
     editor validates them (without asking Zoom about the organizer: that ran at save), against
     the course's ``subsections`` (:func:`platform.subsections`).
     None when the fields are not valid (imported content an author must fix in Studio)."""
-    from zoom_xblock.block import ZoomXBlock  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.block.xblock import ZoomXBlock  # pylint: disable=import-outside-toplevel
 
     view = ZoomXBlock.field_view(fields)
     context = authoring.EditorContext(
@@ -68,7 +69,7 @@ def _inside(session: ZoomSession, item_key: str) -> bool:
 def fields_digest(fields: dict) -> str:
     """A digest of a block's own settings (the platform's mixins and inherited settings left
     out): equal digests, nothing to apply."""
-    from zoom_xblock.block import ZoomXBlock  # pylint: disable=import-outside-toplevel
+    from zoom_xblock.block.xblock import ZoomXBlock  # pylint: disable=import-outside-toplevel
 
     own = {name: fields[name] for name in ZoomXBlock.own_settings() if name in fields}
     text = json.dumps(own, sort_keys=True, default=str)
@@ -197,7 +198,7 @@ def remove(session: ZoomSession, reason: str) -> None:
         details={"usage_key": session.usage_key, "ancestors": session.ancestors})
     log.info("Removing Zoom session %s (%s): %s", session.id, session.usage_key, reason)
     intents.request_session_deletion(session.usage_key)
-    transaction.on_commit(lambda: notifications.organizer_removed(session, reason))
+    transaction.on_commit(lambda: organizer_emails.organizer_removed(session, reason))
 
 
 def courses_to_reconcile() -> list[str]:

@@ -158,7 +158,8 @@ def record_draft(usage_key: str, course_key: str, values: dict) -> ZoomSession:
 
     Studio writes go to the draft branch; Zoom and learners follow the published block
     (docs/decisions/0009-draft-publish-and-deletion.md), so the session's own fields change only
-    when the block is published (:func:`save_desired`, called by :mod:`zoom_xblock.publishing`).
+    when the block is published (:func:`save_desired`, called by
+    :mod:`zoom_xblock.block.publishing`).
     Raises :class:`KindChangeRefused` as :func:`save_desired` would at publish.
     """
     from django.db import transaction  # pylint: disable=import-outside-toplevel

@@ -1,8 +1,9 @@
 """The ``zoom`` XBlock: what an author edits in Studio and what a learner sees in the LMS.
 
-The block is thin: it keeps the author's settings in its fields, asks :mod:`zoom_xblock.sessions`
-for the run-time state (the plugin's own models) and renders templates. It never calls Zoom
-itself: the Studio editor's validation and organizer check live in :mod:`zoom_xblock.authoring`.
+The block is thin: it keeps the author's settings in its fields, asks
+:mod:`zoom_xblock.meeting.sessions` for the run-time state (the plugin's own models) and renders
+templates. It never calls Zoom itself: the Studio editor's validation and organizer check live
+in :mod:`zoom_xblock.meeting.authoring`.
 """
 import hashlib
 import json
@@ -15,11 +16,11 @@ from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Float, Integer, List, Scope, String
 
-from zoom_xblock import js_catalog, platform
+from zoom_xblock import platform, rendering
+from zoom_xblock.block.staff_panel import StaffViewMixin
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext_noop as _
-from zoom_xblock.resources import read_static, render_template
-from zoom_xblock.staff import StaffViewMixin
+from zoom_xblock.rendering import read_static, render_template
 
 # What the author view names when a saved change waits for Publish.
 PENDING_LABELS = {
@@ -156,17 +157,18 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     # --- Views ----------------------------------------------------------------------------------
 
     def _context(self, view: str) -> dict:
-        from zoom_xblock import learner, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.learners import learner_status  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import sessions  # pylint: disable=import-outside-toplevel
 
         user = platform.current_user(self)
         course_key = platform.course_key_for(self)
         config = get_config()
         is_staff = platform.is_course_staff(user, course_key)
-        # The session with the viewer's place in it, in one query (see zoom_xblock.learner).
-        session = learner.session_for_viewer(platform.usage_key_for(self),
+        # The session with the viewer's place in it, in one query (learners/learner_status.py).
+        session = learner_status.session_for_viewer(platform.usage_key_for(self),
                                              user.id if user.is_authenticated else None)
         if session is None and self._adopt_fields_as_session():
-            session = learner.session_for_viewer(platform.usage_key_for(self),
+            session = learner_status.session_for_viewer(platform.usage_key_for(self),
                                                  user.id if user.is_authenticated else None)
         return {
             "view": view,
@@ -190,20 +192,20 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     def _fragment(self, template: str, context: dict) -> Fragment:
         fragment = Fragment(render_template(template, context))
         fragment.add_css(read_static("css/zoom.css"))
-        js_catalog.add_catalog(fragment)
+        rendering.add_catalog(fragment)
         fragment.add_javascript(read_static("js/zoom.js"))
         fragment.initialize_js("ZoomXBlock", {
-            "view": context["view"], "language": js_catalog.language(),
+            "view": context["view"], "language": rendering.language(),
             "time_zone": context["user"].time_zone if context["view"] == "student" else "",
             "status_url": self.runtime.handler_url(self, "learner_status"),
         })
         return fragment
 
     def _learner_context(self) -> dict:
-        from zoom_xblock import learner  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.learners import learner_status  # pylint: disable=import-outside-toplevel
 
         view_context = self._context("student")
-        view_context["learner"] = learner.learner_state(
+        view_context["learner"] = learner_status.learner_state(
             view_context["session"], view_context["user"], is_staff=view_context["is_staff"],
             configured=view_context["configured"], usage_key=platform.usage_key_for(self))
         return view_context
@@ -213,7 +215,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         the learner's time zone, its state, and Join / See requirements / the waitlist."""
         view_context = self._learner_context()
         fragment = self._fragment("zoom_xblock/student_view.html", view_context)
-        return self.add_staff_section(fragment, view_context)  # staff only: zoom_xblock.staff
+        return self.add_staff_section(fragment, view_context)  # staff only: block/staff_panel.py
 
     @XBlock.json_handler
     def learner_status(self, data, suffix=""):  # pylint: disable=unused-argument
@@ -229,7 +231,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
     def author_view(self, context=None):  # pylint: disable=unused-argument
         """What an author sees in Studio's unit page: the details and the session's state."""
-        from zoom_xblock import authoring  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring  # pylint: disable=import-outside-toplevel
 
         view_context = self._context("author")
         view_context["state"] = authoring.session_state(view_context["session"])
@@ -238,7 +240,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         fragment = Fragment(render_template("zoom_xblock/student_view.html", view_context))
         fragment.add_css(read_static("css/zoom.css"))
         fragment.add_css(read_static("css/studio.css"))
-        js_catalog.add_catalog(fragment)
+        rendering.add_catalog(fragment)
         fragment.add_javascript(read_static("js/zoom.js"))
         fragment.add_javascript(read_static("js/http.js"))
         fragment.add_javascript(read_static("js/studio.js"))
@@ -249,7 +251,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
     def studio_view(self, context=None):  # pylint: disable=unused-argument
         """The editor in Studio's modal (and at the workbench's ``/studio_view/``)."""
-        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         usage_key = platform.usage_key_for(self)
         session = sessions.session_for(usage_key)
@@ -266,7 +268,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         })
         fragment = Fragment(html)
         fragment.add_css(read_static("css/studio.css"))
-        js_catalog.add_catalog(fragment)
+        rendering.add_catalog(fragment)
         fragment.add_javascript(read_static("js/http.js"))
         fragment.add_javascript(read_static("js/studio.js"))
         fragment.initialize_js("ZoomXBlockStudio", {"kind_locked": bool(editor.locked_kind)})
@@ -274,13 +276,13 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
     @XBlock.json_handler
     def studio_submit(self, data, suffix=""):  # pylint: disable=unused-argument
-        """Validate and save the editor's form; see :mod:`zoom_xblock.authoring`.
+        """Validate and save the editor's form; see :mod:`zoom_xblock.meeting.authoring`.
 
         In: the form's fields (``authoring.FORM_FIELDS``; absent ones keep their value).
         Out: ``{"result": "success", "warnings": [...], "state": {...}}``, or HTTP 400 with
         ``{"result": "error", "errors": {field: message}, "message": summary}`` (nothing saved).
         """
-        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         self._require_author()
         if not isinstance(data, dict):
@@ -311,7 +313,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         In: ``{}``. Out: ``{"result": "success", "state": {...}}``; 409 when there is no
         session yet (save the editor first).
         """
-        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         self._require_author()
         session = sessions.session_for(platform.usage_key_for(self))
@@ -324,7 +326,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     def _adopt_fields_as_session(self) -> bool:
         """A block that arrived with its fields but no session (course re-run, import, an
         older copy) gets its own meeting on first use, never another block's."""
-        from zoom_xblock import authoring, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         if not (get_config().is_configured and self.start_local and self.host_email):
             return False
@@ -346,7 +348,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         The block Studio shows is the draft; what Zoom and learners follow is the published
         session. Comparing the two (not trusting the recorded draft) stays right after
         "Discard changes", which reverts the block without any signal."""
-        from zoom_xblock import authoring, publishing, sessions  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.block import publishing  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         published = session is not None and not session.never_published
         if published and session.published_hash == publishing.fields_digest(
@@ -368,7 +371,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         """Who a new session's organizer defaults to, and why (see
         :func:`authoring.default_organizer`), among the licensed users of the Zoom account
         ``account`` (the editor context's); asks a worker to look up the unknown people."""
-        from zoom_xblock import authoring, directory  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring, directory  # pylint: disable=import-outside-toplevel
 
         author = platform.current_user(self)
         if self.host_email:
@@ -378,7 +381,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         return authoring.default_organizer(author, instructors, account)
 
     def _editor_context(self, session):
-        from zoom_xblock import accounts, authoring, directory  # pylint: disable=import-outside-toplevel
+        from zoom_xblock import accounts  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.meeting import authoring, directory  # pylint: disable=import-outside-toplevel
 
         account = accounts.block_account_name(platform.course_key_for(self), session)
         directory.request_refresh(account=account, plan=True)
@@ -436,7 +440,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
     @classmethod
     def _open_resource(cls, uri):
         # static/ ships as the package zoom_xblock.static (see setup.py).
-        from zoom_xblock.resources import static_dir  # pylint: disable=import-outside-toplevel
+        from zoom_xblock.rendering import static_dir  # pylint: disable=import-outside-toplevel
 
         return (static_dir() / uri.removeprefix("static/")).open("rb")
 

@@ -19,10 +19,12 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from zoom_xblock import eligibility, intents, learner, platform, wording
+from zoom_xblock import intents, platform, wording
 from zoom_xblock.accounts import session_account_name
+from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
-from zoom_xblock.learner import Phase
+from zoom_xblock.learners import eligibility, learner_status
+from zoom_xblock.learners.learner_status import Phase
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Recording, Registration, ZoomSession
 from zoom_xblock.zoom import (
@@ -36,7 +38,6 @@ from zoom_xblock.zoom import (
     is_ambiguous,
 )
 from zoom_xblock.zoom.limits import zoom_day
-from zoom_xblock.zoom_api import NotConfigured, get_client
 
 log = logging.getLogger(__name__)
 State = Registration.State
@@ -131,7 +132,7 @@ def decide(usage_key: str, user: platform.PlatformUser,
     if session is None:
         return _page(Case.NOT_FOUND)
     config = get_config()
-    current = learner.phase(session, now, configured=config.is_configured)
+    current = learner_status.phase(session, now, configured=config.is_configured)
     if current == Phase.NOT_CONFIGURED:
         return _page(Case.NOT_CONFIGURED, session)
     if current == Phase.CANCELLED:
@@ -139,7 +140,7 @@ def decide(usage_key: str, user: platform.PlatformUser,
                      in_zoom=session.status == ZoomSession.Status.DELETED_IN_ZOOM)
     if current == Phase.UNSCHEDULED:
         return _page(Case.UNSCHEDULED, session)
-    if learner.is_organizer(session, user):
+    if learner_status.is_organizer(session, user):
         return _start_link(session, user)
     if current == Phase.ENDED:
         return _after_end(session, user, open_after_end)
@@ -148,14 +149,14 @@ def decide(usage_key: str, user: platform.PlatformUser,
         return _page(answer.reason, session, requirements=list(answer.requirements),
                      message=answer.message)
     if current == Phase.UPCOMING:
-        return _page(Case.TOO_EARLY, session, opens_at=learner.join_opens_at(session))
+        return _page(Case.TOO_EARLY, session, opens_at=learner_status.join_opens_at(session))
     row = Registration.objects.filter(session=session, user_id=user.id).first()
     if row is not None and row.state == State.REGISTERED and row.join_url:
         _log(session, user, "registered")
         return JoinOutcome(redirect_to=row.join_url, session=session)
     if row is not None and row.state == State.WAITLISTED and row.wanted:
         return _page(Case.WAITLISTED, session,
-                     position=learner.waitlist_position(session, user.id))
+                     position=learner_status.waitlist_position(session, user.id))
     if not register:
         return _page(Case.CONFIRM, session)
     return register_just_in_time(session, user, row, now)
@@ -276,7 +277,7 @@ def _seat_free(session: ZoomSession, row: Registration, now: datetime) -> bool:
         return True
     taken = Registration.objects.filter(session=session, state=State.REGISTERED,
                                         wanted=True).count()
-    seats = learner.seat_count(session)
+    seats = learner_status.seat_count(session)
     if taken >= seats:
         return False
     mine = row.waitlisted_at or row.created or now
@@ -294,7 +295,8 @@ def _waitlist(session, row, user, now) -> JoinOutcome:
                                                   now)
     row.save(update_fields=["state", "waitlisted_at", "modified"])
     _log(session, user, "waitlisted")
-    return _page(Case.WAITLISTED, session, position=learner.waitlist_position(session, user.id),
+    return _page(Case.WAITLISTED, session,
+                 position=learner_status.waitlist_position(session, user.id),
                  just_added=True)
 
 

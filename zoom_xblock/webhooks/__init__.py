@@ -1,0 +1,1 @@
+"""Zoom's webhooks: the intake view, applying the stored events, and attendance."""
