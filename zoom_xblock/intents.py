@@ -106,6 +106,11 @@ def queue_apply(session_id: int) -> None:
     _send("zoom_xblock.tasks.apply_session", session_id)
 
 
+def request_learner_messages(session_id: int) -> None:
+    """After commit, queue the task that sends what the session's learners should be told."""
+    transaction.on_commit(lambda: queue_learner_messages(session_id))
+
+
 def queue_learner_messages(session_id: int) -> None:
     """Queue the e-mails the session's learners are due (see :mod:`zoom_xblock.learners.emails`)."""
     _send("zoom_xblock.tasks.send_learner_messages", session_id)

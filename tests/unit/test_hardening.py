@@ -25,7 +25,7 @@ from zoom_xblock import platform, sweep
 from zoom_xblock.block.staff_panel import running_run
 from zoom_xblock.clients import get_client
 from zoom_xblock.learners import sync
-from zoom_xblock.meeting import lifecycle, organizer_emails
+from zoom_xblock.meeting import organizer_emails, zoom_body
 from zoom_xblock.models import (
     AttendanceInterval,
     Registration,
@@ -36,7 +36,7 @@ from zoom_xblock.models import (
 )
 from zoom_xblock.staff import health
 from zoom_xblock.webhooks import attendance, zoom_events
-from zoom_xblock.zoom.webhooks import signature_headers
+from zoom_xblock.zoom.webhooks import parse_time, signature_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -124,7 +124,7 @@ def test_extreme_timestamps_parse_safely_and_hold_back_nothing(moment):
     assert poison.status == WebhookEvent.Status.APPLIED  # the event's own time instead
     assert later.status in (WebhookEvent.Status.APPLIED, WebhookEvent.Status.IGNORED)
     assert session.live_status == ZoomSession.LiveStatus.LIVE
-    assert attendance.parse_time(moment) is None
+    assert parse_time(moment) is None
 
 
 def test_an_event_that_fails_is_marked_with_its_reason_retried_then_given_up(settings):
@@ -323,7 +323,7 @@ def test_garbage_in_an_old_row_gives_pages_not_500s(zoom_sandbox, changes):
                          signed_in(user).get(ICS)):
             assert response.status_code < 500
     session.refresh_from_db()
-    payload = lifecycle.zoom_payload(session)
+    payload = zoom_body.zoom_payload(session)
     assert payload["timezone"] in ("UTC", "Europe/Paris")
     assert isinstance(payload["settings"]["alternative_hosts"], str)
     sync.sync_session(session.id, "test")  # does not raise

@@ -20,6 +20,7 @@ from zoom_xblock.models import Registration, WebhookEvent, ZoomSession
 from zoom_xblock.staff import reports
 from zoom_xblock.webhooks import attendance, zoom_events
 from zoom_xblock.zoom import redaction
+from zoom_xblock.zoom.webhooks import EARLIEST, LATEST, parse_time
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,7 @@ def test_participants_parse_from_anything(participant):
                    attendance.Participant.from_report(participant)):
         assert isinstance(parsed.key, str) and len(parsed.key) <= 128
         for moment in (parsed.join_time, parsed.leave_time):
-            assert moment is None or attendance.EARLIEST <= moment <= attendance.LATEST
+            assert moment is None or EARLIEST <= moment <= LATEST
         assert isinstance(parsed.signed_in, bool)
 
 
@@ -108,9 +109,9 @@ def test_participants_parse_from_anything(participant):
 @given(value=st.one_of(st.text(max_size=40), st.dates().map(str), st.datetimes(
     timezones=st.timezones()).map(lambda moment: moment.isoformat())))
 def test_any_timestamp_parses_to_none_or_a_utc_moment_in_range(value):
-    moment = attendance.parse_time(value)
+    moment = parse_time(value)
     assert moment is None or (moment.utcoffset() == timedelta(0)
-                              and attendance.EARLIEST <= moment <= attendance.LATEST)
+                              and EARLIEST <= moment <= LATEST)
     assert moment is None or moment.tzinfo is not None and moment.astimezone(UTC) == moment
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tests.utils import COURSE, enroll, make_user
 from zoom_xblock import platform, problems, sweep
 from zoom_xblock.learners import joining, sync
-from zoom_xblock.meeting import lifecycle, sessions
+from zoom_xblock.meeting import lifecycle, sessions, zoom_body
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored_text
 
@@ -81,7 +81,7 @@ def test_duplicates_an_earlier_attempt_left_are_deleted(zoom_sandbox):
     other deleted; the host's unrelated meetings are left alone."""
     session = sessions.save_desired(USAGE, COURSE, VALUES)
     client = lifecycle.get_client()
-    payload = lifecycle.zoom_payload(session, creating=True)
+    payload = zoom_body.zoom_payload(session, creating=True)
     made = {client.create("meeting", "host@example.com", payload)["id"] for _ in range(2)}
     client.create("meeting", "host@example.com", {"topic": "Someone else's"})
     ZoomSession.objects.filter(id=session.id).update(create_attempted_at=timezone.now())
@@ -94,10 +94,10 @@ def test_duplicates_an_earlier_attempt_left_are_deleted(zoom_sandbox):
 
 def test_the_marker_is_the_agendas_last_line_within_zoom_limits():
     session = ZoomSession(usage_key=USAGE, title="T", agenda="x" * 3000)
-    agenda = lifecycle.zoom_payload(session)["agenda"]
-    assert len(agenda) <= 2000 and agenda.endswith(lifecycle.creation_marker(session))
+    agenda = zoom_body.zoom_payload(session)["agenda"]
+    assert len(agenda) <= 2000 and agenda.endswith(zoom_body.creation_marker(session))
     other = ZoomSession(usage_key=USAGE + "2", title="T")
-    assert lifecycle.creation_marker(other) != lifecycle.creation_marker(session)
+    assert zoom_body.creation_marker(other) != zoom_body.creation_marker(session)
 
 
 # --- 2. A batch that Zoom applied but answered 5xx -----------------------------------------------

@@ -18,8 +18,6 @@ subsection or section the author acted on), so the tasks here read the published
 
 See docs/decisions/0009-draft-publish-and-deletion.md.
 """
-import hashlib
-import json
 import logging
 from datetime import datetime, timedelta
 
@@ -27,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from zoom_xblock import intents, platform
+from zoom_xblock.block.xblock import ZoomXBlock
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.meeting import authoring, organizer_emails, sessions
@@ -43,8 +42,6 @@ def desired_from_fields(fields: dict, subsections: list[dict], session: ZoomSess
     editor validates them (without asking Zoom about the organizer: that ran at save), against
     the course's ``subsections`` (:func:`platform.subsections`).
     None when the fields are not valid (imported content an author must fix in Studio)."""
-    from zoom_xblock.block.xblock import ZoomXBlock  # pylint: disable=import-outside-toplevel
-
     view = ZoomXBlock.field_view(fields)
     context = authoring.EditorContext(
         display_name=view.display_name, webinars_enabled=get_config().webinars_enabled,
@@ -66,16 +63,6 @@ def _inside(session: ZoomSession, item_key: str) -> bool:
     return not item_key or session.usage_key == item_key or item_key in (session.ancestors or [])
 
 
-def fields_digest(fields: dict) -> str:
-    """A digest of a block's own settings (the platform's mixins and inherited settings left
-    out): equal digests, nothing to apply."""
-    from zoom_xblock.block.xblock import ZoomXBlock  # pylint: disable=import-outside-toplevel
-
-    own = {name: fields[name] for name in ZoomXBlock.own_settings() if name in fields}
-    text = json.dumps(own, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: bool,
            sweep: bool = False) -> int:
     """Apply the blocks whose published fields changed since they were last applied.
@@ -91,7 +78,7 @@ def _apply(blocks, course_key: str, published_at: datetime | None, clear_draft: 
     applied = 0
     for block in blocks:
         session = known.get(block.usage_key)
-        digest = fields_digest(block.fields)
+        digest = ZoomXBlock.settings_digest(block.fields)
         if session is not None and not session.never_published and (
                 session.published_hash == digest or (sweep and not session.published_hash)):
             sessions.still_published(session, ancestors=block.ancestors,

@@ -105,6 +105,14 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
                 if self.fields[name].is_set_on(self)}
 
     @classmethod
+    def settings_digest(cls, fields: dict) -> str:
+        """A digest of a block's own settings in ``fields`` (the platform's mixins and
+        inherited settings left out): equal digests, nothing to apply."""
+        own = {name: fields[name] for name in cls.own_settings() if name in fields}
+        text = json.dumps(own, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    @classmethod
     def field_view(cls, fields: dict) -> SimpleNamespace:
         """The block's settings as ``fields`` (JSON values, e.g. the published branch's) give
         them, with the defaults for the others: what :func:`authoring.initial_values` reads."""
@@ -348,11 +356,10 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         The block Studio shows is the draft; what Zoom and learners follow is the published
         session. Comparing the two (not trusting the recorded draft) stays right after
         "Discard changes", which reverts the block without any signal."""
-        from zoom_xblock.block import publishing  # pylint: disable=import-outside-toplevel
         from zoom_xblock.meeting import authoring, sessions  # pylint: disable=import-outside-toplevel
 
         published = session is not None and not session.never_published
-        if published and session.published_hash == publishing.fields_digest(
+        if published and session.published_hash == self.settings_digest(
                 self.settings_json()):
             names = []  # the block is what was published (a change accepted from Zoom aside)
         else:

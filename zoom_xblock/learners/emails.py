@@ -6,24 +6,23 @@ rescheduled, cancelled and a reminder before the start, each in the learner's ow
 They carry the plugin's Join link (never Zoom's personal link: e-mails get forwarded, Join
 checks who opens it) and the link to the learner's .ics file.
 
-Nothing is sent on a request path: :func:`request` queues the ``send_learner_messages`` task
-after commit, and :func:`dispatch` (the task's work, also run for due sessions by the sweep)
-works out what each learner should have been told and was not. A :class:`LearnerMessage`
-row is claimed before sending (unique per session, learner, kind and event), so the same
-event never reaches a learner twice, whatever retries or parallel workers do.
+Nothing is sent on a request path: :func:`zoom_xblock.intents.request_learner_messages` queues the
+``send_learner_messages`` task after commit, and :func:`dispatch` (the task's work, also run for due
+sessions by the sweep) works out what each learner should have been told and was not. A
+:class:`LearnerMessage` row is claimed before sending (unique per session, learner, kind and event),
+so the same event never reaches a learner twice, whatever retries or parallel workers do.
 """
-import hashlib
 import logging
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from zoom_xblock import links, platform, policies
+from zoom_xblock import intents, links, platform, policies
 from zoom_xblock.conf import get_config
 from zoom_xblock.locks import exclusive
+from zoom_xblock.meeting.sessions import schedule_key
 from zoom_xblock.models import LearnerMessage, Registration, ZoomSession
 
 log = logging.getLogger(__name__)
@@ -34,20 +33,6 @@ BATCH = 500
 CANCELLED_STATUSES = (ZoomSession.Status.DELETED, ZoomSession.Status.DELETED_IN_ZOOM)
 TOLD = (LearnerMessage.Kind.REGISTERED, LearnerMessage.Kind.PROMOTED,
         LearnerMessage.Kind.RESCHEDULED)
-
-
-def schedule_key(session: ZoomSession) -> str:
-    """A fingerprint of the session's schedule: a new one is a reschedule."""
-    start = session.start.isoformat() if session.start else ""
-    text = f"{start}|{session.duration_minutes}|{session.timezone}"
-    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
-
-
-def request(session_id: int) -> None:
-    """After commit, queue the task that sends what the session's learners should be told."""
-    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
-
-    transaction.on_commit(lambda: intents.queue_learner_messages(session_id))
 
 
 def due_sessions(now=None) -> list[int]:
@@ -89,7 +74,7 @@ def dispatch(session_id: int, now=None) -> dict:
             return {"sent": 0}
         sent = _send_all(session, due[:BATCH])
         if len(due) > BATCH:
-            request(session_id)
+            intents.request_learner_messages(session_id)
         return {"sent": sent}
 
 

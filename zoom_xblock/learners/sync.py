@@ -29,6 +29,7 @@ from zoom_xblock.intents import (
 from zoom_xblock.learners import eligibility
 from zoom_xblock.locks import exclusive
 from zoom_xblock.meeting import lifecycle
+from zoom_xblock.meeting.zoom_body import NO_REGISTRATION
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
@@ -416,7 +417,7 @@ def block_lifted(client, session: ZoomSession) -> bool:
         if code == problems.REGISTRATION_OFF:
             details = client.get(session.kind, session.zoom_id)
             approval = (details.get("settings") or {}).get("approval_type")
-            lifted = approval is not None and approval != lifecycle.NO_REGISTRATION
+            lifted = approval is not None and approval != NO_REGISTRATION
         else:
             user = client.get_user(session.host_email,
                                    check_webinar=session.kind == ZoomSession.Kind.WEBINAR)

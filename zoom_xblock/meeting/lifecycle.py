@@ -12,27 +12,24 @@ again: the meeting carries a marker (the agenda's last line, unique to the block
 attempt first looks for it among the host's meetings, adopts it, and deletes any duplicate the
 plugin made.
 """
-import hashlib
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
 
-from zoom_xblock import platform, problems
+from zoom_xblock import intents, platform, problems
 from zoom_xblock.accounts import course_account_name, session_account_name
 from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
 from zoom_xblock.intents import nudge_sync
-from zoom_xblock.learners import emails
 from zoom_xblock.locks import exclusive
-from zoom_xblock.meeting import organizer_emails
-from zoom_xblock.meeting.sessions import alternative_hosts_of, safe_zone
+from zoom_xblock.meeting import drift, organizer_emails
+from zoom_xblock.meeting.zoom_body import LISTED_AGENDA, creation_marker, zoom_payload
 from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_ALTERNATIVE_REFUSED,
-    MAX_TITLE,
     ZoomError,
     ZoomHostError,
     ZoomNotFound,
@@ -46,17 +43,8 @@ from zoom_xblock.zoom.limits import next_utc_midnight
 
 log = logging.getLogger(__name__)
 
-# Manual approval: a person who learns the meeting ID cannot register themselves into it; the
-# plugin approves its own registrants as it adds them (``auto_approve``), Zoom keeps the others
-# pending for the sync to report and deny (``OUTSIDER_REGISTRANTS``).
-APPROVAL_MANUAL = 1
-NO_REGISTRATION = 2  # settings.approval_type when registration is off
-REGISTRATION_ONCE = 1  # attendees register once and can attend (one occurrence anyway)
 RETRY_AFTER_UNAVAILABLE = timedelta(minutes=2)
-MARKER_PREFIX = "openedx-zoom-xblock:"
 HOST_QUOTA_KEY = "zoom_xblock:host-quota:{kind}:{host}"
-AGENDA_MAX = 2000
-LISTED_AGENDA = 250  # Zoom's list of a host's meetings cuts each agenda to this
 
 
 class RetryLater(Exception):
@@ -65,49 +53,6 @@ class RetryLater(Exception):
     def __init__(self, when: datetime):
         super().__init__(when.isoformat())
         self.when = when
-
-
-def creation_marker(session: ZoomSession) -> str:
-    """The agenda's last line: tells this block's meeting apart among the host's meetings."""
-    digest = hashlib.sha256(session.usage_key.encode("utf-8")).hexdigest()[:20]
-    return f"[{MARKER_PREFIX}{digest}]"
-
-
-def _agenda(session: ZoomSession) -> str:
-    marker = creation_marker(session)
-    text = session.agenda.rstrip()[:AGENDA_MAX - len(marker) - 1]
-    return f"{text}\n{marker}" if text else marker
-
-
-def zoom_payload(session: ZoomSession, creating: bool = False) -> dict:
-    """The body Zoom gets for the session, field for field as Zoom's spec has it.
-
-    Webinars separate alternative hosts with commas, meetings with semicolons; a webinar's
-    ``registrants_confirmation_email`` exists only in its PATCH schema.
-    """
-    webinar = session.kind == ZoomSession.Kind.WEBINAR
-    settings = {
-        "approval_type": APPROVAL_MANUAL,
-        "registration_type": REGISTRATION_ONCE,
-        "registrants_email_notification": session.zoom_emails,
-        "registrants_confirmation_email": session.zoom_emails,
-        "alternative_hosts": ("," if webinar else ";").join(alternative_hosts_of(session)),
-        "auto_recording": session.auto_recording or "none",
-    }
-    if not webinar:
-        settings["meeting_authentication"] = False
-    elif creating:
-        del settings["registrants_confirmation_email"]
-    payload = {
-        "topic": session.title[:MAX_TITLE],
-        "agenda": _agenda(session),
-        "duration": session.duration_minutes,
-        "timezone": safe_zone(session.timezone),
-        "settings": settings,
-    }
-    if session.start:
-        payload["start_time"] = session.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return payload
 
 
 def unavailable_detail(error: ZoomError) -> str:
@@ -244,12 +189,11 @@ def _apply(session: ZoomSession) -> dict:
     SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.QUOTA,
                                 resolved_at=None).update(resolved_at=timezone.now())
     if previous:
-        from zoom_xblock.webhooks import zoom_events  # pylint: disable=import-outside-toplevel
-
-        zoom_events.mark_drift_restored(session, timezone.now())
+        drift.mark_drift_restored(session, timezone.now())
     organizer_emails.organizer_changes(session, previous, applied)
     if previous:
-        emails.request(session.id)  # a new schedule reaches the registered learners
+        # A new schedule reaches the registered learners.
+        intents.request_learner_messages(session.id)
     if not previous:
         nudge_sync([session.id], "scheduled")  # learners enrolled before Zoom had the meeting
     if session.kind == ZoomSession.Kind.WEBINAR:
@@ -311,7 +255,7 @@ def mark_deleted_in_zoom(session: ZoomSession, operator: str = "", details=None)
         message=stored("deleted_in_zoom", operator=operator) if operator
         else stored("deleted_in_zoom"),
         details=details or {})
-    emails.request(session.id)  # "cancelled" to those who were registered
+    intents.request_learner_messages(session.id)  # "cancelled" to those who were registered
 
 
 def sync_panelists(session: ZoomSession) -> dict:
@@ -374,7 +318,7 @@ def delete_session(usage_key: str) -> dict:
         Registration.objects.filter(session=session).exclude(
             state=Registration.State.CANCELLED).update(
             state=Registration.State.CANCELLED, wanted=False, cancelled_at=timezone.now())
-    emails.request(session.id)  # "cancelled" to those who were registered
+    intents.request_learner_messages(session.id)  # "cancelled" to those who were registered
     return {"status": session.status}
 
 

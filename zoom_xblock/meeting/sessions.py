@@ -1,4 +1,5 @@
 """Reading and recording a block's session (the ``ZoomSession`` row) and its times."""
+import hashlib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,6 +45,13 @@ def start_utc(start_local: str, zone: str) -> datetime | None:
     except (ValueError, OverflowError, TypeError, OSError, ZoneInfoNotFoundError):
         return None
     return moment if EARLIEST_YEAR <= moment.year <= LATEST_YEAR else None
+
+
+def schedule_key(session: ZoomSession) -> str:
+    """A fingerprint of the session's schedule: a new one is a reschedule."""
+    start = session.start.isoformat() if session.start else ""
+    text = f"{start}|{session.duration_minutes}|{session.timezone}"
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def one_line(text) -> str:

@@ -16,7 +16,7 @@ zero score. Every function here is idempotent: running it again changes nothing 
 import logging
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -28,6 +28,7 @@ from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
 from zoom_xblock.models import AttendanceInterval, Registration, WebhookEvent, ZoomSession
 from zoom_xblock.zoom import ZoomError, ZoomNotFound
+from zoom_xblock.zoom.webhooks import parse_time
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +40,6 @@ Source = AttendanceInterval.Source
 
 # Zoom's timestamps are of this era; anything outside (``0001-01-01T00:00:00+14:00``,
 # ``9999-12-31T23:59:59-14:00``) would overflow the arithmetic on it, so it counts as absent.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-LATEST = datetime(2999, 12, 31, tzinfo=UTC)
-
-
-def parse_time(value) -> datetime | None:
-    """A Zoom timestamp (``2024-05-01T10:00:00Z``) as an aware UTC datetime, or None (also
-    for one out of :data:`EARLIEST`..:data:`LATEST`)."""
-    if not value or not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-    return moment if EARLIEST <= moment <= LATEST else None
 
 
 def _text(value, limit: int) -> str:

@@ -26,11 +26,13 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from zoom_xblock import intents, platform, policies, runs, wording
+from zoom_xblock import intents, runs, wording
 from zoom_xblock.conf import get_config
+from zoom_xblock.meeting import drift
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
 from zoom_xblock.webhooks import attendance
-from zoom_xblock.zoom import MAX_TITLE, redaction
+from zoom_xblock.zoom import redaction
+from zoom_xblock.zoom.webhooks import ZoomEvent, parse_event, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +49,6 @@ PENDING_BATCH = 500
 # stored meanwhile need no task of their own (the cache is shared by the LMS and workers).
 APPLY_QUEUED_KEY = "zoom_xblock:webhooks:apply-queued"
 APPLY_DEBOUNCE_SECONDS = 2
-DRIFT_POLICY_RESTORE = policies.RESTORE
-# The fields of ``lifecycle.zoom_payload`` that someone can change in Zoom.
-DRIFT_FIELDS = ("topic", "agenda", "start_time", "duration", "timezone")
 RECORDING_FILE_FIELDS = ("id", "file_type", "file_extension", "file_size", "recording_type",
                          "recording_start", "recording_end", "status", "play_url",
                          "download_url")
@@ -60,12 +59,17 @@ def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _parsed(event: WebhookEvent) -> ZoomEvent:
+    """The stored envelope, read as Zoom sent it (:func:`zoom_xblock.zoom.webhooks.parse_event`)."""
+    return parse_event(event.payload)
+
+
 def _object(event: WebhookEvent) -> dict:
-    return _dict(_dict(_dict(event.payload).get("payload")).get("object"))
+    return _parsed(event).object
 
 
 def _operator(event: WebhookEvent) -> str:
-    operator = _dict(_dict(event.payload).get("payload")).get("operator")
+    operator = _parsed(event).payload.get("operator")
     return operator[:254] if isinstance(operator, str) else ""
 
 
@@ -94,7 +98,7 @@ def _session_for(event: WebhookEvent) -> ZoomSession | None:
 def meeting_started(session: ZoomSession, event: WebhookEvent) -> None:
     """The meeting runs: live now, with its real start (a late delivery changes no status)."""
     obj = _object(event)
-    start = attendance.parse_time(obj.get("start_time")) or _event_time(event)
+    start = parse_time(obj.get("start_time")) or _event_time(event)
     if runs.belongs_to_test_run(session, _uuid(obj), start):
         return  # a late delivery of a run already over and recorded as a test run
     if session.actual_start is None or start < session.actual_start:
@@ -107,18 +111,18 @@ def meeting_started(session: ZoomSession, event: WebhookEvent) -> None:
 def meeting_ended(session: ZoomSession, event: WebhookEvent) -> None:
     """The meeting is over: its real end, then everyone's attendance is settled."""
     obj = _object(event)
-    end = attendance.parse_time(obj.get("end_time")) or _event_time(event)
+    end = parse_time(obj.get("end_time")) or _event_time(event)
     if runs.is_test_run(session, end):
         if session.live_status != ZoomSession.LiveStatus.ENDED:
             # A sound check long before the start: recorded, the session stays upcoming.
             runs.record_test_run(session, _uuid(obj),
-                                 attendance.parse_time(obj.get("start_time"))
+                                 parse_time(obj.get("start_time"))
                                  or session.actual_start, end)
             session.save(update_fields=["test_runs", "live_status", "actual_start",
                                         "actual_end", "report_fetched_at", "modified"])
         return
     if session.actual_start is None:
-        session.actual_start = attendance.parse_time(obj.get("start_time"))
+        session.actual_start = parse_time(obj.get("start_time"))
     if session.actual_end is not None and end > session.actual_end:
         session.report_fetched_at = None  # a later run: its report is still to be read
     if session.actual_end is None or end > session.actual_end:
@@ -168,173 +172,13 @@ def _settle_late(session, interval) -> None:
 # --- Drift, deletion and registrants changed in Zoom ----------------------------------------
 
 def meeting_updated(session: ZoomSession, event: WebhookEvent) -> None:
-    """Someone changed in Zoom what the course set: alert staff, and restore by policy.
-
-    An update that carries the plugin's own values (Zoom echoes the plugin's PATCHes too) is
-    not drift. Restoring goes through :func:`lifecycle.apply_session`, like any update: it
-    counts toward the organizer's daily quota and is deferred when that is spent.
-    """
-    if session.status in (ZoomSession.Status.DELETING, ZoomSession.Status.DELETED,
-                          ZoomSession.Status.DELETED_IN_ZOOM):
-        return
-    changes = drift(session, _object(event),
-                    _dict(_dict(_dict(event.payload).get("payload")).get("old_object")))
-    if not changes:
-        return
-    policy = policies.drift_policy(session)
-    restore = policy == policies.RESTORE
-    adopted, publication = ({}, "") if policy != policies.ADOPT else _adopt(session, changes)
-    SessionAlert.objects.create(
-        session=session, kind=SessionAlert.Kind.DRIFT,
-        # Worded when shown: field labels, times in the viewer's zone, "put back at ...".
-        message=wording.stored(
-            "drift", operator=_operator(event), changes=changes, restore=restore,
-            policy=policy, adopted=bool(adopted), publication=publication,
-            others_kept=any(ADOPTED_FIELDS.get(name) not in adopted for name in changes)),
-        details={"operator": _operator(event), "changes": changes,
-                 "policy": policy, "restored": restore, "adopted": sorted(adopted),
-                 "block": publication, "event_ts": event.event_ts},
-    )
-    if restore:  # after the alert: the restore marks it "put back at ..." when it lands
-        _restore(session)
+    """Someone changed the meeting in Zoom: :func:`zoom_xblock.meeting.drift.changed_in_zoom`
+    tells whether it is drift and what the course does about it."""
+    zoom = _parsed(event)
+    drift.changed_in_zoom(session, zoom.object, _dict(zoom.payload.get("old_object")),
+                          operator=_operator(event), event_ts=event.event_ts)
 
 
-def mark_drift_restored(session: ZoomSession, when: datetime) -> int:
-    """The course's settings reached Zoom again: open drift alerts being put back now say
-    "put back at <when>" (called by the lifecycle after a successful update)."""
-    changed = 0
-    for alert in SessionAlert.objects.filter(session=session, kind=SessionAlert.Kind.DRIFT,
-                                             resolved_at__isnull=True):
-        decoded = wording.decode(alert.message)
-        if decoded is None or not decoded[1].get("restore") or decoded[1].get("restored_at"):
-            continue
-        alert.message = wording.stored("drift", **{**decoded[1], "restored_at": when.isoformat()})
-        alert.details = {**alert.details, "restored_at": when.isoformat()}
-        alert.save(update_fields=["message", "details"])
-        changed += 1
-    return changed
-
-
-# What two-way sync adopts (iSpring: schedule both ways, title from Zoom only): Zoom's name ->
-# the session's field.
-ADOPTED_FIELDS = {"topic": "title", "start_time": "start", "duration": "duration_minutes",
-                  "timezone": "timezone"}
-
-
-def adoptable_values(changes: dict) -> dict:
-    """The session's new values for the schedule and title Zoom changed, when they are valid
-    (a value the editor would refuse is not adopted): ``{session field: value}``."""
-    from zoom_xblock.meeting import authoring  # pylint: disable=import-outside-toplevel
-
-    values = {}
-    new = {name: changes[name]["new"] for name in ADOPTED_FIELDS if name in changes}
-    if isinstance(new.get("topic"), str) and 0 < len(new["topic"].strip()) <= MAX_TITLE:
-        values["title"] = new["topic"].strip()
-    if "start_time" in new:
-        start = attendance.parse_time(new["start_time"])
-        if start is not None:
-            values["start"] = start.astimezone(UTC).replace(microsecond=0)
-    duration = new.get("duration")
-    if isinstance(duration, int) and not isinstance(duration, bool) and (
-            authoring.DURATION_RANGE[0] <= duration <= authoring.DURATION_RANGE[1]):
-        values["duration_minutes"] = duration
-    if isinstance(new.get("timezone"), str) and new["timezone"] in authoring.all_timezones():
-        values["timezone"] = new["timezone"]
-    return values
-
-
-def _adopt(session: ZoomSession, changes: dict) -> tuple[dict, str]:
-    """Make Zoom's schedule and title the course's: the session, what the plugin last sent
-    (so Zoom's echo is not drift), and the block's fields through the platform door.
-
-    Returns the adopted values and what the platform did with the block ("published",
-    "draft" or "missing"). The learners registered are told of a new schedule.
-    """
-    from zoom_xblock.learners import emails  # pylint: disable=import-outside-toplevel
-    from zoom_xblock.meeting import sessions  # pylint: disable=import-outside-toplevel
-
-    values = adoptable_values(changes)
-    if not values:
-        return {}, ""
-    old_schedule = emails.schedule_key(session)
-    for name, value in values.items():
-        setattr(session, name, value)
-    applied = dict(session.applied_settings or {})
-    for name in ADOPTED_FIELDS:
-        if name in changes:
-            applied[name] = changes[name]["new"]
-    session.applied_settings = applied
-    if session.synced_version >= session.desired_version:
-        # Zoom already has these values: a new version, applied already (calendar SEQUENCE).
-        session.desired_version += 1
-        session.synced_version = session.desired_version
-    session.save()
-    zone = session.timezone or "UTC"
-    block_fields = {"title": session.title, "timezone": zone,
-                    "duration_minutes": session.duration_minutes}
-    if session.start is not None:
-        block_fields["start_local"] = sessions.local_start(session.start, zone)
-    publication = platform.update_block_fields(session.usage_key, block_fields)
-    if emails.schedule_key(session) != old_schedule:
-        emails.request(session.id)
-    return values, publication
-
-
-def drift(session: ZoomSession, changed: dict, old: dict) -> dict:
-    """The fields of ``changed`` (a ``*.updated`` object) that differ from what the plugin
-    sent (``applied_settings``) and from what the course wants now: ``{field: {old, new,
-    course}}``. Fields the plugin does not manage are not drift."""
-    from zoom_xblock.meeting import lifecycle  # pylint: disable=import-outside-toplevel
-
-    applied = dict(session.applied_settings or {})
-    wanted = lifecycle.zoom_payload(session)
-    found = {}
-    for name in DRIFT_FIELDS:
-        if name in changed and name in applied and not _same_as_course(
-                name, changed[name], applied.get(name), wanted.get(name)):
-            found[name] = {"old": old.get(name, applied[name]), "new": changed[name],
-                           "course": applied[name]}
-    applied_settings = _dict(applied.get("settings"))
-    for name, value in _dict(changed.get("settings")).items():
-        if name in applied_settings and not _same_as_course(
-                name, value, applied_settings[name], _dict(wanted.get("settings")).get(name)):
-            found[f"settings.{name}"] = {"old": _dict(old.get("settings")).get(
-                name, applied_settings[name]), "new": value, "course": applied_settings[name]}
-    return found
-
-
-def _same_as_course(name: str, value, applied, wanted) -> bool:
-    return any(_normalised(name, value) == _normalised(name, ours) for ours in (applied, wanted)
-               if ours is not None)
-
-
-def _normalised(name: str, value):
-    if name == "start_time":
-        moment = attendance.parse_time(value)
-        return moment.astimezone(UTC) if moment else value
-    if name == "duration":
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return value
-    if name == "alternative_hosts" and isinstance(value, str):
-        return frozenset(part.strip().lower() for part in value.replace(",", ";").split(";")
-                         if part.strip())
-    if isinstance(value, str):
-        return value.strip()
-    return value
-
-
-def _restore(session: ZoomSession) -> None:
-    """Queue an update of the meeting with the course's values (lifecycle's own path)."""
-    session.desired_version += 1
-    fields = ["desired_version", "modified"]
-    if session.status == ZoomSession.Status.SCHEDULED:
-        session.status = ZoomSession.Status.UPDATING  # the sweep re-queues it if lost
-        fields.append("status")
-    session.save(update_fields=fields)
-    session_id = session.id
-    transaction.on_commit(lambda: intents.queue_apply(session_id))
 
 
 def meeting_deleted(session: ZoomSession, event: WebhookEvent) -> None:
@@ -384,8 +228,8 @@ def recording_completed(session: ZoomSession, event: WebhookEvent) -> None:
     share_url = obj.get("share_url") if isinstance(obj.get("share_url"), str) else ""
     files = [_recording_file(item) for item in obj.get("recording_files") or []
              if isinstance(item, dict)]
-    starts = [t for t in (attendance.parse_time(f.get("recording_start")) for f in files) if t]
-    ends = [t for t in (attendance.parse_time(f.get("recording_end")) for f in files) if t]
+    starts = [t for t in (parse_time(f.get("recording_start")) for f in files) if t]
+    ends = [t for t in (parse_time(f.get("recording_end")) for f in files) if t]
     if starts and ends and max(ends) >= min(starts):
         duration = round((max(ends) - min(starts)).total_seconds() / 60)
     else:
@@ -395,7 +239,7 @@ def recording_completed(session: ZoomSession, event: WebhookEvent) -> None:
         defaults={
             "share_url": _without_secrets(share_url)[:1024],
             "topic": obj.get("topic")[:255] if isinstance(obj.get("topic"), str) else "",
-            "recorded_at": min(starts) if starts else attendance.parse_time(
+            "recorded_at": min(starts) if starts else parse_time(
                 obj.get("start_time")),
             "duration_minutes": duration if duration is not None and duration >= 0 else None,
             "files": files,

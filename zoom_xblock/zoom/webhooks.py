@@ -1,10 +1,11 @@
-"""Zoom webhook signatures: how Zoom signs a request, and how we check one.
+"""Zoom webhooks: how Zoom signs a request and how we check one, and reading what it sent.
 
 Zoom signs ``"v0:{timestamp}:{raw body}"`` with HMAC-SHA256 keyed by the app's secret
 token and sends ``x-zm-signature: v0=<hex>`` with ``x-zm-request-timestamp: <seconds>``.
 The same secret answers the ``endpoint.url_validation`` challenge. Pure Python, no Django.
 """
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -136,3 +137,20 @@ def parse_event(body: bytes | str | Mapping[str, Any]) -> ZoomEvent:
         payload=dict(payload),
         dedupe_key=event_dedupe_key(envelope),
     )
+
+
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
+
+
+def parse_time(value) -> dt.datetime | None:
+    """A Zoom timestamp (``2024-05-01T10:00:00Z``) as an aware UTC datetime, or None (also
+    for one out of :data:`EARLIEST`..:data:`LATEST`)."""
+    if not value or not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment if EARLIEST <= moment <= LATEST else None
