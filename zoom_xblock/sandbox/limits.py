@@ -46,8 +46,8 @@ class SlidingWindowLimiter:
 
     def acquire(self, key: Hashable, limit: int, window: float) -> float:
         """Record a request and return 0.0, or return the seconds until one would fit."""
-        now = self._monotonic()
-        with self._lock:
+        with self._lock:  # the clock is read under the lock, so the log stays in arrival order
+            now = self._monotonic()
             times = self._accepted.setdefault(key, collections.deque())
             while times and times[0] <= now - window:
                 times.popleft()
