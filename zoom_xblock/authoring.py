@@ -172,17 +172,18 @@ def initial_values(block, author_email: str = "", *, zoom_emails_set: bool | Non
     }
 
 
-def webinars_offered(config=None) -> tuple[bool, str]:
-    """(offered, why not): webinars need the platform's setting and the account's Webinar
-    plan (from the cache :mod:`zoom_xblock.directory` keeps; unknown counts as offered, the
-    organizer's own licence is checked when the author saves)."""
+def webinars_offered(account: str | None = None, config=None) -> tuple[bool, str]:
+    """(offered, why not): webinars need the platform's setting and a Webinar plan on the
+    Zoom account ``account`` (the course's; from the cache :mod:`zoom_xblock.directory`
+    keeps; unknown counts as offered, the organizer's own licence is checked when the author
+    saves)."""
     from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
 
     config = config or get_config()
     if not config.webinars_enabled:
         return False, _("Webinars are not enabled on this platform: choose a meeting, or ask "
                         "your platform operator to enable them.")
-    if directory.webinars_allowed() is False:
+    if directory.webinars_allowed(account) is False:
         return False, _("Webinars are not offered: your organization's Zoom account has no Zoom "
                         "Webinar plan. Choose a meeting, or ask your Zoom administrator for the "
                         "Webinar add-on.")
@@ -741,14 +742,14 @@ def _not_licensed_why(status: dict) -> str:
     return _("not a user of your organization's Zoom account")
 
 
-def default_organizer(author, instructors) -> OrganizerDefault:
-    """The author when Zoom said they are a licensed user of the account; otherwise the
-    course's first instructor who is; otherwise the author, with the reason. Reads only what
-    :mod:`zoom_xblock.directory` cached (never calls Zoom)."""
+def default_organizer(author, instructors, account: str | None = None) -> OrganizerDefault:
+    """The author when Zoom said they are a licensed user of the Zoom account ``account``
+    (the course's); otherwise the course's first instructor who is; otherwise the author,
+    with the reason. Reads only what :mod:`zoom_xblock.directory` cached (never calls Zoom)."""
     from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
 
     author_email = author.email or ""
-    status = directory.user_status(author_email)
+    status = directory.user_status(author_email, account)
     if status and status.get("licensed"):
         return OrganizerDefault(author_email, _(
             "Proposed: you ({email}), a licensed user of your organization's Zoom account.")
@@ -756,7 +757,7 @@ def default_organizer(author, instructors) -> OrganizerDefault:
     for person in instructors:
         if not person.email or person.email.lower() == author_email.lower():
             continue
-        found = directory.user_status(person.email)
+        found = directory.user_status(person.email, account)
         if found and found.get("licensed"):
             if status is None:
                 why = _("Zoom has not been asked about you yet")

@@ -254,7 +254,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         usage_key = platform.usage_key_for(self)
         session = sessions.session_for(usage_key)
         editor = self._editor_context(session)
-        organizer = self._organizer_default()
+        organizer = self._organizer_default(editor.zoom_account)
         values = authoring.initial_values(self, organizer.email)
         # Ids unique on the page (label for=, aria-describedby), whatever the usage key holds.
         key_hash = hashlib.sha1(usage_key.encode(), usedforsecurity=False).hexdigest()
@@ -287,7 +287,8 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             raise JsonHandlerError(400, self.ugettext("The editor sent an unreadable form."))
         usage_key, course_key = platform.usage_key_for(self), platform.course_key_for(self)
         editor = self._editor_context(sessions.session_for(usage_key))
-        initial = authoring.initial_values(self, self._organizer_default().email)
+        organizer = self._organizer_default(editor.zoom_account)
+        initial = authoring.initial_values(self, organizer.email)
         submission = authoring.validate(data, initial, editor)
         if not submission.is_valid:
             return self._invalid(submission.errors)
@@ -363,23 +364,25 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
         return {"published": published, "pending": labels,
                 "saved_at": saved_at.isoformat() if saved_at else None}
 
-    def _organizer_default(self):
+    def _organizer_default(self, account: str | None):
         """Who a new session's organizer defaults to, and why (see
-        :func:`authoring.default_organizer`); asks a worker to look up the unknown people."""
+        :func:`authoring.default_organizer`), among the licensed users of the Zoom account
+        ``account`` (the editor context's); asks a worker to look up the unknown people."""
         from zoom_xblock import authoring, directory  # pylint: disable=import-outside-toplevel
 
         author = platform.current_user(self)
         if self.host_email:
             return authoring.OrganizerDefault(self.host_email, "")
         instructors = platform.course_instructors(platform.course_key_for(self))
-        directory.request_refresh([author.email, *(p.email for p in instructors)])
-        return authoring.default_organizer(author, instructors)
+        directory.request_refresh([author.email, *(p.email for p in instructors)], account)
+        return authoring.default_organizer(author, instructors, account)
 
     def _editor_context(self, session):
         from zoom_xblock import accounts, authoring, directory  # pylint: disable=import-outside-toplevel
 
-        directory.request_refresh(account=True)
-        offered, why_not = authoring.webinars_offered()
+        account = accounts.block_account_name(platform.course_key_for(self), session)
+        directory.request_refresh(account=account, plan=True)
+        offered, why_not = authoring.webinars_offered(account)
         from zoom_xblock.models import Registration  # pylint: disable=import-outside-toplevel
 
         registered = 0 if session is None else Registration.objects.filter(
@@ -390,7 +393,7 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             webinars_reason=why_not,
             subsections=platform.subsections(platform.course_key_for(self)),
             locked_kind=session.kind if authoring.is_kind_locked(session) else None,
-            zoom_account=accounts.block_account_name(platform.course_key_for(self), session),
+            zoom_account=account,
             registered=registered,
             in_zoom=session is not None and session.in_zoom,
         )

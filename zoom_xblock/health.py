@@ -282,11 +282,8 @@ def run_check(*, client=None, self_check_webhooks: bool = True, store: bool = Tr
             except NotConfigured:  # pragma: no cover - is_configured said otherwise
                 account_client = None
             if account_client is not None:
-                answered = _check_account(account_client, organizers.get(name, {}), report, tag)
-                if answered and name == (config.default_account or "default"):
-                    # The Studio editor's webinar offer reads one site-wide answer
-                    # (zoom_xblock/directory.py): the default account's.
-                    _check_webinar_plan(account_client, report)
+                if _check_account(account_client, organizers.get(name, {}), report, tag):
+                    _check_webinar_plan(account_client, name, report, tag)
         if account.webhook_secret_token:
             report.passed.append(_tagged(_("The webhook secret token is set."), tag))
             if self_check_webhooks:
@@ -420,16 +417,17 @@ def _check_organizers(client, organizers: dict, report: CheckReport, tag: dict) 
             len(organizers)).format(count=len(organizers)), tag))
 
 
-def _check_webinar_plan(client, report: CheckReport) -> None:
-    """Whether the account has a Zoom Webinar plan (cached for the Studio editor)."""
+def _check_webinar_plan(client, account: str, report: CheckReport, tag: dict) -> None:
+    """Whether the account has a Zoom Webinar plan (cached for the Studio editor of its
+    courses)."""
     from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
 
-    webinar = directory.refresh_account(client)
+    webinar = directory.refresh_account(client, account)
     if webinar is False:
-        report.passed.append(_("The Zoom account has no Webinar plan: authors are offered "
-                               "meetings only."))
+        report.passed.append(_tagged(_("The Zoom account has no Webinar plan: authors are "
+                                       "offered meetings only."), tag))
     elif webinar:
-        report.passed.append(_("The Zoom account has a Webinar plan."))
+        report.passed.append(_tagged(_("The Zoom account has a Webinar plan."), tag))
 
 
 def _check_webhook_endpoints(secret: str, report: CheckReport, tag: dict | None = None) -> None:

@@ -139,9 +139,10 @@ def queue_learner_messages(session_id: int) -> None:
     _send("zoom_xblock.tasks.send_learner_messages", session_id)
 
 
-def queue_directory_refresh(emails) -> None:
-    """Queue the question to Zoom about the account's plan and these people's licences."""
-    _send("zoom_xblock.tasks.refresh_zoom_directory", list(emails))
+def queue_directory_refresh(emails, account: str | None = None) -> None:
+    """Queue the question to Zoom about the plan of ``account`` (None: the site's default
+    account) and these people's licences in it."""
+    _send("zoom_xblock.tasks.refresh_zoom_directory", list(emails), account)
 
 
 def schedule_sync(session_id: int, trigger: str, countdown: int) -> None:

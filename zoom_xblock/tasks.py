@@ -132,12 +132,13 @@ def send_learner_messages(session_id: int) -> dict:
 
 
 @shared_task(name="zoom_xblock.tasks.refresh_zoom_directory", **RETRY)
-def refresh_zoom_directory(emails: list | None = None) -> dict:
-    """Ask Zoom about the account's webinar licence and these people's licences, and cache
-    the answers for the Studio editor (which never calls Zoom itself)."""
+def refresh_zoom_directory(emails: list | None = None, account: str | None = None) -> dict:
+    """Ask Zoom about the Webinar plan of ``account`` and these people's licences in it, and
+    cache the answers for the Studio editor (which never calls Zoom itself). A message queued
+    without ``account`` (before sites had several accounts) is about the default account."""
     from zoom_xblock import directory  # pylint: disable=import-outside-toplevel
 
-    return directory.refresh(emails or [])
+    return directory.refresh(emails or [], account)
 
 
 @shared_task(name="zoom_xblock.tasks.check_health", **RETRY)

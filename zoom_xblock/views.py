@@ -1,8 +1,9 @@
 """HTTP endpoints of the plugin: Zoom webhooks (and, in later modules, Join and calendars).
 
 Webhooks are acknowledged in milliseconds: the body is checked (size, content type, signature,
-freshness, JSON), stored once, and applied by a Celery task after commit (one task serves a
-burst of events: ``events.request_apply``). Nothing here calls Zoom. Every refusal is a 4xx:
+freshness, JSON), committed once (events arriving together share a commit:
+:mod:`zoom_xblock.group_commit`), and applied by a Celery task (one task serves a burst of
+events: ``events.request_apply``). Nothing here calls Zoom. Every refusal is a 4xx:
 nothing a caller sends makes this view answer 5xx, except a missing secret token (503, the
 operator's to fix, so that Zoom retries once it is set).
 """
@@ -10,13 +11,14 @@ import json
 import logging
 import re
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from zoom_xblock import accounts, events
 from zoom_xblock.conf import get_config
+from zoom_xblock.group_commit import GroupCommit
 from zoom_xblock.models import WebhookEvent, ZoomSession
 from zoom_xblock.zoom import redaction
 from zoom_xblock.zoom import webhooks as zoom_webhooks
@@ -98,6 +100,7 @@ def _error(message: str, status: int) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
+@transaction.non_atomic_requests  # acknowledged only once committed (the LMS runs ATOMIC_REQUESTS)
 def webhook(request, endpoint: str):
     """Receive a Zoom webhook for meetings or webinars."""
     config = get_config()
@@ -173,23 +176,36 @@ def _owns_meeting(data: dict, signer, candidates) -> bool:
 
 
 def _store(data: dict, endpoint: str) -> HttpResponse:
-    """Store the event once (Zoom's retries share its dedupe key), apply it after commit."""
+    """Store the event once (Zoom's retries share its dedupe key), then queue its applying.
+
+    The answer goes out only once the event is committed: Zoom does not send it again after a
+    200. Events arriving together are committed together (:data:`INTAKE`)."""
     # The recording download token is a credential: keep it out of the database, with every
     # passcode and every link's token (zoom.redaction.redact_payload).
     data.pop("download_token", None)
     dedupe_key = zoom_webhooks.event_dedupe_key(data)
     data = redaction.redact_payload(data)
-    try:
-        with transaction.atomic():
-            WebhookEvent.objects.create(
-                dedupe_key=dedupe_key,
-                event=data["event"],
-                endpoint=endpoint,
-                zoom_id=_zoom_id(data),
-                event_ts=_event_ts(data),
-                payload=data,
-            )
-    except IntegrityError:
-        return HttpResponse(status=200)  # a retry of an event we already have
-    transaction.on_commit(events.request_apply)
+    INTAKE.submit(WebhookEvent(dedupe_key=dedupe_key, event=data["event"], endpoint=endpoint,
+                               zoom_id=_zoom_id(data), event_ts=_event_ts(data), payload=data))
     return HttpResponse(status=200)
+
+
+def _write_events(rows: list[WebhookEvent]) -> list[bool]:
+    """Commit ``rows`` in one transaction: True for a row stored now, False for Zoom's retry of
+    an event already stored. A retry racing its original from another process is skipped by
+    the database (``INSERT IGNORE`` on MySQL, ``INSERT OR IGNORE`` on SQLite), so one retry
+    never fails the batch."""
+    with transaction.atomic(durable=True):
+        known = set(WebhookEvent.objects.filter(dedupe_key__in={row.dedupe_key for row in rows})
+                    .values_list("dedupe_key", flat=True))
+        fresh = {}
+        outcomes = [row.dedupe_key not in known and fresh.setdefault(row.dedupe_key, row) is row
+                    for row in rows]
+        WebhookEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
+    if fresh:
+        transaction.on_commit(events.request_apply)  # at once, unless a test holds a transaction
+    return outcomes
+
+
+# One per process: the webhook view runs in each of a server's threads.
+INTAKE = GroupCommit(_write_events)

@@ -44,3 +44,49 @@ def test_a_worker_applies_zoom_webhooks_and_attendance_becomes_completion(
     assert BlockCompletion.objects.filter(user=present,
                                           block_key=block_key(session.usage_key)).exists()
     assert not BlockCompletion.objects.filter(user=absent).exists()
+
+
+def test_concurrent_deliveries_are_each_committed_once_and_share_commits(zoom_sandbox,
+                                                                      monkeypatch):
+    """A burst (everyone joining at once, with Zoom's retries among them) on MariaDB from 12
+    server threads: every event is stored exactly once before its 200, and events that
+    arrived together were committed together."""
+    import threading
+
+    from zoom_xblock import views
+
+    batches = []
+    write = views.INTAKE._write_batch
+
+    def counting(rows):
+        batches.append(len(rows))
+        return write(rows)
+
+    monkeypatch.setattr(views.INTAKE, "_write_batch", counting)
+    monkeypatch.setattr("zoom_xblock.events.request_apply", lambda: None)  # no worker here
+    payloads = [{"event": "meeting.participant_joined", "event_ts": 1_900_000_000_000 + n,
+                 "payload": {"account_id": SANDBOX_CREDENTIALS["ACCOUNT_ID"], "object": {
+                     "id": "81234567890", "uuid": "burst==", "participant": {
+                         "user_id": str(n), "user_name": f"Learner {n}",
+                         "email": f"burst{n}@example.com",
+                         "join_time": "2030-01-15T14:00:05Z"}}}} for n in range(120)]
+    deliveries = payloads + payloads[:30]  # Zoom retries a quarter of them
+    statuses, lock = [], threading.Lock()
+
+    def post(chunk):
+        from django.db import connection
+
+        for payload in chunk:
+            status = deliver(payload, SECRET).status_code
+            with lock:
+                statuses.append(status)
+        connection.close()
+
+    threads = [threading.Thread(target=post, args=(deliveries[n::12],)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses.count(200) == len(deliveries)
+    assert WebhookEvent.objects.filter(event="meeting.participant_joined").count() == 120
+    assert sum(batches) == len(deliveries) and max(batches) > 1

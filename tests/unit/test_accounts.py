@@ -220,6 +220,100 @@ def test_a_retired_learner_is_cancelled_in_the_sessions_own_account(two_accounts
     assert meeting.registrants[row.registrant_id].status == "cancelled"
 
 
+# --- What the Studio editor knows, per account ------------------------------------------------
+
+NO_PLAN = "no Zoom Webinar plan"
+
+
+def editor_twice(block, capture):
+    """The editor as an author sees it once the worker answered what its first render asked
+    (the refresh task runs eagerly after the commit)."""
+    from tests.utils import render
+
+    with capture(execute=True):
+        render(block, "studio_view")
+    return render(block, "studio_view")
+
+
+def calls_of(two_accounts, account_id: str) -> dict:
+    return two_accounts.account(account_id).stats.snapshot()["calls"]
+
+
+def test_a_course_on_south_is_offered_what_souths_plan_allows_not_norths(
+        two_accounts, django_capture_on_commit_callbacks):
+    from tests.utils import COURSE, make_block
+
+    requests.post(f"{two_accounts.url}/_sandbox/account?account=south-account",
+                  json={"webinar_plan": False}, timeout=5).raise_for_status()
+    author = make_user("author", email="host@example.com", course_role="instructor")
+    block = make_block(author, studio=True, title="Lecture")
+    html = editor_twice(block, django_capture_on_commit_callbacks)
+    assert 'value="webinar"' in html and NO_PLAN not in html  # north has the Webinar plan
+    CourseZoomAccount.objects.create(course_key=COURSE, account="south")
+    html = editor_twice(block, django_capture_on_commit_callbacks)
+    assert 'value="webinar"' not in html and NO_PLAN in html
+
+
+def test_an_organizer_licensed_only_in_north_is_not_proposed_nor_taken_on_a_south_course(
+        two_accounts, django_capture_on_commit_callbacks):
+    from tests.unit.test_licences import organizer_field
+    from tests.utils import COURSE, call_handler, make_block
+
+    author = make_user("grace", email="host@example.com", course_role="instructor")
+    make_user("ada", email="south-host@example.com", course_role="instructor",
+              first_name="Ada", last_name="Lovelace")
+    CourseZoomAccount.objects.create(course_key=COURSE, account="south")
+    block = make_block(author, studio=True, title="Lecture", start_local="2030-01-15T15:00",
+                       timezone="UTC", duration_minutes=60)
+    html = editor_twice(block, django_capture_on_commit_callbacks)
+    assert organizer_field(html) == "south-host@example.com"
+    assert "Ada Lovelace (south-host@example.com), an instructor of this course" in html
+    assert "you are not a user of your organization" in html
+    status, body = call_handler(block, "studio_submit", {"host_email": "host@example.com"})
+    assert status == 400 and "no user host@example.com" in body["errors"]["host_email"]
+
+
+def test_the_editor_of_a_south_course_asks_zoom_with_souths_credentials_only(
+        two_accounts, django_capture_on_commit_callbacks):
+    from tests.utils import COURSE, make_block
+    from zoom_xblock import directory
+
+    CourseZoomAccount.objects.create(course_key=COURSE, account="south")
+    author = make_user("ada", email="south-host@example.com", course_role="instructor")
+    editor_twice(make_block(author, studio=True, title="Lecture"),
+                 django_capture_on_commit_callbacks)
+    assert calls_of(two_accounts, "north-account") == {}
+    south = calls_of(two_accounts, "south-account")
+    assert south["POST /oauth/token"] == 1  # south's credentials gave the token
+    assert south["GET /accounts/{accountId}/plans/usage"]  # at south's own account id
+    assert directory.user_status("south-host@example.com", "south")["licensed"] is True
+    assert directory.user_status("south-host@example.com", "default") is None
+
+
+def test_zoom_check_looks_at_each_accounts_webinar_plan_for_its_courses_editor(two_accounts):
+    from zoom_xblock import directory
+
+    requests.post(f"{two_accounts.url}/_sandbox/account?account=south-account",
+                  json={"webinar_plan": False}, timeout=5).raise_for_status()
+    report = health.run_check(store=False, self_check_webhooks=False)
+    assert "Zoom account default: The Zoom account has a Webinar plan." in report.passed
+    assert any(line.startswith("Zoom account south: The Zoom account has no Webinar plan")
+               for line in report.passed)
+    assert (directory.webinars_allowed("default"), directory.webinars_allowed("south")) == (
+        True, False)
+
+
+def test_a_directory_refresh_queued_before_accounts_is_about_the_default_account(
+        two_accounts):
+    from zoom_xblock import directory, tasks
+
+    assert tasks.refresh_zoom_directory.delay(["host@example.com"]).get() == {
+        "webinar": True, "users": 1}
+    assert directory.user_status("host@example.com")["licensed"] is True
+    assert directory.user_status("host@example.com", "south") is None  # not asked there
+    assert calls_of(two_accounts, "south-account") == {}
+
+
 # --- Webhooks, one URL pair for every account ---------------------------------------------------
 
 def _event(account_id, zoom_id=123456789, event="meeting.started"):

@@ -113,7 +113,8 @@ def test_the_editor_asks_a_worker_about_people_it_does_not_know(
     from zoom_xblock import intents
 
     asked = []
-    monkeypatch.setattr(intents, "queue_directory_refresh", asked.append)
+    monkeypatch.setattr(intents, "queue_directory_refresh",
+                        lambda emails, account: asked.append(emails))
     staff = make_user("sam", email="sam@example.com", course_role="staff")
     reset_calls(zoom_sandbox)
     with django_capture_on_commit_callbacks(execute=True):
