@@ -3,7 +3,8 @@
 Two backends implement all of it: :class:`zoom_xblock.platform.openedx.OpenEdxPlatform` (the
 LMS and Studio, their workers) and the workbench's stand-in (``tests/standin``). The door
 checks its arguments first (anonymous users, empty lists, empty prerequisites), so a backend is
-only asked real questions. Course and usage keys arrive as strings.
+only asked real questions. A backend reads course and usage keys with ``str()``: callers pass
+strings or opaque keys.
 """
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
