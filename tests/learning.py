@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import requests
 from django.utils import timezone
 
+from tests.standin.models import Subsection, SubsectionProgress
 from tests.utils import COURSE, enroll, make_block, make_user
 from zoom_xblock import lifecycle, platform, sessions, sync
 from zoom_xblock.models import Registration, ZoomSession
-from zoom_xblock.standalone.models import Subsection, SubsectionProgress
 
 WEEK1 = "block-v1:Demo+Zoom+2026+type@sequential+block@week1"
 HOST = "host@example.com"

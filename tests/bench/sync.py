@@ -7,7 +7,7 @@
 - ``storm``: 10,000 enrollment events on a course with 3 Zoom sessions: Zoom calls, database
   queries and Zoom calls inside each enrollment request, and tasks queued per session.
 - ``openedx``: the same 5,000-learner sync through the real-backend code path
-  (``ZOOM_XBLOCK_PLATFORM=openedx``: ``OpenEdxPlatform`` with the platform modules faked at its
+  (``OpenEdxPlatform``, the default backend, with the platform modules faked at its
   import boundary by tests/openedx_fakes/, which count queries as the LMS's MySQL would run
   them), and the eligibility of 5,000 learners with a prerequisite and a cohort-restricted
   block: the platform queries per batch.
@@ -42,8 +42,8 @@ def run() -> list[Result]:
 def _people(count: int, prefix: str):
     from django.contrib.auth import get_user_model
 
+    from tests.standin.models import Enrollment
     from zoom_xblock.platform import WORKBENCH_COURSE_KEY
-    from zoom_xblock.standalone.models import Enrollment
 
     users = get_user_model().objects
     users.bulk_create([users.model(username=f"{prefix}{n}", email=f"{prefix}{n}@example.com",
@@ -164,8 +164,8 @@ def storm() -> list[Result]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from tests.standin import actions
     from zoom_xblock import intents, sync, tasks
-    from zoom_xblock.standalone import api as platform_standin
     from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
 
     queued: list[tuple[str, tuple]] = []
@@ -183,7 +183,7 @@ def storm() -> list[Result]:
         for number, person in enumerate(people, start=1):
             before = _stats(url)["calls"] if number % 2500 == 1 else None
             with CaptureQueriesContext(connection) as queries:
-                platform_standin.enroll(person, course)
+                actions.enroll(person, course)
             ours = [q for q in queries if "zoom_xblock_" in q["sql"]]
             worst_queries = max(worst_queries, len(ours))
             if before is not None and _stats(url)["calls"] != before:
@@ -278,7 +278,7 @@ def _fake_platform(count: int):
     from tests.openedx_fakes import install
     from zoom_xblock.platform import WORKBENCH_COURSE_KEY
 
-    settings.ZOOM_XBLOCK_PLATFORM = "openedx"
+    settings.ZOOM_XBLOCK_PLATFORM_BACKEND = "zoom_xblock.platform.openedx.OpenEdxPlatform"
     settings.ROOT_URLCONF = "tests.openedx_fakes.urls"
     fake = install()
     fake.add_course(WORKBENCH_COURSE_KEY)
@@ -309,12 +309,13 @@ def openedx() -> list[Result]:
     from django.test.utils import CaptureQueriesContext
 
     from tests.openedx_fakes import LEDGER
-    from zoom_xblock import eligibility, platform, sync
+    from zoom_xblock import eligibility, sync
     from zoom_xblock.models import ZoomSession
+    from zoom_xblock.platform.openedx import ENROLLMENT_CHUNK, READ_BATCH
     from zoom_xblock.sync import ZOOM_MAX_REGISTRANTS
 
-    batches_bound = math.ceil(LEARNERS / platform.READ_BATCH)
-    pages = LEARNERS // platform.ENROLLMENT_CHUNK + 1
+    batches_bound = math.ceil(LEARNERS / READ_BATCH)
+    pages = LEARNERS // ENROLLMENT_CHUNK + 1
     rows = []
     with sandbox_process(plan="pro", time_scale=1.0) as url:
         session = _scheduled_session(url, "block-v1:Demo+Zoom+2026+type@zoom+block@bench", 1.0)
@@ -333,7 +334,7 @@ def openedx() -> list[Result]:
             "sync: 5,000 learners, batch registration (real-backend code path)",
             f"{elapsed:.1f} s ({bound / elapsed:.0%} of Zoom's bound {bound:.1f} s)",
             ">= 90% of the bound", bound / elapsed >= 0.9 and result["added"] == registered,
-            f"ZOOM_XBLOCK_PLATFORM=openedx, platform faked at the import boundary "
+            f"OpenEdxPlatform backend, platform faked at the import boundary "
             f"(tests/openedx_fakes), SQLite; {result['added']} registered; platform queries "
             f"{queries}: {detail}"))
         rows.append(_read_desired(session, "real-backend code path"))
@@ -367,7 +368,7 @@ def openedx() -> list[Result]:
         rows.append(Result(
             "eligibility: 5,000 learners, prerequisite + cohort block (real-backend code path)",
             f"{elapsed:.2f} s, {queries} platform queries",
-            f"<= {per_batch} per batch of {platform.READ_BATCH}",
+            f"<= {per_batch} per batch of {READ_BATCH}",
             queries <= per_batch * batches_bound and eligible == LEARNERS // 2,
             f"{eligible} eligible; {detail}; has_access calls "
             f"{LEDGER.calls.get('has_access:load', 0)} (prefetched roles and cohorts)"))

@@ -7,6 +7,7 @@ import pytest
 import requests
 from completion.models import BlockCompletion
 
+from tests.standin.models import BlockScore
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user, unenroll
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
 from zoom_xblock import attendance, events, intents, sessions, sync
@@ -18,7 +19,6 @@ from zoom_xblock.models import (
     WebhookEvent,
     ZoomSession,
 )
-from zoom_xblock.standalone.models import BlockScore
 from zoom_xblock.zoom import ZoomClient, ZoomQuotaExceeded
 
 pytestmark = pytest.mark.django_db

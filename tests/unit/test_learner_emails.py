@@ -8,10 +8,10 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.learning import BLOCK_FIELDS, learners, registration, schedule
+from tests.standin.models import UserPreference
 from tests.utils import enroll, make_block, make_user, render, unenroll
 from zoom_xblock import learner_messages, lifecycle, platform, sessions, sync, tasks
 from zoom_xblock.models import LearnerMessage, Registration
-from zoom_xblock.standalone.models import UserPreference
 
 pytestmark = pytest.mark.django_db
 

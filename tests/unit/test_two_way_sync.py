@@ -17,6 +17,7 @@ from tests.utils import SANDBOX_CREDENTIALS, as_user, make_block, make_user, ren
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
 from zoom_xblock import learner_messages, platform, policies
 from zoom_xblock.models import SessionAlert
+from zoom_xblock.platform.openedx import OpenEdxPlatform
 from zoom_xblock.wording import stored_text
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +235,7 @@ KEY = "block-v1:Demo+Zoom+2026+type@zoom+block@abc"
 def test_openedx_adoption_updates_the_draft_then_publishes(monkeypatch):
     store = FakeStore(types.SimpleNamespace())
     fake_modulestore(monkeypatch, store)
-    answer = platform.OpenEdxPlatform.update_block_fields(KEY, {"title": "New"})
+    answer = OpenEdxPlatform.update_block_fields(KEY, {"title": "New"})
     assert answer == "published"
     assert store.calls == [("branch", "draft-preferred"), ("update_item", {"title": "New"}, -1),
                            ("publish", KEY, -1)]
@@ -243,5 +244,5 @@ def test_openedx_adoption_updates_the_draft_then_publishes(monkeypatch):
 def test_openedx_adoption_never_publishes_an_authors_unpublished_draft(monkeypatch):
     store = FakeStore(types.SimpleNamespace(), changes=True)
     fake_modulestore(monkeypatch, store)
-    assert platform.OpenEdxPlatform.update_block_fields(KEY, {"title": "New"}) == "draft"
+    assert OpenEdxPlatform.update_block_fields(KEY, {"title": "New"}) == "draft"
     assert [call[0] for call in store.calls] == ["branch", "update_item"]
