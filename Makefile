@@ -80,8 +80,8 @@ test-e2e: requirements node-deps browser-deps ## browser tests in Debian's Chrom
 bench: requirements ## benchmarks, printed as a table
 	$(BIN)/python -m tests.bench
 
-quality: requirements ## ruff
-	$(BIN)/ruff check zoom_xblock tests setup.py
+quality: requirements ## ruff, on the whole tree, with .ruff.toml (the only configuration)
+	$(BIN)/ruff check
 
 upgrade: ## re-pin requirements/*.txt from requirements/*.in
 	$(BIN)/pip install -q pip-tools

@@ -96,7 +96,7 @@ def zoom_with_webhooks(live_server, settings):
 
     from tests.utils import SANDBOX_CREDENTIALS
     from zoom_xblock.sandbox import start_sandbox
-    from zoom_xblock.sandbox.webhooks import WebhookSender
+    from zoom_xblock.sandbox.webhook_sender import WebhookSender
 
     secret = SANDBOX_CREDENTIALS["WEBHOOK_SECRET_TOKEN"]
     base = f"{live_server.url}/zoom/webhook/"

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import requests
 from django.utils import timezone
 
+from tests.standin.models import Subsection, SubsectionProgress
 from tests.utils import COURSE, enroll, make_block, make_user
 from zoom_xblock import platform
 from zoom_xblock.learners import sync
 from zoom_xblock.meeting import lifecycle, sessions
 from zoom_xblock.models import Registration, ZoomSession
-from zoom_xblock.standalone.models import Subsection, SubsectionProgress
 
 WEEK1 = "block-v1:Demo+Zoom+2026+type@sequential+block@week1"
 HOST = "host@example.com"

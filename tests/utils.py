@@ -10,9 +10,9 @@ import webob
 from django.contrib.auth import get_user_model
 
 from tests.project.runtime import StudioPreviewRuntime, ZoomWorkbenchRuntime
+from tests.standin import actions as standin
+from tests.standin.models import CourseRole
 from zoom_xblock.platform import WORKBENCH_COURSE_KEY
-from zoom_xblock.standalone import api as standalone
-from zoom_xblock.standalone.models import CourseRole
 
 COURSE = WORKBENCH_COURSE_KEY
 SANDBOX_CREDENTIALS = {
@@ -37,12 +37,12 @@ def make_user(username: str, *, email: str | None = None, staff: bool = False,
 
 def enroll(user, course_key: str = COURSE, mode: str = "audit"):
     """Enroll through the platform stand-in (sends the real openedx-events signals)."""
-    return standalone.enroll(user, course_key, mode)
+    return standin.enroll(user, course_key, mode)
 
 
 def unenroll(user, course_key: str = COURSE):
     """Unenroll through the platform stand-in (sends the real openedx-events signals)."""
-    standalone.unenroll(user, course_key)
+    standin.unenroll(user, course_key)
 
 
 def _runtime(user, studio: bool):

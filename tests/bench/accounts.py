@@ -234,10 +234,10 @@ def child(name: str, url: str, start_at: float, redis_url: str) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
+    from tests.standin.models import Enrollment
     from zoom_xblock.learners import sync
     from zoom_xblock.meeting import lifecycle, sessions
     from zoom_xblock.models import ZoomSession
-    from zoom_xblock.standalone.models import Enrollment
 
     north, south = ACCOUNTS["north"], ACCOUNTS["south"]
     settings.ZOOM_XBLOCK = {

@@ -47,9 +47,9 @@ def _session(usage_key: str, registrants: int, capacity: int | None):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from tests.standin.models import Enrollment
     from zoom_xblock.models import Registration, ZoomSession
     from zoom_xblock.platform import WORKBENCH_COURSE_KEY
-    from zoom_xblock.standalone.models import Enrollment
 
     now = timezone.now()
     session = ZoomSession.objects.create(

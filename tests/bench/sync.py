@@ -7,7 +7,7 @@
 - ``storm``: 10,000 enrollment events on a course with 3 Zoom sessions: Zoom calls, database
   queries and Zoom calls inside each enrollment request, and tasks queued per session.
 - ``openedx``: the same 5,000-learner sync through the real-backend code path
-  (``ZOOM_XBLOCK_PLATFORM=openedx``: ``OpenEdxPlatform`` with the platform modules faked at its
+  (``OpenEdxPlatform``, the default backend, with the platform modules faked at its
   import boundary by tests/openedx_fakes/, which count queries as the LMS's MySQL would run
   them), and the eligibility of 5,000 learners with a prerequisite and a cohort-restricted
   block: the platform queries per batch.
@@ -42,8 +42,8 @@ def run() -> list[Result]:
 def _people(count: int, prefix: str):
     from django.contrib.auth import get_user_model
 
+    from tests.standin.models import Enrollment
     from zoom_xblock.platform import WORKBENCH_COURSE_KEY
-    from zoom_xblock.standalone.models import Enrollment
 
     users = get_user_model().objects
     users.bulk_create([users.model(username=f"{prefix}{n}", email=f"{prefix}{n}@example.com",
@@ -105,7 +105,7 @@ def registration() -> list[Result]:
 
     from zoom_xblock.clients import get_client
     from zoom_xblock.learners import sync
-    from zoom_xblock.learners.sync import ZOOM_MAX_REGISTRANTS
+    from zoom_xblock.zoom import MAX_REGISTRANTS
 
     rows = []
     with sandbox_process(plan="pro", time_scale=1.0) as url:
@@ -118,7 +118,7 @@ def registration() -> list[Result]:
         elapsed = time.monotonic() - started
         stats = _stats(url)
         batches = stats["calls"].get("POST /meetings/{id}/batch_registrants", 0)
-        registered = min(LEARNERS, ZOOM_MAX_REGISTRANTS)  # Zoom caps a meeting at 4,999
+        registered = min(LEARNERS, MAX_REGISTRANTS)  # Zoom caps a meeting at 4,999
         bound = registered / 300
         rows.append(Result(
             "sync: 5,000 learners, batch registration (stand-in platform)",
@@ -126,7 +126,7 @@ def registration() -> list[Result]:
             ">= 95% of the bound", bound / elapsed >= 0.95 and result["added"] == registered,
             f"Pro plan, sandbox time scale 1, one worker, {django_env.stack_label()}; "
             f"{result['added']} registered "
-            f"(Zoom's cap is {ZOOM_MAX_REGISTRANTS}), the rest waitlisted; includes reading "
+            f"(Zoom's cap is {MAX_REGISTRANTS}), the rest waitlisted; includes reading "
             "enrollments and eligibility"))
         rows.append(_read_desired(session, "stand-in platform"))
         tokens = stats["calls"].get("POST /oauth/token", 0)
@@ -165,10 +165,10 @@ def storm() -> list[Result]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from tests.standin import actions
     from zoom_xblock import intents, tasks
     from zoom_xblock.learners import sync
-    from zoom_xblock.learners.sync import ZOOM_MAX_REGISTRANTS
-    from zoom_xblock.standalone import api as platform_standin
+    from zoom_xblock.zoom import MAX_REGISTRANTS
 
     queued: list[tuple[str, tuple]] = []
     intents._send = lambda name, *args, countdown=0: queued.append((name, args))  # noqa: SLF001
@@ -185,7 +185,7 @@ def storm() -> list[Result]:
         for number, person in enumerate(people, start=1):
             before = _stats(url)["calls"] if number % 2500 == 1 else None
             with CaptureQueriesContext(connection) as queries:
-                platform_standin.enroll(person, course)
+                actions.enroll(person, course)
             ours = [q for q in queries if "zoom_xblock_" in q["sql"]]
             worst_queries = max(worst_queries, len(ours))
             if before is not None and _stats(url)["calls"] != before:
@@ -206,7 +206,7 @@ def storm() -> list[Result]:
         Result("storm: Zoom calls for 10,000 x 3 sessions", str(registrant_calls),
                f"<= {bound:.0f}", registrant_calls <= bound,
                f"worker catches up every 1,000 enrollments; {elapsed:.0f} s of enrollments; "
-               f"Zoom caps each session at {ZOOM_MAX_REGISTRANTS} registrants, the rest wait"),
+               f"Zoom caps each session at {MAX_REGISTRANTS} registrants, the rest wait"),
         Result("storm: plugin queries per enrollment", f"max {worst_queries}", "<= 3",
                worst_queries <= 3, "queries on the plugin's tables inside the enrollment"),
         Result("storm: Zoom calls inside an enrollment", str(zoom_in_request), "0",
@@ -281,7 +281,7 @@ def _fake_platform(count: int):
     from tests.openedx_fakes import install
     from zoom_xblock.platform import WORKBENCH_COURSE_KEY
 
-    settings.ZOOM_XBLOCK_PLATFORM = "openedx"
+    settings.ZOOM_XBLOCK_PLATFORM_BACKEND = "zoom_xblock.platform.openedx.OpenEdxPlatform"
     settings.ROOT_URLCONF = "tests.openedx_fakes.urls"
     fake = install()
     fake.add_course(WORKBENCH_COURSE_KEY)
@@ -312,13 +312,13 @@ def openedx() -> list[Result]:
     from django.test.utils import CaptureQueriesContext
 
     from tests.openedx_fakes import LEDGER
-    from zoom_xblock import platform
     from zoom_xblock.learners import eligibility, sync
-    from zoom_xblock.learners.sync import ZOOM_MAX_REGISTRANTS
     from zoom_xblock.models import ZoomSession
+    from zoom_xblock.platform.openedx import ENROLLMENT_CHUNK, READ_BATCH
+    from zoom_xblock.zoom import MAX_REGISTRANTS
 
-    batches_bound = math.ceil(LEARNERS / platform.READ_BATCH)
-    pages = LEARNERS // platform.ENROLLMENT_CHUNK + 1
+    batches_bound = math.ceil(LEARNERS / READ_BATCH)
+    pages = LEARNERS // ENROLLMENT_CHUNK + 1
     rows = []
     with sandbox_process(plan="pro", time_scale=1.0) as url:
         session = _scheduled_session(url, "block-v1:Demo+Zoom+2026+type@zoom+block@bench", 1.0)
@@ -331,13 +331,13 @@ def openedx() -> list[Result]:
             result = sync.sync_session(session.id, "bench")
         elapsed = time.monotonic() - started
         queries, detail = _platform_queries(sql)
-        registered = min(LEARNERS, ZOOM_MAX_REGISTRANTS)
+        registered = min(LEARNERS, MAX_REGISTRANTS)
         bound = registered / 300
         rows.append(Result(
             "sync: 5,000 learners, batch registration (real-backend code path)",
             f"{elapsed:.1f} s ({bound / elapsed:.0%} of Zoom's bound {bound:.1f} s)",
             ">= 90% of the bound", bound / elapsed >= 0.9 and result["added"] == registered,
-            f"ZOOM_XBLOCK_PLATFORM=openedx, platform faked at the import boundary "
+            f"OpenEdxPlatform backend, platform faked at the import boundary "
             f"(tests/openedx_fakes), SQLite; {result['added']} registered; platform queries "
             f"{queries}: {detail}"))
         rows.append(_read_desired(session, "real-backend code path"))
@@ -371,7 +371,7 @@ def openedx() -> list[Result]:
         rows.append(Result(
             "eligibility: 5,000 learners, prerequisite + cohort block (real-backend code path)",
             f"{elapsed:.2f} s, {queries} platform queries",
-            f"<= {per_batch} per batch of {platform.READ_BATCH}",
+            f"<= {per_batch} per batch of {READ_BATCH}",
             queries <= per_batch * batches_bound and eligible == LEARNERS // 2,
             f"{eligible} eligible; {detail}; has_access calls "
             f"{LEDGER.calls.get('has_access:load', 0)} (prefetched roles and cohorts)"))

@@ -1,7 +1,8 @@
 """The built wheel is complete: a fresh virtualenv can install it and render the block.
 
 This is what an operator gets from ``pip install zoom-xblock``: the templates, static files and
-translations must be inside the wheel, and the three entry points declared.
+translations must be inside the wheel, and the three entry points declared; the tests' stand-in
+platform must not be.
 """
 import os
 import subprocess
@@ -69,6 +70,11 @@ def test_wheel_ships_resources_and_entry_points(wheel):
                      "zoom_xblock/templates/zoom_xblock/edx_ace/sessionmessage/email/body.txt"):
         assert resource in names, resource
     assert any(n.startswith("zoom_xblock/translations/") for n in names)
+    assert {"zoom_xblock/platform/__init__.py", "zoom_xblock/platform/protocol.py",
+            "zoom_xblock/platform/openedx.py"} <= names
+    # The workbench's stand-in platform and the tests stay out of what operators install.
+    assert not [n for n in names if n.startswith(("tests/", "zoom_xblock/standalone/"))
+                or "standin" in n]
     assert "zoom = zoom_xblock:ZoomXBlock" in declared
     assert "zoom = zoom_xblock.tutor_plugin.plugin" in declared
     assert "zoom_xblock/tutor_plugin/patches/k8s-deployments" in names

@@ -10,9 +10,9 @@ from completion.models import BlockCompletion
 
 from tests.e2e.conftest import check_accessibility, login, scenario_usage_key, screenshot
 from tests.learning import register_all, registration, schedule
+from tests.standin.backend import block_key
 from tests.utils import enroll, make_user
 from zoom_xblock.models import Registration, WebhookEvent
-from zoom_xblock.standalone.api import block_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

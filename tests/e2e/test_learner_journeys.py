@@ -112,7 +112,7 @@ def test_a_learner_sees_the_session_in_their_time_zone_and_joins_as_themselves(
 
 
 def test_the_lms_time_zone_preference_comes_before_the_browsers(workbench, new_context):
-    from zoom_xblock.standalone.models import UserPreference
+    from tests.standin.models import UserPreference
 
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=3)
     schedule(scenario_usage_key(SCENARIO), start=start)

@@ -31,9 +31,9 @@ def staff_page(live_server, zoom_sandbox, browser, monkeypatch,
     from django.contrib.auth import get_user_model
     from workbench.scenarios import get_scenarios
 
+    from tests.standin.models import Enrollment
     from zoom_xblock.meeting import sessions
     from zoom_xblock.staff import health
-    from zoom_xblock.standalone.models import Enrollment
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
     # still synchronous ones.

@@ -7,10 +7,10 @@ from completion.models import BlockCompletion
 
 from tests.integration.conftest import wait_for
 from tests.integration.test_sync_reliability import _learners, _scheduled_session
+from tests.standin.backend import block_key
 from tests.utils import SANDBOX_CREDENTIALS, enroll
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
 from zoom_xblock.models import Registration, WebhookEvent
-from zoom_xblock.standalone.api import block_key
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

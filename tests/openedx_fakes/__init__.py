@@ -83,7 +83,7 @@ __all__ = ["LEDGER", "MODULES", "install"]
 
 def openedx_fixture(monkeypatch, settings):
     """The body of the ``openedx`` pytest fixture: the plugin on the real-backend code path."""
-    settings.ZOOM_XBLOCK_PLATFORM = "openedx"
+    settings.ZOOM_XBLOCK_PLATFORM_BACKEND = "zoom_xblock.platform.openedx.OpenEdxPlatform"
     settings.ROOT_URLCONF = "tests.openedx_fakes.urls"  # the LMS's jump_to
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "crum.CurrentRequestUserMiddleware"]
     return install(monkeypatch)

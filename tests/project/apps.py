@@ -16,8 +16,8 @@ class WorkbenchProjectConfig(AppConfig):
         connect_plugin_receivers(PROJECT)
         # The workbench also plays Studio: the CMS-only receiver of the modulestore's
         # course_deleted signal, on the stand-in's copy of that signal (xmodule is not here).
+        from tests.standin import outline  # pylint: disable=import-outside-toplevel
         from zoom_xblock import receivers  # pylint: disable=import-outside-toplevel
-        from zoom_xblock.standalone import outline  # pylint: disable=import-outside-toplevel
 
         outline.COURSE_DELETED.connect(receivers.course_deleted,
                                        dispatch_uid="zoom_xblock.course_deleted")

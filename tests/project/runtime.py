@@ -15,7 +15,7 @@ from xblock.field_data import FieldData
 from xblock.fields import Scope
 from xblock.reference.user_service import UserService, XBlockUser
 
-from zoom_xblock.standalone import api as platform_standin
+from tests.standin.backend import StandInPlatform, is_course_staff
 
 
 class DjangoUserService(UserService):
@@ -46,11 +46,10 @@ class DjangoUserService(UserService):
         # 'staff', ...): course and org roles, global staff), ``user_is_global_staff`` the flag,
         # ``user_preferences`` the whitelisted preferences ('pref-lang', 'time_zone').
         if self._platform_attrs is None:
-            preferences = {"time_zone": platform_standin.time_zone_preference(user)}
+            preferences = {"time_zone": StandInPlatform.time_zone_preference(user.id)}
             self._platform_attrs = {
                 "edx-platform.user_is_staff": (not self._view_as_learner
-                                               and platform_standin.is_course_staff(
-                                                   user.id, course_key)),
+                                               and is_course_staff(user.id, course_key)),
                 "edx-platform.user_preferences": {k: v for k, v in preferences.items() if v},
             }
         xb_user.opt_attrs.update({
@@ -96,7 +95,7 @@ class PublishedFieldData(FieldData):
         self._published = {}
 
     def _settings(self, block):
-        from zoom_xblock.standalone import outline  # pylint: disable=import-outside-toplevel
+        from tests.standin import outline  # pylint: disable=import-outside-toplevel
 
         key = str(block.scope_ids.usage_id)
         if key not in self._published:
@@ -179,7 +178,7 @@ class StudioPermissionsService:
         user = self._user
         if user is None or not user.is_authenticated or not user.is_active:
             return False
-        return user.is_staff or platform_standin.is_course_staff(user.id, str(context_key))
+        return user.is_staff or is_course_staff(user.id, str(context_key))
 
     def can_read(self, context_key) -> bool:
         """Studio read access: the same people here (no read-only course roles are seeded)."""

@@ -37,7 +37,8 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "zoom-xblock-workbench-not-secr
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 ROOT_URLCONF = "tests.project.urls"
 LMS_ROOT_URL = os.environ.get("LMS_ROOT_URL", "http://127.0.0.1:8000")
-ZOOM_XBLOCK_PLATFORM = "standalone"
+# The platform door answered by the stand-in (docs/settings.md).
+ZOOM_XBLOCK_PLATFORM_BACKEND = "tests.standin.backend.StandInPlatform"
 LOGIN_URL = "/accounts/login/"
 # As the LMS (lms/envs/common.py: EdxRateLimitedAllowAllUsersModelBackend, an
 # AllowAllUsersModelBackend): accounts whose e-mail is not verified yet (is_active False) are
@@ -59,7 +60,7 @@ INSTALLED_APPS = [
     *(app for app in WORKBENCH_APPS if app != "djpyfs"),
     "waffle",  # the LMS's feature switches (edx-completion's completion tracking switch)
     "eventtracking.django.apps.EventTrackingConfig",  # completion's tracking log, as in the LMS
-    "zoom_xblock.standalone",
+    "tests.standin",  # the platform stand-in (app label zoom_standalone)
     "edx_ace",
     "tests.project.apps.WorkbenchProjectConfig",
     # The plugins installed in this environment, by their entry points, as in the LMS: the

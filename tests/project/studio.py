@@ -1,6 +1,6 @@
 """Studio's Publish, "Discard changes" and Delete for the workbench's blocks.
 
-The branches and the events are the stand-in modulestore's (``zoom_xblock.standalone.outline``,
+The branches and the events are the stand-in modulestore's (``tests.standin.outline``,
 which follows ``xmodule/modulestore/split_mongo/split_draft.py`` and ``mixed.py``); this module
 is the workbench's side: its key-value store holds a block's draft fields, so Publish reads them
 from there and Discard writes the published ones back.
@@ -13,9 +13,9 @@ import hashlib
 
 from xblock.fields import Scope
 
+from tests.standin import outline
+from tests.standin.models import OutlineItem
 from zoom_xblock.platform import WORKBENCH_COURSE_KEY
-from zoom_xblock.standalone import outline
-from zoom_xblock.standalone.models import OutlineItem
 
 UNIT_PREFIX = "block-v1:Demo+Zoom+2026+type@vertical+block@"
 

@@ -1,7 +1,13 @@
-"""Fixtures: an in-process sandbox, an authorised requests session, a webhook receiver."""
+"""Fixtures of the sandbox's tests (no Django).
+
+Two kinds of tests share this folder: the sandbox's own behaviour over HTTP (``sandbox``,
+``zoom``: an authorised requests session, ``receiver``: its webhooks), and the real ZoomClient
+against it (``client_sandbox``, ``client``, ``control``; test_client_sandbox.py).
+"""
 from __future__ import annotations
 
 import http.server
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -11,10 +17,19 @@ import pytest
 import requests
 
 from zoom_xblock.sandbox import SandboxHandle, start_sandbox
+from zoom_xblock.zoom import InMemoryTokenCache, ZoomClient
 
-CLIENT = ("sandbox-client", "sandbox-secret")
-ACCOUNT = "sandbox-account"
+ACCOUNT_ID = "sandbox-account"
+CLIENT_ID = "sandbox-client"
+CLIENT_SECRET = "sandbox-secret"
+CLIENT = (CLIENT_ID, CLIENT_SECRET)
+ACCOUNT = ACCOUNT_ID
 SECRET = "test-webhook-secret"
+# The client tests' sandbox shrinks every per-second window by this factor (10 Heavy calls per
+# millisecond), and their clients space calls with the same ``rate_scale``: no client test can
+# hit a per-second 429, so the call counts they check are exact. The rate tests use a sandbox
+# at Zoom's real scale instead (see test_client_sandbox.py).
+CLIENT_TIME_SCALE = 1000
 
 
 class WebhookReceiver:
@@ -155,3 +170,75 @@ ADA_PERSON = {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lov
 def people(count: int, prefix: str = "learner") -> list[dict[str, str]]:
     return [{"email": f"{prefix}{n}@example.com", "first_name": "Learner",
              "last_name": str(n)} for n in range(count)]
+
+
+# --- the real ZoomClient against a sandbox -----------------------------------------------------
+
+@pytest.fixture(scope="session")
+def _client_sandbox() -> Iterator[SandboxHandle]:
+    handle = start_sandbox(port=0, quiet=True, webhook_base="", time_scale=CLIENT_TIME_SCALE,
+                           random_seed=11)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def client_sandbox(_client_sandbox: SandboxHandle) -> SandboxHandle:
+    """The client tests' sandbox, reset: seed users, no faults, real clock, zeroed stats."""
+    requests.post(f"{_client_sandbox.url}/_sandbox/reset", timeout=5).raise_for_status()
+    return _client_sandbox
+
+
+class Control:
+    """The sandbox's control API (``/_sandbox/...``) as a user of the sandbox sees it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = requests.Session()
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        answer = self.http.post(f"{self.url}/_sandbox{path}", json=body or {}, timeout=10)
+        assert answer.ok, answer.text
+        return answer.json()
+
+    def get(self, path: str) -> dict[str, Any]:
+        answer = self.http.get(f"{self.url}/_sandbox{path}", timeout=10)
+        assert answer.ok, answer.text
+        return answer.json()
+
+    def stats(self) -> dict[str, Any]:
+        return self.get("/stats")
+
+    def calls(self, label: str) -> int:
+        return self.stats()["calls"].get(label, 0)
+
+
+@pytest.fixture
+def control(client_sandbox: SandboxHandle) -> Control:
+    return Control(client_sandbox.url)
+
+
+def new_client(url: str, *, secret: str = CLIENT_SECRET, **options: Any) -> ZoomClient:
+    """A ZoomClient for the sandbox at ``url``: API base from the token's ``api_url``."""
+    settings: dict[str, Any] = {
+        "oauth_url": f"{url}/oauth/token",
+        "token_cache": InMemoryTokenCache(),
+        "rate_scale": CLIENT_TIME_SCALE,
+        "rng": random.Random(3),
+    }
+    settings.update(options)
+    return ZoomClient(ACCOUNT_ID, CLIENT_ID, secret, **settings)
+
+
+@pytest.fixture
+def client(client_sandbox: SandboxHandle) -> ZoomClient:
+    return new_client(client_sandbox.url)
+
+
+def registration_meeting(client: ZoomClient, kind: str = "meeting",
+                         host: str = "host@example.com", **fields: Any) -> dict[str, Any]:
+    """A scheduled meeting (or webinar) with automatic registration approval."""
+    payload = {"topic": "Client behaviour", "start_time": "2030-01-01T10:00:00Z",
+               "duration": 60, "timezone": "UTC", "settings": {"approval_type": 0}}
+    payload.update(fields)
+    return client.create(kind, host, payload)

@@ -1,5 +1,5 @@
 """Registrants: single adds, batches, status changes, listing pages, capacity."""
-from zoom_xblock.sandbox.models import APPROVED
+from zoom_xblock.sandbox.records import APPROVED
 
 from .conftest import bulk_register, create_meeting, people
 

@@ -194,7 +194,7 @@ def test_general_link_and_guest_join(zoom, receiver):
 
 
 def test_an_unreachable_plugin_gets_retries_without_blocking_others():
-    from zoom_xblock.sandbox.webhooks import WebhookSender
+    from zoom_xblock.sandbox.webhook_sender import WebhookSender
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))

@@ -17,11 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.learning import block_with_session, learners, register_all, registration, schedule
-from tests.utils import COURSE, as_user, make_user, render
-from zoom_xblock import platform
-from zoom_xblock.learners import sync
-from zoom_xblock.models import Registration
-from zoom_xblock.standalone.models import (
+from tests.standin.models import (
     BlockAccess,
     CohortMembership,
     CoursePass,
@@ -30,6 +26,10 @@ from zoom_xblock.standalone.models import (
     Enrollment,
     UserPreference,
 )
+from tests.utils import COURSE, as_user, make_user, render
+from zoom_xblock import platform
+from zoom_xblock.learners import sync
+from zoom_xblock.models import Registration
 
 pytestmark = pytest.mark.django_db
 

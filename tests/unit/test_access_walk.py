@@ -120,7 +120,7 @@ def world(zoom_sandbox):
 
 
 def _staff_of_another_course():
-    from zoom_xblock.standalone.models import CourseRole  # pylint: disable=import-outside-toplevel
+    from tests.standin.models import CourseRole  # pylint: disable=import-outside-toplevel
 
     user = make_user("foreign_staff")
     CourseRole.objects.create(user=user, course_key="course-v1:Other+Zoom+2026", role="staff")

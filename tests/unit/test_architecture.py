@@ -26,9 +26,6 @@ FLOORS = (
                "zoom_xblock.apps", "zoom_xblock.admin", "zoom_xblock.management",
                "zoom_xblock.settings", "zoom_xblock.tutor_plugin")),
 )
-# The workbench's stand-in for Open edX leaves the package (issue #16, the platform door);
-# until then it is no room of the product's.
-OUTSIDE = ("zoom_xblock.standalone",)
 
 
 def _modules() -> dict[str, Path]:
@@ -37,9 +34,7 @@ def _modules() -> dict[str, Path]:
         parts = ("zoom_xblock", *path.relative_to(PACKAGE).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
-        name = ".".join(parts)
-        if not name.startswith(OUTSIDE):
-            found[name] = path
+        found[".".join(parts)] = path
     return found
 
 
@@ -79,8 +74,6 @@ def _graph() -> dict[str, set[str]]:
         targets = set()
         for candidates in _imported(name, path):
             imported = next((c for c in candidates if c in modules), candidates[-1])
-            if imported.startswith(OUTSIDE):
-                continue
             while imported and imported not in modules:
                 imported = imported.rpartition(".")[0]
             if imported and imported != name and imported.startswith("zoom_xblock"):

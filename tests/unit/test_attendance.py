@@ -7,6 +7,7 @@ import pytest
 import requests
 from completion.models import BlockCompletion
 
+from tests.standin.models import BlockScore
 from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user, unenroll
 from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
 from zoom_xblock import intents, sweep
@@ -20,7 +21,6 @@ from zoom_xblock.models import (
     WebhookEvent,
     ZoomSession,
 )
-from zoom_xblock.standalone.models import BlockScore
 from zoom_xblock.webhooks import attendance
 from zoom_xblock.zoom import ZoomClient, ZoomQuotaExceeded
 

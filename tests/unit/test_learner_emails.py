@@ -8,12 +8,12 @@ from django.core import mail
 from django.utils import timezone
 
 from tests.learning import BLOCK_FIELDS, learners, registration, schedule
+from tests.standin.models import UserPreference
 from tests.utils import enroll, make_block, make_user, render, unenroll
 from zoom_xblock import platform, sweep, tasks
 from zoom_xblock.learners import emails
 from zoom_xblock.meeting import lifecycle, sessions
 from zoom_xblock.models import LearnerMessage, Registration
-from zoom_xblock.standalone.models import UserPreference
 
 pytestmark = pytest.mark.django_db
 

@@ -98,7 +98,7 @@ def test_a_webinar_gets_the_course_instructors_as_panelists(
     assert [p["email"] for p in webinar["panelists"]] == ["prof@example.com"]
     assert Panelist.objects.get(session=session).synced
     # A removed instructor is removed from the panel at the next apply.
-    from zoom_xblock.standalone.models import CourseRole
+    from tests.standin.models import CourseRole
 
     CourseRole.objects.filter(user__username="prof").delete()
     lifecycle.sync_panelists(ZoomSession.objects.get(id=session.id))

@@ -15,6 +15,7 @@ from tests.utils import COURSE, SANDBOX_CREDENTIALS, enroll, make_user
 from zoom_xblock import intents, locks, platform, tasks, wording
 from zoom_xblock.learners import sync
 from zoom_xblock.models import Registration, SyncRun, ZoomSession
+from zoom_xblock.platform.openedx import OpenEdxPlatform
 from zoom_xblock.staff import health
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +175,7 @@ class FakeStore:
 def test_the_real_platform_says_not_visible_yet_for_an_unpublished_block(monkeypatch):
     _fake_modules(monkeypatch, FakeStore())
     with pytest.raises(platform.NotVisibleYet):
-        platform.OpenEdxPlatform.can_access_block(
+        OpenEdxPlatform.can_access_block(
             [1], "block-v1:Demo+Zoom+2026+type@zoom+block@new", COURSE)
 
 
@@ -188,13 +189,13 @@ def test_the_real_platform_reads_zoom_blocks_from_the_published_branch(monkeypat
     store = FakeStore(course)
     _fake_modules(monkeypatch, store)
 
-    (found,) = platform.OpenEdxPlatform.published_zoom_blocks(COURSE)
+    (found,) = OpenEdxPlatform.published_zoom_blocks(COURSE)
     assert store.branches == ["published-only"]  # never Studio's draft branch
     assert found.usage_key == key.format("zoom", "z")
     assert found.fields == {"title": "Published title"}
     assert found.ancestors == (key.format("vertical", "u"), key.format("sequential", "s"),
                                key.format("course", "course"))
-    assert platform.OpenEdxPlatform.published_zoom_blocks(
+    assert OpenEdxPlatform.published_zoom_blocks(
         COURSE, under=key.format("vertical", "other")) == []
 
 

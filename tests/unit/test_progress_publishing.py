@@ -2,7 +2,7 @@
 
 The workbench runs the real edx-completion package (its CompletionService, its
 ``scorable_block_completion`` receiver, ``BlockCompletion``) and a stand-in grades app that
-behaves like the LMS's (``zoom_xblock/standalone/grades.py``). ``OpenEdxPlatform`` itself is
+behaves like the LMS's (``tests/standin/grades.py``). ``OpenEdxPlatform`` itself is
 tested with the platform modules it imports replaced in ``sys.modules``.
 """
 import sys
@@ -16,13 +16,13 @@ from completion.waffle import ENABLE_COMPLETION_TRACKING_SWITCH
 from edx_toggles.toggles.testutils import override_waffle_switch
 from opaque_keys.edx.keys import CourseKey, UsageKey
 
+from tests.standin import grades
+from tests.standin.models import BlockScore
 from tests.unit.test_attendance import USAGE, _completed, _scores, meeting  # noqa: F401
 from tests.utils import COURSE, make_block, make_user
 from zoom_xblock import platform, sweep
 from zoom_xblock.models import Registration
-from zoom_xblock.platform import OpenEdxPlatform
-from zoom_xblock.standalone import grades
-from zoom_xblock.standalone.models import BlockScore
+from zoom_xblock.platform.openedx import OpenEdxPlatform
 from zoom_xblock.webhooks import attendance
 
 pytestmark = pytest.mark.django_db

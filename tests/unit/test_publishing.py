@@ -14,12 +14,12 @@ from openedx_events.content_authoring.signals import XBLOCK_DELETED, XBLOCK_PUBL
 
 from tests.project import studio
 from tests.project.runtime import StudioPreviewRuntime, ZoomWorkbenchRuntime
+from tests.standin import outline
+from tests.standin.models import OutlineItem
 from tests.utils import COURSE, call_handler, enroll, make_block, make_user, render
 from zoom_xblock import sweep, wording
 from zoom_xblock.learners import sync
 from zoom_xblock.models import Registration, SessionAlert, ZoomSession
-from zoom_xblock.standalone import outline
-from zoom_xblock.standalone.models import OutlineItem
 
 pytestmark = pytest.mark.django_db
 

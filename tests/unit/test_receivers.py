@@ -108,7 +108,7 @@ def test_the_sweep_makes_a_pass_shortly_before_the_start_once(monkeypatch, setti
 
 
 def test_a_grade_event_re_checks_that_learner_not_the_course(monkeypatch, client):
-    from zoom_xblock.standalone.models import Subsection
+    from tests.standin.models import Subsection
 
     sent = []
     monkeypatch.setattr("zoom_xblock.intents._send",

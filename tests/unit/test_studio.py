@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 from django.utils.translation import override
 
+from tests.standin.models import Subsection
 from tests.utils import (
     COURSE,
     SANDBOX_CREDENTIALS,
@@ -17,7 +18,6 @@ from tests.utils import (
 from zoom_xblock import clients, intents
 from zoom_xblock.meeting import sessions
 from zoom_xblock.models import ZoomSession
-from zoom_xblock.standalone.models import Subsection
 from zoom_xblock.zoom import (
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,

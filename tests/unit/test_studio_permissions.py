@@ -8,11 +8,11 @@ runtime in author mode; the workbench's ``StudioPreviewRuntime`` does the same, 
 import pytest
 
 from tests.learning import schedule
+from tests.standin.models import CourseRole
 from tests.unit.test_studio import VALID, submit
 from tests.utils import COURSE, as_user, call_handler, enroll, make_block, make_user, render
 from zoom_xblock import platform
 from zoom_xblock.models import ZoomSession
-from zoom_xblock.standalone.models import CourseRole
 
 pytestmark = pytest.mark.django_db
 

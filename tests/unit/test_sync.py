@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
+from tests.standin.models import Subsection, SubsectionProgress
 from tests.utils import COURSE, enroll, make_user, unenroll
 from zoom_xblock.learners import sync
 from zoom_xblock.meeting import sessions
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
-from zoom_xblock.standalone.models import Subsection, SubsectionProgress
 from zoom_xblock.wording import stored_text
 
 pytestmark = pytest.mark.django_db

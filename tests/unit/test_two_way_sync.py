@@ -18,6 +18,7 @@ from tests.zoom_people import ZoomRoom, capture_webhooks, deliver
 from zoom_xblock import platform, policies
 from zoom_xblock.learners import emails
 from zoom_xblock.models import SessionAlert
+from zoom_xblock.platform.openedx import OpenEdxPlatform
 from zoom_xblock.wording import stored_text
 
 pytestmark = pytest.mark.django_db
@@ -235,7 +236,7 @@ KEY = "block-v1:Demo+Zoom+2026+type@zoom+block@abc"
 def test_openedx_adoption_updates_the_draft_then_publishes(monkeypatch):
     store = FakeStore(types.SimpleNamespace())
     fake_modulestore(monkeypatch, store)
-    answer = platform.OpenEdxPlatform.update_block_fields(KEY, {"title": "New"})
+    answer = OpenEdxPlatform.update_block_fields(KEY, {"title": "New"})
     assert answer == "published"
     assert store.calls == [("branch", "draft-preferred"), ("update_item", {"title": "New"}, -1),
                            ("publish", KEY, -1)]
@@ -244,5 +245,5 @@ def test_openedx_adoption_updates_the_draft_then_publishes(monkeypatch):
 def test_openedx_adoption_never_publishes_an_authors_unpublished_draft(monkeypatch):
     store = FakeStore(types.SimpleNamespace(), changes=True)
     fake_modulestore(monkeypatch, store)
-    assert platform.OpenEdxPlatform.update_block_fields(KEY, {"title": "New"}) == "draft"
+    assert OpenEdxPlatform.update_block_fields(KEY, {"title": "New"}) == "draft"
     assert [call[0] for call in store.calls] == ["branch", "update_item"]

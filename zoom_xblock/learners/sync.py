@@ -9,6 +9,7 @@ repeating a pass changes nothing more. Zoom's per-registrant limit (3 requests a
 quotas defer work to the reset time instead of hammering.
 """
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -17,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import platform, problems
+from zoom_xblock import bulk_rows, platform, problems
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
@@ -78,27 +79,8 @@ class Interrupted(Exception):
 
 
 def save_rows(rows: list[Registration], fields: list[str]) -> None:
-    """Save ``fields`` of many rows in one ``executemany``.
-
-    Django's ``bulk_update`` builds a CASE expression per row and field, which costs more CPU
-    than the Zoom call it records; one parameterised UPDATE per row, sent together, does not.
-    """
-    if not rows:
-        return
-    from django.db import connection  # pylint: disable=import-outside-toplevel
-
-    meta = Registration._meta
-    columns = [meta.get_field(name) for name in fields]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
-    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
-    params = [
-        [column.get_db_prep_save(getattr(row, column.attname), connection) for column in columns]
-        + [row.pk]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+    """Save ``fields`` of many rows together (:func:`zoom_xblock.bulk_rows.update_fields`)."""
+    bulk_rows.update_fields(rows, fields)
 
 
 # --- Desired state ------------------------------------------------------------------------------
@@ -150,7 +132,7 @@ def record_desired_state(session: ZoomSession, user_ids=None) -> dict:
     for row in changed:
         row.modified = now
     with transaction.atomic():
-        Registration.objects.bulk_create(created, batch_size=500, ignore_conflicts=True)
+        bulk_rows.insert_new(created)
         save_rows([row for row in {id(r): r for r in changed}.values() if row.pk], fields)
     return {"learners": len(learners), "new": len(created), "changed": len(changed)}
 
@@ -269,15 +251,52 @@ SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", 
          "zoom_unsure_since", "modified"]
 
 
-def _set_status(client, session, progress, rows, action: str) -> None:
-    """Cancel registrants, or approve returning ones again (they keep their personal link)."""
+def _in_budget_chunks(rows):
     for start in range(0, len(rows), BATCH):
         chunk = _within_budget(rows[start:start + BATCH])
-        if not chunk:
-            continue
+        if chunk:
+            yield chunk
+
+
+def _one_ahead(chunks, send, record) -> None:
+    """Send each chunk to Zoom and ``record(chunk, future)`` its answer, in order, with the
+    next chunk's call already on its way while the last answer is saved: the database work
+    overlaps Zoom's instead of adding to it, and one call at a time still reaches Zoom.
+
+    ``record`` returns the :class:`Interrupted` that stops the pass, or None. A chunk already
+    sent when the pass stops is recorded all the same (what Zoom did is never lost), then the
+    first interruption is raised.
+    """
+    stop, pending = None, None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zoom-sync") as zoom_calls:
+        for chunk in chunks:
+            sent = (chunk, zoom_calls.submit(send, chunk))
+            if pending is not None:
+                stop = _recorded(record, *pending)
+            pending = sent
+            if stop is not None:
+                break
+        if pending is not None:
+            stop = stop or _recorded(record, *pending)
+    if stop is not None:
+        raise stop
+
+
+def _recorded(record, chunk, answer) -> Interrupted | None:
+    with transaction.atomic():  # a chunk's rows and counts: one commit, one disk flush
+        return record(chunk, answer)
+
+
+def _set_status(client, session, progress, rows, action: str) -> None:
+    """Cancel registrants, or approve returning ones again (they keep their personal link)."""
+
+    def send(chunk):
+        client.set_registrant_status(session.kind, session.zoom_id, action,
+                                     [{"id": r.registrant_id, "email": r.email} for r in chunk])
+
+    def record(chunk, answer) -> Interrupted | None:
         try:
-            client.set_registrant_status(session.kind, session.zoom_id, action,
-                                         [{"id": r.registrant_id, "email": r.email} for r in chunk])
+            answer.result()
         except ZoomError as error:  # a status change concerns the whole session
             if is_ambiguous(error):  # Zoom may have applied it: counted, checked next pass
                 now = timezone.now()
@@ -285,7 +304,7 @@ def _set_status(client, session, progress, rows, action: str) -> None:
                     _count(row)
                     row.zoom_unsure_since = row.zoom_unsure_since or now
                 save_rows(chunk, SAVED)
-            raise _session_error(error) from error
+            return _session_error(error)
         now = timezone.now()
         for row in chunk:
             _count(row)
@@ -299,18 +318,22 @@ def _set_status(client, session, progress, rows, action: str) -> None:
             progress.record(cancelled=len(chunk), calls=1)
         else:
             progress.record(added=len(chunk), calls=1)
+        return None
+
+    _one_ahead(_in_budget_chunks(rows), send, record)
 
 
 def _add(client, session, progress, rows) -> None:
-    for start in range(0, len(rows), BATCH):
-        chunk = _within_budget(rows[start:start + BATCH])
-        if not chunk:
-            continue
-        results = client.add_registrants(
+
+    def send(chunk):
+        return client.add_registrants(
             session.kind, session.zoom_id,
             [{"email": r.email, "first_name": cut_name(r.first_name or r.email.split("@")[0]),
               "last_name": r.last_name} for r in chunk],
             auto_approve=True, send_email=session.zoom_emails)
+
+    def record(chunk, answer) -> Interrupted | None:
+        results = answer.result()
         now = timezone.now()
         stop = None
         for row, result in zip(chunk, results, strict=True):
@@ -336,9 +359,10 @@ def _add(client, session, progress, rows) -> None:
                 stop = _registrant_failed(row, result.error) or stop
         save_rows(chunk, SAVED)
         progress.record(added=sum(1 for r in results if r.ok and r.join_url),
-                  failed=sum(1 for r in chunk if r.state == State.FAILED), calls=1)
-        if stop is not None:
-            raise stop
+                        failed=sum(1 for r in chunk if r.state == State.FAILED), calls=1)
+        return stop
+
+    _one_ahead(_in_budget_chunks(rows), send, record)
 
 
 def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | None:

@@ -1,7 +1,7 @@
 """The Zoom API subset under ``/v2``: one handler per operation, plus the route table.
 
 Each handler gets the sandbox, the request and the URL arguments, runs under the state
-lock, and returns ``(status, body)``; errors are raised as ``ZoomError``.
+lock, and returns ``(status, body)``; errors are raised as ``SandboxRefusal``.
 """
 from __future__ import annotations
 
@@ -13,19 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request
 
-from . import events
+from . import event_payloads
 from .clock import iso
-from .errors import (
+from .limits import HEAVY, LIGHT, MEDIUM, daily_limit_error
+from .records import APPROVED, BASIC, DENIED, PENDING, WEBINARS, Meeting, User
+from .refusals import (
     BATCH_NOT_ALLOWED,
     CANNOT_ACCESS,
     NO_PERMISSION,
     VALIDATION,
-    ZoomError,
+    SandboxRefusal,
     meeting_not_found,
     validation_error,
 )
-from .limits import HEAVY, LIGHT, MEDIUM, daily_limit_error
-from .models import APPROVED, BASIC, DENIED, PENDING, WEBINARS, Meeting, User
 from .validation import SCHEDULED_TYPES, clean_meeting_body, clean_registrant, is_email
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def json_body(request: Request) -> dict[str, Any]:
         return {}
     body = request.get_json(silent=True, force=True)
     if not isinstance(body, dict):
-        raise ZoomError(400, VALIDATION, "Request Body should be a valid JSON object.")
+        raise SandboxRefusal(400, VALIDATION, "Request Body should be a valid JSON object.")
     return body
 
 
@@ -127,8 +127,9 @@ def check_registrant_quota(sandbox: SandboxApp, meeting: Meeting, emails: list[s
 
 def require_webinar_licence(host: User, sandbox: SandboxApp | None = None) -> None:
     if not host.webinar or (sandbox is not None and not sandbox.state.webinar_plan):
-        raise ZoomError(400, NO_PERMISSION, "Subscription plan for webinar is missing. Enable "
-                        f"webinar for this user once the subscription plan is added:{host.id}.")
+        raise SandboxRefusal(400, NO_PERMISSION, "Subscription plan for webinar is missing. "
+                             "Enable webinar for this user once the subscription plan is "
+                             f"added:{host.id}.")
 
 
 ALTERNATIVE_HOST_REFUSED = 1114
@@ -146,9 +147,9 @@ def check_alternative_hosts(sandbox: SandboxApp, kind: str, fields: dict[str, An
                 or (kind == WEBINARS and not user.webinar)):
             refused.append(email)
     if refused:
-        raise ZoomError(400, ALTERNATIVE_HOST_REFUSED, "Unable to assign alternative host: "
-                        f"{', '.join(refused)}. Alternative hosts must be licensed users in "
-                        "the same account.")
+        raise SandboxRefusal(400, ALTERNATIVE_HOST_REFUSED, "Unable to assign alternative host: "
+                             f"{', '.join(refused)}. Alternative hosts must be licensed users in "
+                             "the same account.")
 
 
 def api_webhooks(sandbox: SandboxApp) -> bool:
@@ -174,7 +175,7 @@ def plan_usage(sandbox: SandboxApp, request: Request, account_ref: str) -> Resul
     """``GET /accounts/{accountId}/plans/usage``: the base plan, and the Webinar plan when
     the account has one (its hosts are the users with a webinar licence)."""
     if account_ref not in ("me", sandbox.config.account_id):
-        raise ZoomError(404, 2001, f"Account does not exist: {account_ref}.")
+        raise SandboxRefusal(404, 2001, f"Account does not exist: {account_ref}.")
     users = list(sandbox.state.users.values())
     licensed = sum(1 for user in users if user.type != BASIC)
     answer: dict[str, Any] = {"plan_base": {"type": "monthly", "hosts": max(licensed, 1),
@@ -192,8 +193,8 @@ def plan_usage(sandbox: SandboxApp, request: Request, account_ref: str) -> Resul
 def require_licence_for_registration(host: User, meeting_settings: dict[str, Any]) -> None:
     """Registration needs a licensed host: a Basic host gets Zoom's 200 "no permission"."""
     if host.type == BASIC and meeting_settings.get("approval_type", 2) != 2:
-        raise ZoomError(400, NO_PERMISSION, "Only licensed users can require registration. "
-                        f"Upgrade the user to a paid plan:{host.id}.")
+        raise SandboxRefusal(400, NO_PERMISSION, "Only licensed users can require registration. "
+                             f"Upgrade the user to a paid plan:{host.id}.")
 
 
 def create_meeting(sandbox: SandboxApp, request: Request, user_ref: str, kind: str) -> Result:
@@ -244,7 +245,7 @@ def update_meeting(sandbox: SandboxApp, request: Request, kind: str, meeting_id:
     check_host_quota(sandbox, host, kind)
     changed, previous = sandbox.state.update_meeting(meeting, fields)
     if changed and api_webhooks(sandbox):
-        sandbox.state.emit(events.meeting_updated(
+        sandbox.state.emit(event_payloads.meeting_updated(
             meeting, changed, previous, host.email, host.id, sandbox.config.account_id,
             sandbox.clock.now()))
     return 204, None
@@ -253,11 +254,11 @@ def update_meeting(sandbox: SandboxApp, request: Request, kind: str, meeting_id:
 def delete_meeting(sandbox: SandboxApp, request: Request, kind: str, meeting_id: str) -> Result:
     meeting = sandbox.state.get_meeting(kind, meeting_id)
     if meeting.status == "started":
-        raise ZoomError(400, 3002, f"Sorry, you cannot delete this {meeting.noun} since it "
-                        "is in progress.")
+        raise SandboxRefusal(400, 3002, f"Sorry, you cannot delete this {meeting.noun} since it "
+                             "is in progress.")
     sandbox.state.delete_meeting(meeting)
     if api_webhooks(sandbox):
-        sandbox.state.emit(events.meeting_deleted(
+        sandbox.state.emit(event_payloads.meeting_deleted(
             meeting, meeting.host_email, meeting.host_id, sandbox.config.account_id,
             sandbox.clock.now()))
     return 204, None
@@ -294,12 +295,12 @@ def batch_registrants(sandbox: SandboxApp, request: Request, kind: str,
     if kind == WEBINARS:
         require_webinar_licence(host, sandbox)
     if not meeting.registration_required:
-        raise ZoomError(404, CANNOT_ACCESS, "Registration has not been enabled for this "
-                        f"{meeting.noun}: {meeting.id}.")
+        raise SandboxRefusal(404, CANNOT_ACCESS, "Registration has not been enabled for this "
+                             f"{meeting.noun}: {meeting.id}.")
     require_licence_for_registration(host, meeting.settings)
     refusal = batch_refusal(meeting, host)
     if refusal:
-        raise ZoomError(400, BATCH_NOT_ALLOWED, refusal)
+        raise SandboxRefusal(400, BATCH_NOT_ALLOWED, refusal)
     body = json_body(request)
     people = body.get("registrants")
     if not isinstance(people, list) or not people:
@@ -311,16 +312,16 @@ def batch_registrants(sandbox: SandboxApp, request: Request, kind: str,
     for index, person in enumerate(people):  # Zoom names every bad entry, then refuses all
         try:
             cleaned.append(clean_registrant(person, field_prefix=f"registrants[{index}]."))
-        except ZoomError as error:
+        except SandboxRefusal as error:
             errors.extend(error.errors or [])
     if errors:
-        raise ZoomError(400, VALIDATION, "Validation Failed.", errors=errors)
+        raise SandboxRefusal(400, VALIDATION, "Validation Failed.", errors=errors)
     emails = [person["email"] for person in cleaned]
     new_people = sandbox.state.new_registrant_count(meeting, emails)
     if new_people and len(meeting.active_registrants()) + new_people > (
             sandbox.config.max_registrants):
-        raise ZoomError(404, 3043, f"{meeting.noun.capitalize()} has reached maximum attendee "
-                        "capacity.")
+        raise SandboxRefusal(404, 3043, f"{meeting.noun.capitalize()} has reached maximum attendee "
+                             "capacity.")
     sandbox.state.check_can_register(meeting, 0)
     check_registrant_quota(sandbox, meeting, emails, HEAVY)
     approve = meeting.settings.get("approval_type") == 0 or bool(body.get("auto_approve"))
@@ -409,8 +410,8 @@ def add_panelists(sandbox: SandboxApp, request: Request, meeting_id: str) -> Res
     known = {pan.email.lower() for pan in webinar.panelists.values()}
     new = {pan["email"].lower() for pan in panelists} - known
     if len(known) + len(new) > MAX_PANELISTS:
-        raise ZoomError(400, CANNOT_ACCESS, "You have reached the limit for the number of "
-                        "panelists you can add. Contact Zoom Support for more information.")
+        raise SandboxRefusal(400, CANNOT_ACCESS, "You have reached the limit for the number of "
+                             "panelists you can add. Contact Zoom Support for more information.")
     for panelist in panelists:
         sandbox.state.add_panelist(webinar, panelist["name"], panelist["email"])
     return 201, {"id": str(webinar.id), "updated_at": iso(sandbox.clock.now())}
@@ -428,7 +429,7 @@ def delete_panelist(sandbox: SandboxApp, request: Request, meeting_id: str,
                     panelist_id: str) -> Result:
     webinar = sandbox.state.get_meeting(WEBINARS, meeting_id)
     if not sandbox.state.remove_panelist(webinar, panelist_id):
-        raise ZoomError(404, VALIDATION, f"Panelist does not exist: {panelist_id}.")
+        raise SandboxRefusal(404, VALIDATION, f"Panelist does not exist: {panelist_id}.")
     return 204, None
 
 

@@ -21,7 +21,6 @@ from . import control, pages
 from .api import OPERATIONS, Operation
 from .clock import SandboxClock
 from .config import SandboxConfig
-from .errors import INVALID_TOKEN, MISSING_SCOPE, ZoomError
 from .faults import GATEWAY_PAGE, HOLD, REASONS, Faults
 from .limits import (
     HEAVY,
@@ -33,10 +32,11 @@ from .limits import (
     daily_limit_error,
     per_second_error,
 )
-from .models import WEBINARS
+from .records import WEBINARS
+from .refusals import INVALID_TOKEN, MISSING_SCOPE, SandboxRefusal
 from .state import SandboxState
 from .stats import SandboxStats
-from .webhooks import WebhookSender
+from .webhook_sender import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -182,14 +182,14 @@ class SandboxApp:
                     return self._finish(Response(
                         GATEWAY_PAGE.format(status=error_status, reason=REASONS[error_status]),
                         status=error_status, mimetype="text/html"))
-                raise ZoomError(error_status, error_status, "Internal Error (sandbox fault).")
+                raise SandboxRefusal(error_status, error_status, "Internal Error (sandbox fault).")
             self._apply_rate_limits(category)
             with self.state.lock:
                 status, body = op.handler(self, request, **args)
             response = json_response(status, body)
             if op.method != "GET":
                 response = self._applied_fault(response)
-        except ZoomError as error:
+        except SandboxRefusal as error:
             response = json_response(error.status, error.body(), self._error_headers(error))
         except Exception:  # a sandbox bug: answer like Zoom's 5xx, keep serving
             log.exception("Sandbox error in %s", op.label_for(kind))
@@ -220,7 +220,7 @@ class SandboxApp:
                             status=failure, mimetype="text/html")
         return json_response(failure, {"code": failure, "message": "Internal Error."})
 
-    def _error_headers(self, error: ZoomError) -> dict[str, str]:
+    def _error_headers(self, error: SandboxRefusal) -> dict[str, str]:
         if error.headers.get("X-RateLimit-Type") == "Daily-limit" and (
                 self.faults.settings.bare_daily_limits):
             return {}  # as Zoom's forum shows them: the message says it all
@@ -230,11 +230,11 @@ class SandboxApp:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not self.state.token_is_valid(token.strip()):
-            raise ZoomError(401, INVALID_TOKEN, "Invalid access token.")
+            raise SandboxRefusal(401, INVALID_TOKEN, "Invalid access token.")
         needed = op.scopes_for(kind)
         if not set(needed) & set(self.config.scopes):
-            raise ZoomError(400, MISSING_SCOPE, "Invalid access token, does not contain "
-                            f"scopes:[{needed[0]}].")
+            raise SandboxRefusal(400, MISSING_SCOPE, "Invalid access token, does not contain "
+                                 f"scopes:[{needed[0]}].")
 
     def _apply_rate_limits(self, category: str) -> None:
         limit, window = RATES[self.config.plan][category]
@@ -262,7 +262,7 @@ class SandboxApp:
             else:
                 with self.state.lock:
                     status, body = handler(self, request, **args)
-        except ZoomError as error:
+        except SandboxRefusal as error:
             return json_response(error.status, error.body(), error.headers)
         except (ValueError, TypeError, KeyError) as error:
             return json_response(400, {"error": str(error)})

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request
 
-from . import events
+from . import event_payloads
 from .api import json_body
 from .clock import iso
-from .errors import ZoomError, validation_error
-from .models import APPROVED, Meeting, Registrant
+from .records import APPROVED, Meeting, Registrant
+from .refusals import SandboxRefusal, validation_error
 from .state import stable_user_id
 from .validation import clean_meeting_body
 
@@ -152,7 +152,7 @@ def zoom_side_update(sandbox: SandboxApp, request: Request, meeting_id: str) -> 
                                 max_duration=ZOOM_UI_MAX_DURATION)
     changed, previous = sandbox.state.update_meeting(meeting, fields)
     if changed:
-        sandbox.state.emit(events.meeting_updated(
+        sandbox.state.emit(event_payloads.meeting_updated(
             meeting, changed, previous, operator, operator_id, sandbox.config.account_id,
             sandbox.clock.now()))
     return 200, {"changed": changed, "previous": previous}
@@ -164,7 +164,7 @@ def zoom_side_delete(sandbox: SandboxApp, request: Request, meeting_id: str) -> 
     operator, operator_id = _operator(json_body(request))
     sandbox.state.end_meeting(meeting)
     sandbox.state.delete_meeting(meeting)
-    sandbox.state.emit(events.meeting_deleted(meeting, operator, operator_id,
+    sandbox.state.emit(event_payloads.meeting_deleted(meeting, operator, operator_id,
                                               sandbox.config.account_id, sandbox.clock.now()))
     return 200, {"deleted": meeting.id}
 
@@ -179,7 +179,7 @@ def zoom_side_cancel(sandbox: SandboxApp, request: Request, meeting_id: str) -> 
     registrants = sandbox.state.find_registrants(
         meeting, [{"id": body.get("registrant_id"), "email": body.get("email")}])
     if not registrants:
-        raise ZoomError(404, 3001, "Registrant not found.")
+        raise SandboxRefusal(404, 3001, "Registrant not found.")
     operator, _ = _operator(body)
     changed = sandbox.state.set_registrant_status(meeting, registrants, "cancel",
                                                   operator=operator)
@@ -192,7 +192,7 @@ def complete_recording(sandbox: SandboxApp, request: Request, meeting_id: str) -
     duration = int(json_body(request).get("duration_minutes", meeting.duration or 60))
     recording_id = secrets.token_hex(8)
     download_token = secrets.token_urlsafe(32)
-    payload = events.recording_completed(
+    payload = event_payloads.recording_completed(
         meeting, meeting.host_email, sandbox.state.base_url, recording_id, download_token,
         duration, sandbox.config.account_id, sandbox.clock.now())
     sandbox.state.recordings[recording_id] = {
@@ -206,7 +206,7 @@ def _find_registrant(sandbox: SandboxApp, registrant_id: str) -> tuple[Meeting, 
     for meeting in sandbox.state.meetings.values():
         if registrant_id in meeting.registrants:
             return meeting, meeting.registrants[registrant_id]
-    raise ZoomError(404, 3001, f"Registrant not found: {registrant_id}.")
+    raise SandboxRefusal(404, 3001, f"Registrant not found: {registrant_id}.")
 
 
 def participant_join(sandbox: SandboxApp, request: Request) -> Result:
@@ -216,9 +216,9 @@ def participant_join(sandbox: SandboxApp, request: Request) -> Result:
     if body.get("registrant_id"):
         meeting, registrant = _find_registrant(sandbox, str(body["registrant_id"]))
         if meeting.deleted:
-            raise ZoomError(404, 3001, f"Meeting {meeting.id} is not found or has expired.")
+            raise SandboxRefusal(404, 3001, f"Meeting {meeting.id} is not found or has expired.")
         if registrant.status != APPROVED:
-            raise ZoomError(400, 3000, f"Registrant is {registrant.status}, not approved.")
+            raise SandboxRefusal(400, 3000, f"Registrant is {registrant.status}, not approved.")
         part, joined = sandbox.state.join(meeting, name=registrant.name,
                                           email=registrant.email, role="attendee",
                                           registrant_id=registrant.id)
@@ -244,7 +244,7 @@ def participant_leave(sandbox: SandboxApp, request: Request) -> Result:
             meeting, email=str(body.get("email", "")),
             participant_uuid=str(body.get("participant_uuid", "")))
     if part is None:
-        raise ZoomError(404, 3001, "This person is not in the meeting.")
+        raise SandboxRefusal(404, 3001, "This person is not in the meeting.")
     sandbox.state.leave(meeting, part)
     return 200, {**part.to_dict(), "meeting_id": meeting.id}
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable
 
 from .clock import iso, next_midnight
-from .errors import ZoomError
+from .refusals import SandboxRefusal
 
 LIGHT = "Light"
 MEDIUM = "Medium"
@@ -46,8 +46,8 @@ class SlidingWindowLimiter:
 
     def acquire(self, key: Hashable, limit: int, window: float) -> float:
         """Record a request and return 0.0, or return the seconds until one would fit."""
-        now = self._monotonic()
-        with self._lock:
+        with self._lock:  # the clock is read under the lock, so the log stays in arrival order
+            now = self._monotonic()
             times = self._accepted.setdefault(key, collections.deque())
             while times and times[0] <= now - window:
                 times.popleft()
@@ -126,9 +126,9 @@ class DailyQuota:
             del self._counts[entry]
 
 
-def per_second_error(category: str, limit: int, wait_seconds: float) -> ZoomError:
+def per_second_error(category: str, limit: int, wait_seconds: float) -> SandboxRefusal:
     """Zoom's per-second 429 (``X-RateLimit-Type: QPS``)."""
-    return ZoomError(429, 429, PER_SECOND_MESSAGE, headers={
+    return SandboxRefusal(429, 429, PER_SECOND_MESSAGE, headers={
         "X-RateLimit-Category": category,
         "X-RateLimit-Type": "QPS",
         "X-RateLimit-Limit": str(limit),
@@ -139,9 +139,9 @@ def per_second_error(category: str, limit: int, wait_seconds: float) -> ZoomErro
     })
 
 
-def daily_limit_error(category: str, limit: int, message: str, day: dt.date) -> ZoomError:
+def daily_limit_error(category: str, limit: int, message: str, day: dt.date) -> SandboxRefusal:
     """Zoom's daily 429: ``Retry-After`` is the next 00:00 UTC as an ISO date."""
-    return ZoomError(429, 429, message, headers={
+    return SandboxRefusal(429, 429, message, headers={
         "X-RateLimit-Category": category,
         "X-RateLimit-Type": "Daily-limit",
         "X-RateLimit-Limit": str(limit),

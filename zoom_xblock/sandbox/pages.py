@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from .errors import ZoomError
-from .models import APPROVED, PENDING, Meeting, Panelist, Registrant
+from .records import APPROVED, PENDING, Meeting, Panelist, Registrant
+from .refusals import SandboxRefusal
 
 if TYPE_CHECKING:
     from .app import SandboxApp
@@ -148,7 +148,7 @@ def registration_page(sandbox: SandboxApp, request: Request, noun: str,
                 meeting, sandbox.state.new_registrant_count(meeting, [person["email"]]))
             registrant, _ = sandbox.state.add_registrant(
                 meeting, person, meeting.settings.get("approval_type") == 0)
-    except ZoomError as error:
+    except SandboxRefusal as error:
         return page("Register", "You cannot register", f"<p>{text(error.message)}</p>",
                     status=400)
     if registrant.status == PENDING:

@@ -17,19 +17,10 @@ import secrets
 import threading
 from typing import Any
 
-from . import events
+from . import event_payloads
 from .clock import SandboxClock, iso
 from .config import SandboxConfig
-from .errors import (
-    CANNOT_ACCESS,
-    CAPACITY_FULL,
-    USER_NOT_IN_ACCOUNT,
-    VALIDATION,
-    ZoomError,
-    meeting_not_found,
-    user_not_found,
-)
-from .models import (
+from .records import (
     APPROVED,
     CANCELLED,
     DENIED,
@@ -43,7 +34,16 @@ from .models import (
     Registrant,
     User,
 )
-from .webhooks import WebhookSender
+from .refusals import (
+    CANNOT_ACCESS,
+    CAPACITY_FULL,
+    USER_NOT_IN_ACCOUNT,
+    VALIDATION,
+    SandboxRefusal,
+    meeting_not_found,
+    user_not_found,
+)
+from .webhook_sender import WebhookSender
 
 PAGE_TOKEN_LIFETIME = 15 * 60
 START_URL_LIFETIME = 2 * 60 * 60
@@ -161,12 +161,12 @@ class SandboxState:
         """Create a user, or update the one with the same e-mail."""
         email = str(data.get("email", "")).strip()
         if "@" not in email:
-            raise ZoomError(400, VALIDATION, "Validation Failed.",
-                            errors=[{"field": "email", "message": "Invalid email."}])
+            raise SandboxRefusal(400, VALIDATION, "Validation Failed.",
+                                 errors=[{"field": "email", "message": "Invalid email."}])
         user_type = int(data.get("type", 2))
         if user_type not in (1, 2):
-            raise ZoomError(400, VALIDATION, "Validation Failed.",
-                            errors=[{"field": "type", "message": "type must be 1 or 2."}])
+            raise SandboxRefusal(400, VALIDATION, "Validation Failed.",
+                                 errors=[{"field": "type", "message": "type must be 1 or 2."}])
         with self.lock:
             user_id = stable_user_id(email)
             user = User(
@@ -189,8 +189,8 @@ class SandboxState:
             if user is None or (user.id != reference and user.email.lower() != reference.lower()):
                 raise user_not_found(reference)
             if user.account and user.account != self.config.account_id:
-                raise ZoomError(400, USER_NOT_IN_ACCOUNT,
-                                f"User does not belong to this account: {reference}.")
+                raise SandboxRefusal(400, USER_NOT_IN_ACCOUNT,
+                                     f"User does not belong to this account: {reference}.")
             return user
 
     def user_by_email(self, email: str) -> User | None:
@@ -301,15 +301,15 @@ class SandboxState:
     def check_can_register(self, meeting: Meeting, new_people: int) -> None:
         """Refuse registration when it is off, the meeting is over, or it is full."""
         if not meeting.registration_required:
-            raise ZoomError(400, CANNOT_ACCESS, f"This {meeting.noun} does not have "
-                            f"registration as required: {meeting.id}.")
+            raise SandboxRefusal(400, CANNOT_ACCESS, f"This {meeting.noun} does not have "
+                                 f"registration as required: {meeting.id}.")
         if self._is_over(meeting):
-            raise ZoomError(400, 3038, f"{meeting.noun.capitalize()} is over, you can not "
-                            "register now. If you have any questions, please contact the "
-                            f"{meeting.noun.capitalize()} host.")
+            raise SandboxRefusal(400, 3038, f"{meeting.noun.capitalize()} is over, you can not "
+                                 "register now. If you have any questions, please contact the "
+                                 f"{meeting.noun.capitalize()} host.")
         if len(meeting.active_registrants()) + new_people > self.config.max_registrants:
-            raise ZoomError(400, CAPACITY_FULL, f"{meeting.noun.capitalize()} has reached "
-                            "maximum attendee capacity.")
+            raise SandboxRefusal(400, CAPACITY_FULL, f"{meeting.noun.capitalize()} has reached "
+                                 "maximum attendee capacity.")
 
     def _is_over(self, meeting: Meeting) -> bool:
         """Ended, and its scheduled time is behind it. Zoom keeps a scheduled meeting open for
@@ -425,7 +425,7 @@ class SandboxState:
     def _emit_registration(self, meeting: Meeting, registrant: Registrant, suffix: str,
                            operator: str | None = None) -> None:
         operator_user = self.user_by_email(operator) if operator else None
-        self.emit(events.registration_event(
+        self.emit(event_payloads.registration_event(
             meeting, registrant, suffix, self.registrant_join_url(meeting, registrant),
             operator or meeting.host_email,
             operator_user.id if operator_user else meeting.host_id,
@@ -466,8 +466,8 @@ class SandboxState:
             if next_page_token:
                 entry = self._page_tokens.get(next_page_token)
                 if entry is None or entry[0] != listing or entry[2] + PAGE_TOKEN_LIFETIME < now:
-                    raise ZoomError(400, VALIDATION,
-                                    "The next page token is invalid or expired.")
+                    raise SandboxRefusal(400, VALIDATION,
+                                         "The next page token is invalid or expired.")
                 offset = entry[1]
             chunk = items[offset:offset + page_size]
             token = ""
@@ -491,7 +491,8 @@ class SandboxState:
                 self._meeting_by_uuid[meeting.uuid] = meeting.id
             meeting.instances.append(meeting.uuid)
             meeting.status, meeting.started_at, meeting.ended_at = "started", self.clock.now(), None
-            self.emit(events.meeting_started(meeting, self.config.account_id, self.clock.now()))
+            self.emit(event_payloads.meeting_started(meeting, self.config.account_id,
+                                                     self.clock.now()))
             return True
 
     def end_meeting(self, meeting: Meeting) -> bool:
@@ -502,7 +503,8 @@ class SandboxState:
             for participation in self.open_participations(meeting):
                 self.leave(meeting, participation)
             meeting.status, meeting.ended_at = "waiting", self.clock.now()
-            self.emit(events.meeting_ended(meeting, self.config.account_id, self.clock.now()))
+            self.emit(event_payloads.meeting_ended(meeting, self.config.account_id,
+                                                   self.clock.now()))
             return True
 
     def open_participations(self, meeting: Meeting) -> list[Participation]:
@@ -531,7 +533,7 @@ class SandboxState:
                 registrant_id=registrant_id, role=role, instance_uuid=meeting.uuid,
                 join_time=self.clock.now())
             meeting.participants.append(participation)
-            self.emit(events.participant_event(meeting, participation, True,
+            self.emit(event_payloads.participant_event(meeting, participation, True,
                                                self.config.account_id, self.clock.now()))
             return participation, True
 
@@ -541,7 +543,7 @@ class SandboxState:
             if participation.leave_time is not None:
                 return False
             participation.leave_time = self.clock.now()
-            self.emit(events.participant_event(meeting, participation, False,
+            self.emit(event_payloads.participant_event(meeting, participation, False,
                                                self.config.account_id, self.clock.now()))
             return True
 

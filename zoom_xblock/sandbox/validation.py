@@ -7,8 +7,8 @@ import zoneinfo
 from typing import Any
 
 from .clock import UTC, iso
-from .errors import validation_error
-from .models import WEBINARS
+from .records import WEBINARS
+from .refusals import validation_error
 
 MEETING_TYPES = (1, 2, 3, 8)
 WEBINAR_TYPES = (5, 6, 9)

@@ -613,6 +613,15 @@ class ZoomClient:
             seen_tokens.add(next_token)
             query = {**query, "next_page_token": next_token}
 
+    def _wait_for_slot(self, category: Category) -> None:
+        """Admission by the limiter, confirmed as the call leaves: the window counts the call
+        from that moment, and a call that stalled past its place is admitted again."""
+        sent = getattr(self.rate_limiter, "sent", None)
+        while True:
+            self.rate_limiter.acquire(self.account_key, category, self.plan)
+            if sent is None or sent() is not False:
+                return
+
     def _request(
         self,
         operation: str,
@@ -634,12 +643,9 @@ class ZoomClient:
             except ZoomError as error:
                 self._pause_or_raise(error, attempt, operation)
                 continue
-            self.rate_limiter.acquire(self.account_key, category, self.plan)
+            self._wait_for_slot(category)
             base = self.api_base_url or _base_from_token(token.api_url)
             started = self.clock()
-            sent = getattr(self.rate_limiter, "sent", None)
-            if sent is not None:
-                sent()  # the window counts the call from the moment it leaves
             try:
                 response = self.session.request(
                     method,

@@ -63,8 +63,9 @@ class RateLimiter(Protocol):
     def acquire(self, account_key: str, category: Category, plan: str | None = None) -> float:
         """Block until a call of ``category`` may go for ``account_key``; return the wait."""
 
-    def sent(self) -> None:
-        """Optional: the admitted call is leaving now (the window counts it from now)."""
+    def sent(self) -> bool:
+        """Optional: the admitted call is leaving now (the window counts it from now). False
+        when it no longer fits (it stalled past its place): acquire again before sending."""
 
 
 def account_key_for(account_id: str) -> str:
@@ -127,28 +128,32 @@ class InProcessRateLimiter(_WindowRateLimiter):
                 times.popleft()
             if len(times) < limit:
                 times.append(now)
-                self._last.entry = (key, now)
+                self._last.entry = (key, now, limit, window)
                 return 0.0
             return max(times[0] + window - now, 1e-6)
 
-    def sent(self) -> None:
+    def sent(self) -> bool:
         """Move this thread's last admission to now: a stall after admission (a busy CPU)
-        delays the next calls instead of bunching them."""
+        delays the next calls instead of bunching them. False when, after the stall, the
+        window is full without it: the caller acquires again."""
         entry = getattr(self._last, "entry", None)
         if entry is None:
-            return
-        key, admitted = entry
+            return True
+        key, admitted, limit, window = entry
         self._last.entry = None
         with self._lock:
             now = self.clock()
-            times = self._admitted.get(key)
-            if times is None or now <= admitted:
-                return
+            times = self._admitted.setdefault(key, collections.deque())
             try:
                 times.remove(admitted)
             except ValueError:
-                pass  # already out of the window: it counts from now all the same
+                pass  # already out of the window
+            while times and times[0] <= now - window:
+                times.popleft()
+            if len(times) >= limit:
+                return False
             times.append(now)  # now is the latest moment: the log stays sorted
+            return True
 
     def acquire(self, account_key: str, category: Category, plan: str | None = None) -> float:
         """Wait until the call fits in the window, admit it, and return the seconds waited."""
@@ -163,11 +168,17 @@ class InProcessRateLimiter(_WindowRateLimiter):
             waited += wait
 
 
-# KEYS[1]: the log; ARGV[1]: the member admitted; ARGV[2]: TTL (ms). The call leaves now.
+# KEYS[1]: the log; ARGV: the member admitted, TTL (ms), window (microseconds), limit. The
+# call leaves now: counted from now if the window still has room without it (1), else 0.
 _SENT_LUA = """
 if redis.replicate_commands then pcall(redis.replicate_commands) end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+  return 0
+end
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1
@@ -227,17 +238,18 @@ class RedisRateLimiter(_WindowRateLimiter):
             member = f"{self._tag}-{next(self._count)}"
             wait = int(self._admit(keys=[key], args=[window_us, limit, member])) / 1_000_000
             if not wait:
-                self._last.entry = (key, member, math.ceil(window_us / 1000) + 1000)
+                self._last.entry = (key, member, math.ceil(window_us / 1000) + 1000,
+                                    window_us, limit)
                 return waited
             self.sleep(wait)
             waited += wait
 
-    def sent(self) -> None:
+    def sent(self) -> bool:
         """Re-stamp this thread's last admission with Redis' time now (see
         :meth:`InProcessRateLimiter.sent`); one more round trip per call."""
         entry = getattr(self._last, "entry", None)
         if entry is None:
-            return
+            return True
         self._last.entry = None
-        key, member, ttl_ms = entry
-        self._sent(keys=[key], args=[member, ttl_ms])
+        key, member, ttl_ms, window_us, limit = entry
+        return bool(int(self._sent(keys=[key], args=[member, ttl_ms, window_us, limit])))

@@ -219,3 +219,64 @@ def test_no_window_ever_exceeds_the_plan_rate(gaps, rate_scale, category):
         limiter.acquire("acct", category)
         times.append(clock())
     assert max_in_window(times, period / rate_scale) <= limit
+
+
+# --- A stall between admission and sending ---------------------------------------------------
+
+
+def _admit_then_stall(limiter, others, stall: float):
+    """Admit a call, let ``others`` take the window while it stalls ``stall`` seconds before
+    leaving, and report whether it may still leave."""
+    limiter.acquire("acct", Category.HEAVY)
+    helper = threading.Thread(target=others)
+    time.sleep(stall)
+    helper.start()
+    helper.join(10)
+    return limiter.sent()
+
+
+def test_a_call_that_stalled_past_its_place_is_admitted_again():
+    """A worker admitted, then descheduled for longer than the window, must not send on its
+    old admission once others have filled the window (Zoom would count 11 in one second)."""
+    limiter = InProcessRateLimiter(rate_scale=10)  # Heavy: 10 per 0.1 s (+3%)
+    others = lambda: [limiter.acquire("acct", Category.HEAVY) for _ in range(10)]  # noqa: E731
+    assert _admit_then_stall(limiter, others, stall=0.12) is False
+    assert limiter.acquire("acct", Category.HEAVY) > 0  # it waits for the window like anyone
+
+
+def test_a_call_leaving_in_its_place_keeps_it():
+    limiter = InProcessRateLimiter(rate_scale=10)
+    others = lambda: [limiter.acquire("acct", Category.HEAVY) for _ in range(9)]  # noqa: E731
+    assert _admit_then_stall(limiter, others, stall=0.0) is True
+
+
+def test_the_client_asks_again_when_its_admission_went_stale():
+    """ZoomClient: a False from sent() means acquire again before the call leaves."""
+    from zoom_xblock.zoom import ZoomClient
+
+    class Stale:
+        def __init__(self):
+            self.acquired, self.confirmations = 0, iter([False, False, True])
+
+        def acquire(self, *args):
+            self.acquired += 1
+            return 0.0
+
+        def sent(self):
+            return next(self.confirmations)
+
+    limiter = Stale()
+    client = ZoomClient("acct", "id", "secret", rate_limiter=limiter)
+    client._wait_for_slot(Category.HEAVY)
+    assert limiter.acquired == 3
+
+
+@pytest.mark.services
+def test_redis_limiter_admits_again_a_call_that_stalled_past_its_place(redis_client):
+    client, prefix = redis_client
+    stalled = RedisRateLimiter(client, rate_scale=10, key_prefix=prefix)
+    other = RedisRateLimiter(client, rate_scale=10, key_prefix=prefix)
+    others = lambda: [other.acquire("acct", Category.HEAVY) for _ in range(10)]  # noqa: E731
+    assert _admit_then_stall(stalled, others, stall=0.12) is False
+    time.sleep(0.11)  # the others' window has passed: a call leaving at once keeps its place
+    assert _admit_then_stall(stalled, lambda: None, stall=0.0) is True

@@ -8,19 +8,18 @@ meeting that does not exist.
 import os
 
 import requests
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from zoom_xblock.platform import WORKBENCH_COURSE_KEY
-from zoom_xblock.standalone import api as platform_standin
-from zoom_xblock.standalone.models import (
+from tests.standin import actions
+from tests.standin.models import (
     CourseRole,
     Subsection,
     SubsectionProgress,
     UserPreference,
 )
+from zoom_xblock.platform import WORKBENCH_COURSE_KEY
 
 WEEK1 = "block-v1:Demo+Zoom+2026+type@sequential+block@week1"
 PEOPLE = [
@@ -60,7 +59,7 @@ class Command(BaseCommand):
                 CourseRole.objects.get_or_create(user=user, course_key=WORKBENCH_COURSE_KEY,
                                                  role=role)
             if enrolled:
-                platform_standin.enroll(user, WORKBENCH_COURSE_KEY)
+                actions.enroll(user, WORKBENCH_COURSE_KEY)
             if score is not None:  # a score recorded in an earlier demo run stays
                 SubsectionProgress.objects.get_or_create(
                     user=user, usage_key=WEEK1,
@@ -90,9 +89,8 @@ class Command(BaseCommand):
         licences, cached for the Studio editor (which never calls Zoom itself)."""
         from zoom_xblock.meeting import directory
 
-        if getattr(settings, "ZOOM_XBLOCK_PLATFORM", "") == "standalone":
-            found = directory.refresh([p[1] for p in PEOPLE if p[4]])
-            self.stdout.write(f"Zoom directory: {found}")
+        found = directory.refresh([p[1] for p in PEOPLE if p[4]])
+        self.stdout.write(f"Zoom directory: {found}")
 
     def _schedule_scenarios(self, author):
         """Open each Zoom scenario once as the author: the block records its session, and the

@@ -1,4 +1,4 @@
 """The grade signals at upstream's path, ``lms/djangoapps/grades/signals/signals.py``."""
-from zoom_xblock.standalone.grades import PROBLEM_WEIGHTED_SCORE_CHANGED, SCORE_PUBLISHED
+from tests.standin.grades import PROBLEM_WEIGHTED_SCORE_CHANGED, SCORE_PUBLISHED
 
 __all__ = ["PROBLEM_WEIGHTED_SCORE_CHANGED", "SCORE_PUBLISHED"]

@@ -39,7 +39,14 @@ from zoom_xblock.zoom import (
 )
 from zoom_xblock.zoom.errors import error_from_response
 
-from .conftest import CLIENT_SECRET, TIME_SCALE, Control, new_client, people, registration_meeting
+from .conftest import (
+    CLIENT_SECRET,
+    CLIENT_TIME_SCALE,
+    Control,
+    new_client,
+    people,
+    registration_meeting,
+)
 
 TOKEN = "POST /oauth/token"
 GET_USER = "GET /users/{userId}"
@@ -84,8 +91,8 @@ def test_a_token_expired_mid_run_is_renewed_once_and_the_call_succeeds(client, c
     assert control.calls(TOKEN) == 2
 
 
-def test_a_wrong_secret_is_an_auth_error(sandbox, control):
-    client = new_client(sandbox.url, secret="not-the-" + CLIENT_SECRET)
+def test_a_wrong_secret_is_an_auth_error(client_sandbox, control):
+    client = new_client(client_sandbox.url, secret="not-the-" + CLIENT_SECRET)
     with pytest.raises(ZoomAuthError) as caught:
         client.get_user("host@example.com")
     assert caught.value.status == 401
@@ -474,7 +481,7 @@ def test_the_clients_limiter_at_the_plan_keeps_the_sandbox_from_throttling(paced
 
 
 def test_a_30_percent_5xx_ratio_is_absorbed_by_retries():
-    with start_sandbox(port=0, quiet=True, webhook_base="", time_scale=TIME_SCALE,
+    with start_sandbox(port=0, quiet=True, webhook_base="", time_scale=CLIENT_TIME_SCALE,
                        random_seed=5) as faulty:
         control = Control(faulty.url)
         # 6 attempts: at a 30% fault rate, 4 attempts (the default) still let 0.3**4 = 0.8%
@@ -496,7 +503,7 @@ def test_a_create_is_not_retried_after_a_500():
 
     Zoom may have applied a create it answers with any 5xx (a 503 too): none is retried.
     """
-    with start_sandbox(port=0, quiet=True, webhook_base="", time_scale=TIME_SCALE) as faulty:
+    with start_sandbox(port=0, quiet=True, webhook_base="", time_scale=CLIENT_TIME_SCALE) as faulty:
         control = Control(faulty.url)
         statuses: list[int] = []
         client = new_client(faulty.url, backoff_base=0.01,
@@ -511,8 +518,8 @@ def test_a_create_is_not_retried_after_a_500():
     assert calls == len(statuses) == 1
 
 
-def test_latency_beyond_the_client_timeout_is_unavailable(sandbox, control):
-    slow = new_client(sandbox.url, timeout=(1.0, 0.15), max_attempts=2, backoff_base=0.01)
+def test_latency_beyond_the_client_timeout_is_unavailable(client_sandbox, control):
+    slow = new_client(client_sandbox.url, timeout=(1.0, 0.15), max_attempts=2, backoff_base=0.01)
     slow.get_user("host@example.com")
     control.post("/faults", {"latency_ms": 400})
     with pytest.raises(ZoomUnavailable) as caught:

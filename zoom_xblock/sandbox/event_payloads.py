@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import iso
-from .models import Meeting, Participation, Registrant
+from .records import Meeting, Participation, Registrant
 
 
 def envelope(event: str, account_id: str, now: float, payload: dict[str, Any],

@@ -1,4 +1,5 @@
-"""Zoom's error answers: ``{"code": N, "message": "...", "errors": [...]}``."""
+"""The sandbox's refusals, answered as Zoom answers errors:
+``{"code": N, "message": "...", "errors": [...]}``."""
 from __future__ import annotations
 
 from typing import Any
@@ -16,7 +17,7 @@ MISSING_SCOPE = 4711
 RATE_LIMITED = 429
 
 
-class ZoomError(Exception):
+class SandboxRefusal(Exception):
     """An error the sandbox answers the way Zoom would."""
 
     def __init__(
@@ -43,18 +44,19 @@ class ZoomError(Exception):
         return body
 
 
-def validation_error(field: str, message: str) -> ZoomError:
+def validation_error(field: str, message: str) -> SandboxRefusal:
     """Zoom's 300 "Validation Failed." with one field error."""
-    return ZoomError(400, VALIDATION, "Validation Failed.",
-                     errors=[{"field": field, "message": message}])
+    return SandboxRefusal(400, VALIDATION, "Validation Failed.",
+                          errors=[{"field": field, "message": message}])
 
 
-def meeting_not_found(kind: str, meeting_id: Any) -> ZoomError:
+def meeting_not_found(kind: str, meeting_id: Any) -> SandboxRefusal:
     """3001 for a meeting or webinar that does not exist (or was deleted)."""
     noun = "Webinar" if kind == "webinars" else "Meeting"
-    return ZoomError(404, MEETING_NOT_FOUND, f"{noun} {meeting_id} is not found or has expired.")
+    return SandboxRefusal(404, MEETING_NOT_FOUND,
+                          f"{noun} {meeting_id} is not found or has expired.")
 
 
-def user_not_found(user_id: str) -> ZoomError:
+def user_not_found(user_id: str) -> SandboxRefusal:
     """1001 for an unknown user id or e-mail."""
-    return ZoomError(404, USER_NOT_FOUND, f"User does not exist: {user_id}.")
+    return SandboxRefusal(404, USER_NOT_FOUND, f"User does not exist: {user_id}.")

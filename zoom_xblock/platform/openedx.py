@@ -1,378 +1,23 @@
-"""The one door to Open edX.
+"""The Open edX backend of the platform door: the LMS's and Studio's own modules and models.
 
-Everything the plugin needs from the platform (who the user is, enrollments, course roles,
-prerequisites, completion and grades) goes through the functions here. Inside the LMS/CMS they
-call the platform lazily (imports inside functions, so this module imports anywhere); in the
-workbench and the tests they use :mod:`zoom_xblock.standalone`, a small stand-in app with the
-same behaviour. The choice is made by the ``ZOOM_XBLOCK_PLATFORM`` setting ("openedx" or
-"standalone"); by default Open edX is used when its modules can be imported.
+The default backend (``ZOOM_XBLOCK_PLATFORM_BACKEND``). Every platform module is imported inside
+the method that needs it, so this module imports anywhere; each method names the upstream file
+whose behaviour it relies on.
 """
-import functools
-import importlib
-import logging
-from dataclasses import dataclass, field
-
-from django.conf import settings
-
-WORKBENCH_COURSE_KEY = "course-v1:Demo+Zoom+2026"
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PlatformUser:
-    """What the plugin needs to know about a person."""
-
-    id: int
-    username: str
-    email: str
-    full_name: str = ""
-    is_authenticated: bool = True
-    is_global_staff: bool = False
-    # The LMS runtime's own answer to "is this person course staff here" (opt_attrs
-    # ``edx-platform.user_is_staff``: course roles, org roles and global staff, and False while
-    # staff "view as learner"), for the course of the block that asked; None elsewhere.
-    runtime_course_key: str = ""
-    runtime_is_course_staff: bool | None = None
-    # The learner's LMS time-zone preference (``edx-platform.user_preferences['time_zone']``).
-    time_zone: str = ""
-
-    @property
-    def first_name(self) -> str:
-        """Zoom wants first and last names; a full name is split at its first space."""
-        return (self.full_name or self.username).split(" ", 1)[0][:64]
-
-    @property
-    def last_name(self) -> str:
-        parts = (self.full_name or "").split(" ", 1)
-        return parts[1][:64] if len(parts) > 1 else ""
-
-
-ANONYMOUS = PlatformUser(id=0, username="", email="", is_authenticated=False)
-
-# Why the platform refuses a person the course (lms/djangoapps/courseware/access_response.py and
-# openedx/features/course_duration_limits/access.py name these ``error_code`` values).
-COURSE_NOT_STARTED = "course_not_started"
-AUDIT_EXPIRED = "audit_expired"
-COURSE_PREREQUISITE = "unfulfilled_milestones"
-ENROLLMENT_REQUIRED = "enrollment_required"
-COURSE_REFUSED = "course_refused"
-
-
-@dataclass(frozen=True)
-class CourseAccess:
-    """The course-level answer (``check_course_access`` with enrollment): allowed, or why not,
-    with the platform's own message when it has one."""
-
-    allowed: bool
-    reason: str = ""
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """One unmet prerequisite, shown to the learner with a link to where it can be met."""
-
-    name: str
-    url: str = ""
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class PrerequisiteStatus:
-    """Whether a learner meets a block's prerequisite, and what is missing if not."""
-
-    met: bool
-    unmet: list[Requirement] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PublishedZoomBlock:
-    """A Zoom block as the published branch of the course has it (what the LMS shows)."""
-
-    usage_key: str
-    course_key: str
-    fields: dict  # the block's Scope.settings fields that are set, as JSON values
-    ancestors: tuple = ()  # usage keys of its unit, subsection, section, ..., nearest first
-
-
-class NotVisibleYet(Exception):
-    """The block is saved in Studio but not published: the LMS cannot load it yet."""
-
-
-@functools.cache
-def _openedx_available() -> bool:
-    try:
-        importlib.import_module("common.djangoapps.student.models")
-    except ImportError:
-        return False
-    return True
-
-
-def backend():
-    """The module that implements the platform calls for this process."""
-    choice = getattr(settings, "ZOOM_XBLOCK_PLATFORM", "auto")
-    if choice == "auto":
-        choice = "openedx" if _openedx_available() else "standalone"
-    if choice == "openedx":
-        return OpenEdxPlatform
-    from zoom_xblock.standalone import api  # pylint: disable=import-outside-toplevel
-
-    return api
-
-
-# --- Keys ---------------------------------------------------------------------------------------
-
-def usage_key_for(block) -> str:
-    """The block's usage key as a string (the key of its ZoomSession)."""
-    return str(block.scope_ids.usage_id)
-
-
-def course_key_for(block) -> str:
-    """The course the block belongs to (the workbench has one demo course)."""
-    course_key = getattr(block.scope_ids.usage_id, "course_key", None)
-    if course_key is not None:
-        return str(course_key)
-    return getattr(settings, "ZOOM_XBLOCK_WORKBENCH_COURSE_KEY", WORKBENCH_COURSE_KEY)
-
-
-# --- People -------------------------------------------------------------------------------------
-
-def current_user(block) -> PlatformUser:
-    """The person viewing the block, from the runtime's ``user`` service (LMS and workbench)."""
-    service = block.runtime.service(block, "user")
-    if service is None:
-        return ANONYMOUS
-    xb_user = service.get_current_user()
-    attrs = getattr(xb_user, "opt_attrs", {}) or {}
-    user_id = attrs.get("edx-platform.user_id")
-    if not user_id or attrs.get("edx-platform.is_authenticated") is False:
-        return ANONYMOUS
-    emails = getattr(xb_user, "emails", None) or [""]
-    preferences = attrs.get("edx-platform.user_preferences") or {}
-    return PlatformUser(
-        id=int(user_id),
-        username=attrs.get("edx-platform.username", ""),
-        email=emails[0],
-        full_name=getattr(xb_user, "full_name", "") or "",
-        # common/djangoapps/xblock_django/user_service.py: ``user_is_staff`` is the course-staff
-        # answer of the block's runtime (lms/djangoapps/courseware/block_render.py gives it
-        # ``has_access(user, 'staff', block, course_key)``, which honours masquerading);
-        # ``user_is_global_staff`` is the platform-wide flag.
-        is_global_staff=bool(attrs.get("edx-platform.user_is_global_staff")),
-        runtime_course_key=course_key_for(block),
-        runtime_is_course_staff=bool(attrs.get("edx-platform.user_is_staff")),
-        time_zone=valid_time_zone(preferences.get("time_zone")),
-    )
-
-
-def valid_time_zone(name) -> str:
-    """``name`` when it is a time zone this Python knows, else "" (a preference is user input)."""
-    if not name or not isinstance(name, str):
-        return ""
-    import zoneinfo  # pylint: disable=import-outside-toplevel
-
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        return ""
-    return name
-
-
-def time_zone_preference(user: PlatformUser) -> str:
-    """The person's LMS time-zone preference ("" when unset or unknown here): from the block
-    runtime when it gave one, else from the platform's preferences API."""
-    if user.time_zone or not user.is_authenticated:
-        return user.time_zone
-    return valid_time_zone(backend().time_zone_preference(user.id))
-
-
-def get_user(user_id: int) -> PlatformUser | None:
-    """The active user with this id, or None."""
-    return backend().get_user(user_id)
-
-
-def user_from_request(request) -> PlatformUser:
-    """The user of a Django request (anonymous when not logged in)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return ANONYMOUS
-    return to_platform_user(user)
-
-
-def to_platform_user(user) -> PlatformUser:
-    """A Django ``User`` as a :class:`PlatformUser`."""
-    full_name = backend().full_name(user)
-    return PlatformUser(
-        id=user.id,
-        username=user.username,
-        email=user.email,
-        full_name=full_name,
-        is_global_staff=bool(user.is_staff),
-    )
-
-
-# --- Courses --------------------------------------------------------------------------------------
-
-def is_enrolled(user_id: int, course_key: str) -> bool:
-    """True when the user has an active enrollment in the course."""
-    return backend().is_enrolled(user_id, course_key)
-
-
-def enrolled_learners(course_key: str, user_ids=None) -> list[PlatformUser]:
-    """Active enrollments of the course (optionally only these users), oldest first."""
-    return backend().enrolled_learners(course_key, user_ids)
-
-
-def is_course_staff(user: PlatformUser, course_key: str) -> bool:
-    """True for course staff: the block runtime's answer for its own course (it honours "view as
-    learner"), else global staff, course staff or instructors, and org staff or instructors."""
-    if not user.is_authenticated:
-        return False
-    if user.runtime_is_course_staff is not None and user.runtime_course_key == str(course_key):
-        return user.runtime_is_course_staff
-    return user.is_global_staff or bool(course_staff_ids([user.id], course_key))
-
-
-def course_staff_ids(user_ids, course_key: str) -> set[int]:
-    """The users among ``user_ids`` who are course staff (course or org roles, or global staff),
-    in one batch of queries."""
-    user_ids = list(user_ids)
-    if not user_ids:
-        return set()
-    return set(backend().course_staff_ids(user_ids, course_key))
-
-
-def course_access(user: PlatformUser, course_key: str) -> CourseAccess:
-    """The course-level check of lms/djangoapps/courseware/courses.py ``check_course_access``
-    with ``check_if_enrolled``: enrollment, course dates, expired audit access and course
-    prerequisites (staff pass)."""
-    if not user.is_authenticated:
-        return CourseAccess(False, ENROLLMENT_REQUIRED)
-    return backend().course_access(user.id, course_key)
-
-
-def course_instructors(course_key: str) -> list[PlatformUser]:
-    """Course staff with an instructor role (webinar panelists)."""
-    return backend().course_instructors(course_key)
-
-
-def prerequisite_status(user_id: int, course_key: str, prerequisite: dict) -> PrerequisiteStatus:
-    """Whether the learner meets the block's prerequisite (an empty one is always met)."""
-    return prerequisite_statuses([user_id], course_key, prerequisite)[user_id]
-
-
-def prerequisite_statuses(user_ids, course_key: str, prerequisite: dict
-                          ) -> dict[int, PrerequisiteStatus]:
-    """:func:`prerequisite_status` for many learners at once (one query per batch)."""
-    user_ids = list(user_ids)
-    if not prerequisite or not prerequisite.get("usage_key"):
-        return {user_id: PrerequisiteStatus(met=True) for user_id in user_ids}
-    return backend().prerequisite_statuses(user_ids, course_key, prerequisite)
-
-
-def can_access_block(user_ids, usage_key: str, course_key: str, bound: bool = False) -> set[int]:
-    """The learners among ``user_ids`` whom the platform lets see the block (cohorts and other
-    groups, release dates and beta testers, staff-only content). ``bound``: check the block bound
-    to the (single) learner, as Join does (xblock-lti-consumer's ``has_block_access``)."""
-    user_ids = list(user_ids)
-    if not user_ids:
-        return set()
-    return set(backend().can_access_block(user_ids, usage_key, course_key, bound=bound))
-
-
-def published_zoom_blocks(course_key: str, under: str | None = None) -> list[PublishedZoomBlock]:
-    """The Zoom blocks of the course's published branch (only those inside ``under``, a unit,
-    subsection or section, when given). Studio's drafts are never part of the answer."""
-    return backend().published_zoom_blocks(str(course_key), str(under) if under else None)
-
-
-def plain_usage_key(usage_key) -> str:
-    """A usage key as the plugin stores it: without the modulestore's branch and version (a
-    Studio event may carry ``branch@draft-branch``; the LMS's keys have none)."""
-    return str(_without_branch(usage_key))
-
-
-def _without_branch(key):
-    if callable(getattr(key, "for_branch", None)):
-        key = key.for_branch(None)
-    if callable(getattr(key, "version_agnostic", None)):
-        key = key.version_agnostic()
-    return key
-
-
-def course_key_of_usage(usage_key) -> str:
-    """The course of a usage key (an opaque key, or a string; the workbench's ids belong to
-    its one demo course)."""
-    key = getattr(usage_key, "course_key", None)
-    if key is None:
-        from opaque_keys import InvalidKeyError  # pylint: disable=import-outside-toplevel
-        from opaque_keys.edx.keys import UsageKey  # pylint: disable=import-outside-toplevel
-
-        try:
-            key = UsageKey.from_string(str(usage_key)).course_key
-        except InvalidKeyError:
-            return getattr(settings, "ZOOM_XBLOCK_WORKBENCH_COURSE_KEY", WORKBENCH_COURSE_KEY)
-    return str(_without_branch(key))
-
-
-def subsections(course_key: str) -> list[dict]:
-    """Subsections an author can choose as a prerequisite: ``[{usage_key, display_name}]``."""
-    return backend().subsections(course_key)
-
-
-# --- Progress -------------------------------------------------------------------------------------
-
-def completion_tracking_enabled() -> bool:
-    """edx-completion's ``completion.enable_completion_tracking`` switch (``completion/
-    waffle.py``). Off, the platform keeps no completion: ``submit_completion`` raises."""
-    try:
-        from completion.waffle import ENABLE_COMPLETION_TRACKING_SWITCH  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return False
-    return ENABLE_COMPLETION_TRACKING_SWITCH.is_enabled()
-
-
-def publish_completion(user_id: int, usage_key: str, completion: float) -> bool:
-    """Mark the block complete (1.0) or not for the user, from a worker.
-
-    Returns False, having stored nothing, when completion tracking is off (``zoom_check`` says
-    so); raises what the platform raises otherwise.
-    """
-    if not completion_tracking_enabled():
-        log.info("Completion tracking is off: completion of %s for user %s not published",
-                 usage_key, user_id)
-        return False
-    backend().publish_completion(user_id, usage_key, completion)
-    return True
-
-
-def publish_grade(user_id: int, usage_key: str, earned: float, possible: float) -> None:
-    """Give the user a score on the block, from a worker (raises what the platform raises)."""
-    backend().publish_grade(user_id, usage_key, earned, possible)
-
-
-# --- Course content and preferences ---------------------------------------------------------------
-
-def update_block_fields(usage_key: str, fields: dict) -> str:
-    """Write settings fields of a block from a worker (a change adopted from Zoom).
-
-    Returns "published" (learners see it now), "draft" (saved as a draft: the block had
-    unpublished changes an author has not published, so publishing would release those too)
-    or "missing" (no such block: nothing to write).
-    """
-    return backend().update_block_fields(usage_key, fields)
-
-
-def user_languages(user_ids) -> dict[int, str]:
-    """Each user's ``pref-lang`` preference (users without one are left out)."""
-    user_ids = list(user_ids)
-    return backend().user_languages(user_ids) if user_ids else {}
-
-
-def lms_root_url() -> str:
-    """Absolute root of the LMS, for links in e-mails and calendar files."""
-    return getattr(settings, "LMS_ROOT_URL", "http://127.0.0.1:8000").rstrip("/")
-
+from zoom_xblock.platform import plain_usage_key
+from zoom_xblock.platform.data import (
+    AUDIT_EXPIRED,
+    COURSE_NOT_STARTED,
+    COURSE_PREREQUISITE,
+    COURSE_REFUSED,
+    ENROLLMENT_REQUIRED,
+    CourseAccess,
+    NotVisibleYet,
+    PlatformUser,
+    PrerequisiteStatus,
+    PublishedZoomBlock,
+    unmet_requirement,
+)
 
 ENROLLMENT_CHUNK = 1000  # enrollment rows per query (keyset pages: memory stays flat)
 READ_BATCH = 500  # learners per batched read (roles, grades, completion, users)
@@ -397,7 +42,8 @@ def _restricts_learners(block, now) -> bool:
 
 
 class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
-    """The calls above, answered by the Open edX platform (LMS/CMS processes and workers).
+    """The platform calls (:class:`~zoom_xblock.platform.protocol.PlatformBackend`), answered by
+    the Open edX platform (LMS/CMS processes and workers).
 
     Calls about many learners are batched: users, course roles, persisted subsection grades and
     completions are read ``READ_BATCH`` learners per query, enrollments ``ENROLLMENT_CHUNK`` rows
@@ -422,14 +68,6 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
             id=user.id, username=user.username, email=user.email,
             full_name=cls.full_name(user), is_global_staff=bool(user.is_staff),
         )
-
-    @classmethod
-    def _users(cls, user_ids):
-        """The users with these ids, one query per batch."""
-        users = []
-        for chunk in chunks(user_ids, READ_BATCH):
-            users.extend(cls._user_model().objects.filter(id__in=chunk))
-        return users
 
     @classmethod
     def get_user(cls, user_id):
@@ -497,10 +135,6 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
             staff.update(user.id for user in users
                          if user.is_staff or any(role.has_user(user) for role in roles))
         return staff
-
-    @classmethod
-    def is_course_staff(cls, user_id, course_key):
-        return user_id in cls.course_staff_ids([user_id], course_key)
 
     @classmethod
     def course_instructors(cls, course_key):
@@ -784,17 +418,3 @@ class OpenEdxPlatform:  # pylint: disable=import-outside-toplevel
             sender=None, block=block, user=user, raw_earned=earned, raw_possible=possible,
             only_if_higher=False, score_deleted=False, grader_response=None,
         )
-
-
-def unmet_requirement(name, url, min_score, score, min_completion, done) -> Requirement:
-    """An unmet prerequisite with a detail the learner can act on."""
-    from zoom_xblock.i18n import gettext as _  # pylint: disable=import-outside-toplevel
-
-    details = []
-    if score < min_score:
-        details.append(_("Score at least {minimum}% (now {current}%).").format(
-            minimum=round(min_score), current=round(score)))
-    if done < min_completion:
-        details.append(_("Complete at least {minimum}% (now {current}%).").format(
-            minimum=round(min_completion), current=round(done)))
-    return Requirement(name=name, url=url, detail=" ".join(details))

@@ -12,7 +12,7 @@ from django.dispatch import Signal
 from opaque_keys.edx.keys import UsageKey
 from xblock.core import XBlock
 
-from zoom_xblock.standalone.models import BlockScore
+from tests.standin.models import BlockScore
 
 # Sent by a block (or, from a worker, by xblock-lti-consumer's compat.publish_grade) with
 # ``block, user, raw_earned, raw_possible, only_if_higher, score_deleted, grader_response``.

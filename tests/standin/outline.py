@@ -28,8 +28,8 @@ from opaque_keys.edx.keys import UsageKey
 from openedx_events.content_authoring.data import XBlockData
 from openedx_events.content_authoring.signals import XBLOCK_DELETED, XBLOCK_PUBLISHED
 
+from tests.standin.models import OutlineItem
 from zoom_xblock.platform import WORKBENCH_COURSE_KEY, PublishedZoomBlock
-from zoom_xblock.standalone.models import OutlineItem
 
 DIRECT_ONLY = ("course", "chapter", "sequential")
 # Stands in for xmodule/modulestore/django.py ``SignalHandler.course_deleted`` (importable as
