@@ -13,8 +13,9 @@ therefore writes, from each ``translations/<lang>/LC_MESSAGES/djangojs.mo``, a s
 ``static/js/translations/<lang>.js`` that hands its messages to ``static/js/i18n.js``, which
 registers them as ``window.ZoomXBlockI18N`` (and defines ``window.gettext``/``ngettext`` only
 when the page has none). The block adds the script for the request's language to its
-fragments; its scripts look a string up there first, then in the page's ``gettext``, then fall
-back to English.
+fragments; its scripts ask ``window.ZoomXBlockText`` (the same ``i18n.js``), which looks a
+string up there first, then in the page's ``gettext``, then falls back to English, and fills
+``{name}`` placeholders as the Python strings do.
 """
 import functools
 import gettext as python_gettext
@@ -100,10 +101,11 @@ def catalog_path(lang: str) -> Path:
 
 
 def add_catalog(fragment, lang: str | None = None) -> None:
-    """Add the catalog script for the current language to ``fragment`` (none for English)."""
+    """Add the block's words helper (``static/js/i18n.js``) to ``fragment``, and the catalog
+    script of the current language (none for English)."""
+    fragment.add_javascript(read_static("js/i18n.js"))
     path = catalog_path(lang or language())
     if path.is_file():
-        fragment.add_javascript(read_static("js/i18n.js"))
         fragment.add_javascript(path.read_text(encoding="utf-8"))
 
 

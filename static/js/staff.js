@@ -10,28 +10,11 @@
 (function () {
     'use strict';
 
-    /* The plugin's own catalog first (zoom_xblock/rendering.py), then the page's, then English. */
-    function gettext(text) {
-        var own = window.ZoomXBlockI18N;
-        var found = own && typeof own.gettext === 'function' ? own.gettext(text) : text;
-        if (found !== text) { return found; }
-        return typeof window.gettext === 'function' ? window.gettext(text) : text;
-    }
-
-    function ngettext(one, many, count) {
-        var own = window.ZoomXBlockI18N;
-        var english = count === 1 ? one : many;
-        var found = own && typeof own.ngettext === 'function' ? own.ngettext(one, many, count) : english;
-        if (found !== english) { return found; }
-        return typeof window.ngettext === 'function' ? window.ngettext(one, many, count) : english;
-    }
-
-    /* Replace %(name)s in a translated string. */
-    function format(text, values) {
-        return text.replace(/%\(([a-z_]+)\)s/g, function (match, name) {
-            return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : match;
-        });
-    }
+    // The block's own catalog first, then the page's, then English (static/js/i18n.js).
+    var words = window.ZoomXBlockText();
+    var gettext = words.gettext;
+    var ngettext = words.ngettext;
+    var format = words.interpolate;
 
     var postJson = window.ZoomXBlockHttp.postJson;
 
@@ -155,8 +138,8 @@
             renderRows(page.rows || []);
             renderSortHeaders();
             pageStatus.textContent = format(ngettext(
-                'Page %(page)s of %(pages)s (%(total)s registrant)',
-                'Page %(page)s of %(pages)s (%(total)s registrants)', page.total),
+                'Page {page} of {pages} ({total} registrant)',
+                'Page {page} of {pages} ({total} registrants)', page.total),
                 {page: page.page, pages: page.pages, total: page.total});
             prev.disabled = page.page <= 1;
             next.disabled = page.page >= page.pages;
@@ -275,19 +258,19 @@
             progress.setAttribute('aria-valuemax', String(progress.max));
             progress.setAttribute('aria-valuenow', String(progress.value));
             progress.setAttribute('aria-valuetext', format(ngettext(
-                '%(done)s of %(total)s change', '%(done)s of %(total)s changes', total),
+                '{done} of {total} change', '{done} of {total} changes', total),
                 {done: done, total: total}));
         }
 
         function describe(run) {
-            var counts = format(gettext('%(added)s added, %(cancelled)s cancelled, %(failed)s failed.'),
+            var counts = format(gettext('{added} added, {cancelled} cancelled, {failed} failed.'),
                 {added: run.added, cancelled: run.cancelled, failed: run.failed});
             if (!run.finished) {
-                return format(ngettext('Syncing: %(done)s of %(total)s change applied.',
-                                       'Syncing: %(done)s of %(total)s changes applied.', run.total),
+                return format(ngettext('Syncing: {done} of {total} change applied.',
+                                       'Syncing: {done} of {total} changes applied.', run.total),
                     {done: Math.min(run.done, run.total), total: run.total});
             }
-            return format(gettext('Sync finished: %(outcome)s.'), {outcome: run.outcome_display}) +
+            return format(gettext('Sync finished: {outcome}.'), {outcome: run.outcome_display}) +
                 ' ' + counts;
         }
 
@@ -307,7 +290,7 @@
             if (run.message_html) { status.appendChild(serverWords(run.message_html)); }
             root.setAttribute('data-sync', run.outcome);
             if (lastSync) {
-                lastSync.textContent = format(gettext('Last sync: %(outcome)s (%(when)s).'),
+                lastSync.textContent = format(gettext('Last sync: {outcome} ({when}).'),
                     {outcome: run.outcome_display, when: localTime(run.finished_at, run.when).textContent});
             }
             syncButton.disabled = false;

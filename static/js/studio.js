@@ -8,11 +8,10 @@
 (function () {
     'use strict';
 
-    // The block's own catalog (zoom_xblock/rendering.py) first: the platform's has not our strings.
-    var own = window.ZoomXBlockI18N || {};
-    var gettext = own.gettext || window.gettext || function (text) { return text; };
-    var ngettext = own.ngettext || window.ngettext ||
-        function (one, many, count) { return count === 1 ? one : many; };
+    // The block's own catalog first, then the page's, then English (static/js/i18n.js).
+    var words = window.ZoomXBlockText();
+    var gettext = words.gettext;
+    var ngettext = words.ngettext;
 
     function rootOf(element) {
         return element && element.jquery ? element[0] : element;

@@ -13,23 +13,14 @@ function ZoomXBlock(runtime, element, options) {
     'use strict';
     var root = element && element.jquery ? element[0] : element;
     options = options || {};
-    var registry = window.ZoomXBlockI18N;
-    var ownCatalog = Boolean(registry && registry.gettext &&
-        (!options.language || registry.language === options.language));
-    var gettext = ownCatalog ? registry.gettext : (window.gettext || function (s) { return s; });
-    var ngettext = ownCatalog ? registry.ngettext : (window.ngettext || function (one, many, n) {
-        return n === 1 ? one : many;
-    });
+    var words = window.ZoomXBlockText(options.language);  // static/js/i18n.js
+    var gettext = words.gettext;
+    var ngettext = words.ngettext;
+    var interpolate = words.interpolate;
     var language = options.language || document.documentElement.lang || undefined;
     var REFRESH_EVERY_MS = 60 * 1000;
     var REGISTERING_REFRESH_MS = 3 * 1000;
     var refreshTimer = null;
-
-    function interpolate(text, values) {
-        return text.replace(/\{(\w+)\}/g, function (match, name) {
-            return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : match;
-        });
-    }
 
     function browserZone() {
         try {

@@ -208,6 +208,7 @@ class StaffViewMixin:
         })
         section = Fragment(html)
         section.add_css(read_static("css/staff.css"))
+        section.add_javascript(read_static("js/i18n.js"))
         section.add_javascript(read_static("js/http.js"))
         section.add_javascript(read_static("js/staff.js"))
         return section

@@ -121,12 +121,22 @@ def _apply(session: ZoomSession) -> dict:
     version = session.desired_version
     payload = zoom_payload(session, creating=session.zoom_id is None)
     previous = dict(session.applied_settings or {})
-    # A new meeting goes to the course's account now; an existing one stays in its own.
-    account = (course_account_name(session.course_key) if session.zoom_id is None
-               else session_account_name(session))
     waiting = _host_quota_until(session)
     if waiting:
         return _defer(session, None, waiting)
+    outcome = _send_to_zoom(session, payload, previous)
+    if outcome is not None:
+        return outcome
+    return _record_applied(session, payload, previous, version)
+
+
+def _send_to_zoom(session: ZoomSession, payload: dict, previous: dict) -> dict | None:
+    """Create the meeting in Zoom, or update it: None when Zoom took the change, else what
+    became of the session (failed, deferred, deleted in Zoom). Raises :class:`RetryLater`
+    when Zoom is not answering."""
+    # A new meeting goes to the course's account now; an existing one stays in its own.
+    account = (course_account_name(session.course_key) if session.zoom_id is None
+               else session_account_name(session))
     try:
         client = get_client(account=account)
         if session.zoom_id is None:
@@ -177,7 +187,12 @@ def _apply(session: ZoomSession) -> dict:
     except ZoomError as error:
         return _fail(session, stored("zoom_refused_session", details=error.message),
                      error.code)
+    return None
 
+
+def _record_applied(session: ZoomSession, payload: dict, previous: dict, version: int) -> dict:
+    """Record what Zoom now has (the settings sent, the version), then what follows: drift
+    put back, organizers and learners told, the learners synced, the panelists."""
     applied = {**payload, "host": session.host_email}
     session.create_attempted_at = None
     session.applied_settings = applied

@@ -24,6 +24,7 @@ from django.utils import timezone
 from zoom_xblock import messages
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
+from zoom_xblock.i18n import gettext_noop as N_
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.models import ZoomSession
 
@@ -87,93 +88,121 @@ def _minutes(value: float) -> int:
     return max(0, round(value))
 
 
+def _scopes(params: dict) -> tuple[str, str]:
+    missing = params.get("missing", [])
+    return (ngettext("The Zoom app lacks {count} of the {required} scopes the integration "
+                     "needs: {scopes}.",
+                     "The Zoom app lacks {count} of the {required} scopes the integration "
+                     "needs: {scopes}.", len(missing)).format(
+                count=len(missing), required=params.get("required", 0),
+                scopes=", ".join(missing)),
+            _("Add them to the app in Zoom's App Marketplace (Scopes), then activate the "
+              "app again (see docs/zoom-app.md)."))
+
+
+def _organizer(params: dict) -> tuple[str, str]:
+    sessions = params.get("sessions", 1)
+    return (messages.host_error_message(params.get("reason", ""), params.get("email", ""))
+            + " " + ngettext("({count} session uses this organizer.)",
+                             "({count} sessions use this organizer.)", sessions).format(
+                count=sessions),
+            "")
+
+
+def _sweep(params: dict) -> tuple[str, str]:
+    interval = params.get("interval", 15)
+    fix = ngettext("Run `./manage.py lms zoom_sweep` every minute (cron or a Kubernetes "
+                   "CronJob: Tutor runs no Celery beat); see docs/tutor.md.",
+                   "Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
+                   "Kubernetes CronJob: Tutor runs no Celery beat); see docs/tutor.md.",
+                   interval).format(interval=interval)
+    if not params.get("last"):
+        return _("The periodic sweep has never run: lost updates are not caught up."), fix
+    minutes = params.get("minutes", 0)
+    ago = ngettext("{minutes} minute ago", "{minutes} minutes ago", minutes).format(
+        minutes=minutes)
+    expected = ngettext("every minute", "every {interval} minutes", interval).format(
+        interval=interval)
+    return (_("The periodic sweep last ran {ago} (expected {expected}): lost updates are "
+              "not caught up.").format(ago=ago, expected=expected), fix)
+
+
+def _values(*names):
+    """The message's values: these parameters of the problem, as text."""
+    return lambda params: {name: params.get(name, "") for name in names}
+
+
+# What each problem says and how to fix it: code -> (message, fix, the message's values from
+# the problem's parameters), marked here and translated when shown; the problems worded in
+# sentences of their own (plurals, a message of another module) are functions.
+DESCRIPTIONS = {
+    "credentials": (
+        N_("Zoom credentials are missing: {names}."),
+        N_("Set them in the ZOOM_XBLOCK setting or the ZOOM_* environment variables (see "
+           "docs/settings.md)."),
+        lambda params: {"names": ", ".join(params.get("missing", []))}),
+    "token": (
+        N_("Zoom refused the app's credentials: {error}"),
+        N_("Check ACCOUNT_ID, CLIENT_ID and CLIENT_SECRET against the Server-to-Server OAuth "
+           "app in Zoom's App Marketplace, and that the app is activated."),
+        _values("error")),
+    "unreachable": (
+        N_("Zoom could not be reached: {error}"),
+        N_("Check that the server can reach zoom.us and api.zoom.us, then run zoom_check "
+           "again."),
+        _values("error")),
+    "scopes": _scopes,
+    "webhook_secret": (
+        N_("The webhook secret token is not set: Zoom's events (attendance, changes made in "
+           "Zoom, recordings) are refused."),
+        N_("Copy the Secret Token of the app's Event Subscriptions into "
+           "ZOOM_XBLOCK['WEBHOOK_SECRET_TOKEN'] (or ZOOM_WEBHOOK_SECRET_TOKEN)."),
+        None),
+    "webhook_endpoint": (
+        N_("The webhook endpoint {path} failed a signed URL-validation challenge: {detail}"),
+        N_("Check that the plugin's URLs are installed in the LMS (run this command in the "
+           "LMS) and that the secret token is the app's."),
+        _values("path", "detail")),
+    "organizer": _organizer,
+    "webhooks_failed": (
+        N_("{count} Zoom event(s) could not be applied and are no longer retried (latest: "
+           "{event}: {error})."),
+        N_("Fix the cause (see the log line \"Zoom webhook ... could not be applied\"), then "
+           "set the events' status back to received to apply them again."),
+        lambda params: {"count": params.get("count", 0), "event": params.get("event", ""),
+                        "error": params.get("error", "")}),
+    "unknown_account": (
+        N_("The Zoom account {account} is chosen for courses but is not configured."),
+        N_("Add it to ZOOM_XBLOCK['ACCOUNTS'] or correct ORG_ACCOUNTS, DEFAULT_ACCOUNT or the "
+           "course's account (Django admin, zoom_account command)."),
+        _values("account")),
+    "local_locks": (
+        N_("Locks and the capacity guard are per process: no Redis is configured, and the web "
+           "processes and Celery workers run apart, so two of them can sync the same session "
+           "or fill the same last seat at once."),
+        N_("Set ZOOM_XBLOCK['REDIS_URL'] (or use a redis:// BROKER_URL, as Tutor does) so "
+           "that every process shares the same locks."),
+        None),
+    "completion_tracking": (
+        N_("Completion tracking is off (the waffle switch completion.enable_completion_tracking)"
+           ": learners who attend get no completion, only their score."),
+        N_("Turn it on: `./manage.py lms waffle_switch --create "
+           "completion.enable_completion_tracking on` (Tutor's init job does this)."),
+        None),
+    "sweep": _sweep,
+}
+
+
 def _describe(problem: Problem) -> tuple[str, str]:
-    """(message, fix) for a problem."""
-    params = problem.params
-    code = problem.code
-    if code == "credentials":
-        return (_("Zoom credentials are missing: {names}.").format(
-                    names=", ".join(params.get("missing", []))),
-                _("Set them in the ZOOM_XBLOCK setting or the ZOOM_* environment variables "
-                  "(see docs/settings.md)."))
-    if code == "token":
-        return (_("Zoom refused the app's credentials: {error}").format(
-                    error=params.get("error", "")),
-                _("Check ACCOUNT_ID, CLIENT_ID and CLIENT_SECRET against the Server-to-Server "
-                  "OAuth app in Zoom's App Marketplace, and that the app is activated."))
-    if code == "unreachable":
-        return (_("Zoom could not be reached: {error}").format(error=params.get("error", "")),
-                _("Check that the server can reach zoom.us and api.zoom.us, then run "
-                  "zoom_check again."))
-    if code == "scopes":
-        missing = params.get("missing", [])
-        return (ngettext("The Zoom app lacks {count} of the {required} scopes the integration "
-                         "needs: {scopes}.",
-                         "The Zoom app lacks {count} of the {required} scopes the integration "
-                         "needs: {scopes}.", len(missing)).format(
-                    count=len(missing), required=params.get("required", 0),
-                    scopes=", ".join(missing)),
-                _("Add them to the app in Zoom's App Marketplace (Scopes), then activate the "
-                  "app again (see docs/zoom-app.md)."))
-    if code == "webhook_secret":
-        return (_("The webhook secret token is not set: Zoom's events (attendance, changes "
-                  "made in Zoom, recordings) are refused."),
-                _("Copy the Secret Token of the app's Event Subscriptions into "
-                  "ZOOM_XBLOCK['WEBHOOK_SECRET_TOKEN'] (or ZOOM_WEBHOOK_SECRET_TOKEN)."))
-    if code == "webhook_endpoint":
-        return (_("The webhook endpoint {path} failed a signed URL-validation challenge: "
-                  "{detail}").format(path=params.get("path", ""),
-                                     detail=params.get("detail", "")),
-                _("Check that the plugin's URLs are installed in the LMS (run this command in "
-                  "the LMS) and that the secret token is the app's."))
-    if code == "organizer":
-        sessions = params.get("sessions", 1)
-        return (messages.host_error_message(params.get("reason", ""), params.get("email", ""))
-                + " " + ngettext("({count} session uses this organizer.)",
-                                 "({count} sessions use this organizer.)", sessions).format(
-                    count=sessions),
-                "")
-    if code == "webhooks_failed":
-        return (_("{count} Zoom event(s) could not be applied and are no longer retried "
-                  "(latest: {event}: {error}).").format(
-                    count=params.get("count", 0), event=params.get("event", ""),
-                    error=params.get("error", "")),
-                _("Fix the cause (see the log line \"Zoom webhook ... could not be applied\"), "
-                  "then set the events' status back to received to apply them again."))
-    if code == "unknown_account":
-        return (_("The Zoom account {account} is chosen for courses but is not configured.")
-                .format(account=params.get("account", "")),
-                _("Add it to ZOOM_XBLOCK['ACCOUNTS'] or correct ORG_ACCOUNTS, DEFAULT_ACCOUNT "
-                  "or the course's account (Django admin, zoom_account command)."))
-    if code == "local_locks":
-        return (_("Locks and the capacity guard are per process: no Redis is configured, and "
-                  "the web processes and Celery workers run apart, so two of them can sync the "
-                  "same session or fill the same last seat at once."),
-                _("Set ZOOM_XBLOCK['REDIS_URL'] (or use a redis:// BROKER_URL, as Tutor does) "
-                  "so that every process shares the same locks."))
-    if code == "completion_tracking":
-        return (_("Completion tracking is off (the waffle switch "
-                  "completion.enable_completion_tracking): learners who attend get no "
-                  "completion, only their score."),
-                _("Turn it on: `./manage.py lms waffle_switch --create "
-                  "completion.enable_completion_tracking on` (Tutor's init job does this)."))
-    if code == "sweep":
-        interval = params.get("interval", 15)
-        fix = ngettext("Run `./manage.py lms zoom_sweep` every minute (cron or a Kubernetes "
-                       "CronJob: Tutor runs no Celery beat); see docs/tutor.md.",
-                       "Run `./manage.py lms zoom_sweep` every {interval} minutes (cron or a "
-                       "Kubernetes CronJob: Tutor runs no Celery beat); see docs/tutor.md.",
-                       interval).format(interval=interval)
-        if not params.get("last"):
-            return _("The periodic sweep has never run: lost updates are not caught up."), fix
-        minutes = params.get("minutes", 0)
-        ago = ngettext("{minutes} minute ago", "{minutes} minutes ago", minutes).format(
-            minutes=minutes)
-        expected = ngettext("every minute", "every {interval} minutes", interval).format(
-            interval=interval)
-        return (_("The periodic sweep last ran {ago} (expected {expected}): lost updates are "
-                  "not caught up.").format(ago=ago, expected=expected), fix)
-    return code, ""
+    """(message, fix) for a problem, in the current language (:data:`DESCRIPTIONS`)."""
+    entry = DESCRIPTIONS.get(problem.code)
+    if entry is None:
+        return problem.code, ""
+    if callable(entry):
+        return entry(problem.params)
+    message, fix, values = entry
+    message = _(message)
+    return (message.format(**values(problem.params)) if values else message), _(fix)
 
 
 # --- The sweep's heartbeat --------------------------------------------------------------------
