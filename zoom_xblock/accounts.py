@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from zoom_xblock.conf import ZoomConfig, get_config
+from zoom_xblock.conf import ZoomConfig, get_config, missing_credentials
 
 DEFAULT_ACCOUNT = "default"
 #: Keys an entry of ACCOUNTS may set; those not set come from the top level, except the
@@ -49,10 +49,8 @@ class ZoomAccount:  # pylint: disable=too-many-instance-attributes
     @property
     def missing_credentials(self) -> list[str]:
         """Names of the settings Zoom needs that are empty (never their values)."""
-        names = {"account_id": "ACCOUNT_ID", "client_id": "CLIENT_ID",
-                 "client_secret": "CLIENT_SECRET"}
-        prefix = "" if self.name == DEFAULT_ACCOUNT else f"ACCOUNTS[{self.name}]."
-        return [prefix + key for attr, key in names.items() if not getattr(self, attr)]
+        return missing_credentials(
+            self, "" if self.name == DEFAULT_ACCOUNT else f"ACCOUNTS[{self.name}].")
 
     @property
     def is_configured(self) -> bool:

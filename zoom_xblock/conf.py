@@ -80,6 +80,17 @@ def _coerce(value, default):
     return value
 
 
+# The credentials Zoom's Server-to-Server OAuth needs: attribute -> setting name.
+CREDENTIAL_NAMES = {"account_id": "ACCOUNT_ID", "client_id": "CLIENT_ID",
+                    "client_secret": "CLIENT_SECRET"}
+
+
+def missing_credentials(credentials, prefix: str = "") -> list[str]:
+    """The names of the credentials settings ``credentials`` leaves empty (never the values)."""
+    return [prefix + name for attr, name in CREDENTIAL_NAMES.items()
+            if not getattr(credentials, attr)]
+
+
 @dataclass(frozen=True)
 class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     """The plugin's configuration, as the operator set it."""
@@ -121,11 +132,9 @@ class ZoomConfig:  # pylint: disable=too-many-instance-attributes
     @property
     def missing_credentials(self) -> list[str]:
         """Names of the settings Zoom needs that are empty (never their values)."""
-        names = {"account_id": "ACCOUNT_ID", "client_id": "CLIENT_ID",
-                 "client_secret": "CLIENT_SECRET"}
-        if self.accounts and not any(getattr(self, attr) for attr in names):
+        if self.accounts and not any(getattr(self, attr) for attr in CREDENTIAL_NAMES):
             return []  # a site with named accounts only (zoom_xblock/accounts.py checks those)
-        return [name for attr, name in names.items() if not getattr(self, attr)]
+        return missing_credentials(self)
 
     @property
     def learner_email_kinds(self) -> frozenset[str]:

@@ -16,7 +16,7 @@ from xblock.core import XBlock
 from xblock.exceptions import JsonHandlerError
 from xblock.fields import Boolean, Float, Integer, List, Scope, String
 
-from zoom_xblock import platform, rendering
+from zoom_xblock import platform, rendering, session_values
 from zoom_xblock.block.staff_panel import StaffViewMixin
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext_noop as _
@@ -166,7 +166,6 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
 
     def _context(self, view: str) -> dict:
         from zoom_xblock.learners import learner_status  # pylint: disable=import-outside-toplevel
-        from zoom_xblock.meeting import sessions  # pylint: disable=import-outside-toplevel
 
         user = platform.current_user(self)
         course_key = platform.course_key_for(self)
@@ -183,11 +182,11 @@ class ZoomXBlock(CompletableXBlockMixin, StaffViewMixin, XBlock):
             "block": self,
             "title": self.title or self.display_name,
             "agenda": self.agenda,
-            "start_utc": sessions.start_utc(self.start_local, self.timezone),
+            "start_utc": session_values.start_utc(self.start_local, self.timezone),
             # Learners see times in their LMS time-zone preference first (the browser's zone
             # only when they have none), the session's own zone in Studio.
-            "timezone": sessions.safe_zone(user.time_zone if view == "student" and user.time_zone
-                                           else self.timezone),
+            "timezone": session_values.safe_zone(
+                user.time_zone if view == "student" and user.time_zone else self.timezone),
             "duration_minutes": self.duration_minutes,
             "host_email": self.host_email,
             "user": user,

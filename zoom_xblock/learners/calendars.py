@@ -26,8 +26,8 @@ from zoom_xblock import platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.learners.learner_status import CANCELLED_STATUSES, join_opens_at, scheduled_end
-from zoom_xblock.meeting.sessions import one_line, safe_zone
 from zoom_xblock.models import CalendarFeed, ZoomSession
+from zoom_xblock.session_values import one_line, safe_zone
 
 PRODUCT_ID = "-//Open edX//zoom-xblock//EN"
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from zoom_xblock import platform
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
-from zoom_xblock.meeting.sessions import prerequisite_of, prerequisite_unreadable
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.session_values import prerequisite_of, prerequisite_unreadable
 
 NOT_LOGGED_IN = "not_logged_in"
 NOT_ENROLLED = "not_enrolled"

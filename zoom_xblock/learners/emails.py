@@ -22,8 +22,8 @@ from django.utils import timezone
 from zoom_xblock import intents, links, platform, policies
 from zoom_xblock.conf import get_config
 from zoom_xblock.locks import exclusive
-from zoom_xblock.meeting.sessions import schedule_key
 from zoom_xblock.models import LearnerMessage, Registration, ZoomSession
+from zoom_xblock.session_values import schedule_key
 
 log = logging.getLogger(__name__)
 

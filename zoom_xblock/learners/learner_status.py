@@ -16,13 +16,12 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from zoom_xblock import links, platform
+from zoom_xblock import attended, links, platform
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
 from zoom_xblock.learners import eligibility
-from zoom_xblock.meeting.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.models import Recording, Registration, ZoomSession
-from zoom_xblock.webhooks import attendance
+from zoom_xblock.session_values import alternative_hosts_of, safe_zone
 from zoom_xblock.zoom import MAX_REGISTRANTS
 
 State = Registration.State
@@ -302,10 +301,10 @@ def _apply_viewer(state, session, user, is_staff, usage_key) -> None:
         state.message = eligibility.Eligibility(False, eligibility.NOT_LOGGED_IN).message
         state.login_url = links.login_path(state.join_url)
         return
-    state.required_minutes = attendance.required_minutes(session)
+    state.required_minutes = attended.required_minutes(session)
     state.completed = getattr(session, "viewer_completed_at", None) is not None
     if state.phase == Phase.ENDED and getattr(session, "viewer_registration_id", None):
-        state.attended_minutes = attendance.attended_minutes(
+        state.attended_minutes = attended.attended_minutes(
             getattr(session, "viewer_attended_seconds", 0))
         # Eurekos: a registrant's own link stays available after the end (Join says it ended).
         state.own_link_after_end = bool(getattr(session, "viewer_join_url_known", None))

@@ -30,7 +30,6 @@ from zoom_xblock.intents import (
 from zoom_xblock.learners import eligibility
 from zoom_xblock.locks import exclusive
 from zoom_xblock.meeting import lifecycle
-from zoom_xblock.meeting.zoom_body import NO_REGISTRATION
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
@@ -52,8 +51,7 @@ from zoom_xblock.zoom import (
     concerns_meeting,
     is_ambiguous,
 )
-from zoom_xblock.zoom.limits import BATCH_SIZE as BATCH
-from zoom_xblock.zoom.limits import next_utc_midnight, zoom_day
+from zoom_xblock.zoom.limits import NO_REGISTRATION, batches, next_utc_midnight, zoom_day
 from zoom_xblock.zoom.registrants import cut_name, email_problem
 
 log = logging.getLogger(__name__)
@@ -252,8 +250,8 @@ SAVED = ["state", "registrant_id", "join_url", "registered_at", "cancelled_at", 
 
 
 def _in_budget_chunks(rows):
-    for start in range(0, len(rows), BATCH):
-        chunk = _within_budget(rows[start:start + BATCH])
+    for batch in batches(rows):
+        chunk = _within_budget(batch)
         if chunk:
             yield chunk
 

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zoom_xblock import links, platform
 from zoom_xblock.learners import calendars, eligibility, joining, learner_status
-from zoom_xblock.meeting.sessions import safe_zone
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.rendering import render_template
+from zoom_xblock.session_values import safe_zone
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +147,24 @@ def _feed_url(request, token: str, scheme: str = "") -> str:
     return "webcal://" + url.split("://", 1)[1] if scheme == "webcal" else url
 
 
+def _subscriber(request, course_key: str):
+    """(the signed-in learner who may subscribe to the course's feed, None), or (None, the
+    answer for anyone else: the sign-in page, or the page saying they are not enrolled)."""
+    user = platform.user_from_request(request)
+    if not user.is_authenticated:
+        return None, redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+    if not calendars.may_subscribe(user, course_key):
+        return None, _private(join_page(request, joining.JoinOutcome(
+            case=joining.Case.NOT_ENROLLED)))
+    return user, None
+
+
 @require_GET
 def feed_page(request, course_key: str):
     """The signed-in learner's own feed URL for the course, with a button to reset it."""
-    user = platform.user_from_request(request)
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-    if not calendars.may_subscribe(user, course_key):
-        return _private(join_page(request, joining.JoinOutcome(case=joining.Case.NOT_ENROLLED)))
+    user, refused = _subscriber(request, course_key)
+    if refused is not None:
+        return refused
     feed = calendars.feed_for(user.id, course_key)
     html = render_template("zoom_xblock/feed_page.html", {
         "feed_url": _feed_url(request, feed.token),
@@ -174,11 +184,9 @@ def feed_page(request, course_key: str):
 @require_POST
 def feed_reset(request, course_key: str):
     """Replace the learner's feed token (CSRF-protected form on the feed page)."""
-    user = platform.user_from_request(request)
-    if not user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-    if not calendars.may_subscribe(user, course_key):
-        return _private(join_page(request, joining.JoinOutcome(case=joining.Case.NOT_ENROLLED)))
+    user, refused = _subscriber(request, course_key)
+    if refused is not None:
+        return refused
     calendars.reset(user.id, course_key)
     page = request.path.removesuffix("/reset")
     return _private(HttpResponseRedirect(page + "?reset=1"))

@@ -21,7 +21,6 @@ from zoom_xblock import clients, policies, problems, wording
 from zoom_xblock.conf import get_config
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.i18n import ngettext
-from zoom_xblock.meeting.sessions import one_line, start_utc
 from zoom_xblock.messages import (
     alternative_host_message,
     host_error_message,
@@ -29,6 +28,7 @@ from zoom_xblock.messages import (
     organizer_unverified_message,
 )
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.session_values import one_line, start_utc
 from zoom_xblock.zoom import (
     HOST_NO_WEBINAR_LICENCE,
     HOST_NOT_FOUND,
@@ -537,14 +537,19 @@ def _clean_weight(form, context, submission):
     submission.fields["weight"] = value
 
 
-def _clean_zoom_emails(form, context, submission):
-    raw = form.get("zoom_emails")
-    text = str(raw).strip().lower() if raw is not None else ""
+def _checkbox(raw) -> bool | None:
+    """A checkbox's value as the form sent it (a boolean, or a word for one); None if neither."""
     if isinstance(raw, bool):
-        value = raw
-    elif text in _TRUE or text in _FALSE:
-        value = text in _TRUE
-    else:
+        return raw
+    text = str(raw).strip().lower() if raw is not None else ""
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    return None
+
+
+def _clean_zoom_emails(form, context, submission):
+    value = _checkbox(form.get("zoom_emails"))
+    if value is None:
         submission.errors["zoom_emails"] = _("Choose whether Zoom sends its own e-mails.")
         value = False
     submission.fields["zoom_emails"] = value
@@ -570,13 +575,8 @@ def _clean_learner_emails(form, context, submission):
     keeps no block choice: turning it on for the site later turns it on here too)."""
     off = []
     for kind in sorted(policies.site_learner_emails()):
-        raw = form.get(f"learner_email_{kind}")
-        text = str(raw).strip().lower() if raw is not None else ""
-        if isinstance(raw, bool):
-            checked = raw
-        elif text in _TRUE or text in _FALSE:
-            checked = text in _TRUE
-        else:
+        checked = _checkbox(form.get(f"learner_email_{kind}"))
+        if checked is None:
             submission.errors[f"learner_email_{kind}"] = _(
                 "Choose whether learners get this e-mail.")
             checked = True

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 from django.db import transaction
 
-from zoom_xblock import intents, platform, policies, wording
-from zoom_xblock.meeting import authoring, sessions
+from zoom_xblock import intents, platform, policies, session_values, wording
+from zoom_xblock.meeting import authoring
 from zoom_xblock.meeting.zoom_body import zoom_payload
 from zoom_xblock.models import SessionAlert, ZoomSession
 from zoom_xblock.zoom import MAX_TITLE
@@ -113,7 +113,7 @@ def _adopt(session: ZoomSession, changes: dict) -> tuple[dict, str]:
     values = adoptable_values(changes)
     if not values:
         return {}, ""
-    old_schedule = sessions.schedule_key(session)
+    old_schedule = session_values.schedule_key(session)
     for name, value in values.items():
         setattr(session, name, value)
     applied = dict(session.applied_settings or {})
@@ -130,9 +130,9 @@ def _adopt(session: ZoomSession, changes: dict) -> tuple[dict, str]:
     block_fields = {"title": session.title, "timezone": zone,
                     "duration_minutes": session.duration_minutes}
     if session.start is not None:
-        block_fields["start_local"] = sessions.local_start(session.start, zone)
+        block_fields["start_local"] = session_values.local_start(session.start, zone)
     publication = platform.update_block_fields(session.usage_key, block_fields)
-    if sessions.schedule_key(session) != old_schedule:
+    if session_values.schedule_key(session) != old_schedule:
         intents.request_learner_messages(session.id)
     return values, publication
 

@@ -14,9 +14,9 @@ from django.utils import translation
 
 from zoom_xblock import platform
 from zoom_xblock.i18n import gettext as _
-from zoom_xblock.meeting.sessions import one_line, safe_zone
 from zoom_xblock.models import ZoomSession
 from zoom_xblock.rendering import render_template
+from zoom_xblock.session_values import one_line, safe_zone
 
 log = logging.getLogger(__name__)
 

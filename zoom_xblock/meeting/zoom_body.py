@@ -3,15 +3,14 @@ has it, and the marker that tells this block's meeting apart among the host's me
 import hashlib
 from datetime import UTC
 
-from zoom_xblock.meeting.sessions import alternative_hosts_of, safe_zone
 from zoom_xblock.models import ZoomSession
+from zoom_xblock.session_values import alternative_hosts_of, safe_zone
 from zoom_xblock.zoom import MAX_AGENDA, MAX_TITLE
 
 # Manual approval: a person who learns the meeting ID cannot register themselves into it; the
 # plugin approves its own registrants as it adds them (``auto_approve``), Zoom keeps the others
 # pending for the sync to report and deny (``OUTSIDER_REGISTRANTS``).
 APPROVAL_MANUAL = 1
-NO_REGISTRATION = 2  # settings.approval_type when registration is off
 REGISTRATION_ONCE = 1  # attendees register once and can attend (one occurrence anyway)
 MARKER_PREFIX = "openedx-zoom-xblock:"
 LISTED_AGENDA = 250  # Zoom's list of a host's meetings cuts each agenda to this

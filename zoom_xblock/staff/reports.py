@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
-from zoom_xblock import wording
+from zoom_xblock import attended, wording
 from zoom_xblock.i18n import gettext as _
 from zoom_xblock.learners import eligibility
 from zoom_xblock.models import (
@@ -26,7 +26,6 @@ from zoom_xblock.models import (
     SyncRun,
     ZoomSession,
 )
-from zoom_xblock.webhooks import attendance
 
 State = Registration.State
 PAGE_SIZE = 25
@@ -51,7 +50,7 @@ NOT_REGISTERED = "not_registered"
 
 
 # Whole minutes, rounded as the learner reads them (the one attendance definition).
-minutes = attendance.attended_minutes
+minutes = attended.attended_minutes
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -116,9 +115,9 @@ def state_counts(session: ZoomSession) -> dict:
 def attendance_summary(session: ZoomSession) -> dict:
     """Attended, no-shows and minutes of the registrants, and walk-ins (people nobody matched)."""
     totals = Registration.objects.filter(session=session).aggregate(
-        attended=Count("id", filter=Q(attended_seconds__gte=attendance.ATTENDED_MIN_SECONDS)),
+        attended=Count("id", filter=Q(attended_seconds__gte=attended.ATTENDED_MIN_SECONDS)),
         no_shows=Count("id", filter=Q(state=State.REGISTERED,
-                                      attended_seconds__lt=attendance.ATTENDED_MIN_SECONDS)),
+                                      attended_seconds__lt=attended.ATTENDED_MIN_SECONDS)),
         seconds=Sum("attended_seconds"),
         completed=Count("id", filter=Q(completed_at__isnull=False)),
     )
@@ -142,7 +141,7 @@ def attendance_summary(session: ZoomSession) -> dict:
         "completed": totals["completed"],
         "walk_ins": walk_ins,
         "ended": ended,
-        "required_minutes": attendance.required_minutes(session),
+        "required_minutes": attended.required_minutes(session),
     }
 
 
@@ -348,7 +347,7 @@ def _row(values: dict) -> dict:
         "registered_at": iso(values["registered_at"]),
         "registered_display": shown(values["registered_at"]),
         "attended_minutes": minutes(values["attended_seconds"]),
-        "attended": attendance.has_attended(values["attended_seconds"]),
+        "attended": attended.has_attended(values["attended_seconds"]),
         "completed": values["completed_at"] is not None,
     }
 

@@ -44,6 +44,7 @@ from .limits import (
     MAX_ALTERNATIVE_HOSTS,
     MAX_REGISTRANTS,
     MAX_TITLE,
+    NO_REGISTRATION,
     REGISTRANT_DAILY_LIMIT,
 )
 from .ratelimit import (
@@ -74,6 +75,7 @@ __all__ = [
     "MAX_ALTERNATIVE_HOSTS",
     "MAX_REGISTRANTS",
     "MAX_TITLE",
+    "NO_REGISTRATION",
     "REGISTRANT_DAILY_LIMIT",
     "HOST_ALTERNATIVE_REFUSED",
     "HOST_NOT_FOUND",

@@ -31,7 +31,7 @@ from .errors import (
     is_ambiguous,
     unavailable_from_exception,
 )
-from .limits import BATCH_SIZE
+from .limits import batches
 from .ratelimit import (
     PLAN_PRO,
     Category,
@@ -362,8 +362,8 @@ class ZoomClient:
         plural, _ = _kind(kind)
         people = [dict(person) for person in registrants]
         results: list[RegistrantResult | None] = [None] * len(people)
-        for start in range(0, len(people), BATCH_SIZE):
-            chunk = list(range(start, min(start + BATCH_SIZE, len(people))))
+        for indexes in batches(range(len(people))):
+            chunk = list(indexes)
             stop = self._add_chunk(kind, plural, zoom_id, people, chunk, results,
                                    auto_approve, send_email)
             if stop is not None:
@@ -500,13 +500,13 @@ class ZoomClient:
             {key: person[key] for key in ("id", "email") if person.get(key)}
             for person in registrants
         ]
-        for start in range(0, len(people), BATCH_SIZE):
+        for batch in batches(people):
             self._request(
                 "set_registrant_status",
                 Category.MEDIUM,
                 "PUT",
                 f"/{plural}/{_segment(zoom_id)}/registrants/status",
-                json={"action": action, "registrants": people[start : start + BATCH_SIZE]},
+                json={"action": action, "registrants": batch},
                 idempotent=False,  # each request spends one of each person's 3 a day
             )
 
@@ -531,14 +531,14 @@ class ZoomClient:
         """Add panelists (``{"name", "email"}``) to a webinar, 30 per call."""
         people = [dict(person) for person in panelists]
         answers = []
-        for start in range(0, len(people), BATCH_SIZE):
+        for batch in batches(people):
             answers.append(
                 self._json(
                     "add_panelists",
                     Category.MEDIUM,
                     "POST",
                     f"/webinars/{_segment(webinar_id)}/panelists",
-                    json={"panelists": people[start : start + BATCH_SIZE]},
+                    json={"panelists": batch},
                 )
             )
         return answers
