@@ -166,7 +166,6 @@ class StaffViewMixin:
 
     def staff_section(self, context: dict) -> Fragment:
         """The staff panel (``templates/zoom_xblock/staff_panel.html``) with its CSS and JS."""
-        from zoom_xblock.learners import learner_status  # pylint: disable=import-outside-toplevel
         from zoom_xblock.meeting import authoring  # pylint: disable=import-outside-toplevel
         from zoom_xblock.staff import reports  # pylint: disable=import-outside-toplevel
 
@@ -174,7 +173,6 @@ class StaffViewMixin:
         session = context.get("session")
         data = reports.summary(session)
         viewer = context.get("user") or platform.ANONYMOUS
-        hosts = set(learner_status.host_emails(session)) if session else set()
         digest = hashlib.sha1(usage_key.encode(), usedforsecurity=False).hexdigest()
         uid = "zoom-staff-" + digest[:10]  # ids unique on the page, whatever the key holds
         last_run = data.get("last_run")
@@ -198,7 +196,6 @@ class StaffViewMixin:
                              ("attended", gettext("Attended minutes"))],
             "join_url": links.join_path(usage_key),
             "csv_url": links.report_csv_path(usage_key),
-            "is_organizer": bool(viewer.email) and viewer.email.lower() in hosts,
             "host_email": session.host_email if session else context.get("host_email"),
             "zoom_account": account_line(session, platform.course_key_for(self)),
             "state": authoring.session_state(session),
