@@ -226,7 +226,7 @@ def idle() -> list[Result]:
     from django.conf import settings
     from django.utils import timezone
 
-    from zoom_xblock import intents, tasks
+    from zoom_xblock import intents, sweep, tasks
     from zoom_xblock.learners import sync
     from zoom_xblock.models import Registration, SyncRun
 
@@ -260,7 +260,7 @@ def idle() -> list[Result]:
                 clock["now"], _n, name, args = heapq.heappop(due)
                 steps += 1
                 if name == "sweep":
-                    sync.sweep()
+                    sweep.run()
                 else:
                     getattr(tasks, name.rsplit(".", 1)[1]).run(*args)
         passes = SyncRun.objects.filter(session=session).count() - before
