@@ -5,10 +5,18 @@ run on the LMS's default queue (``ZOOM_XBLOCK["CELERY_QUEUE"]``, default ``edx.l
 passed explicitly as ``queue=``, also from Studio). Every task is
 idempotent: running one twice, or after a lost message, changes nothing more.
 """
+from datetime import datetime
+
 from celery import shared_task
 
-from zoom_xblock.learners import sync
-from zoom_xblock.meeting import lifecycle
+from zoom_xblock import intents
+from zoom_xblock import sweep as periodic
+from zoom_xblock.block import publishing
+from zoom_xblock.learners import emails, retirement, sync
+from zoom_xblock.meeting import directory, lifecycle
+from zoom_xblock.staff import health
+from zoom_xblock.webhooks import attendance, zoom_events
+from zoom_xblock.zoom import ZoomError
 
 RETRY = {"acks_late": True, "reject_on_worker_lost": True}
 
@@ -17,8 +25,6 @@ RETRY = {"acks_late": True, "reject_on_worker_lost": True}
 def sync_session(session_id: int, trigger: str = "manual", full: bool = False) -> dict:
     """Bring one session's Zoom registrants in line with who should be there (``full``: also
     reconcile with Zoom's own registrant list), then e-mail those newly registered."""
-    from zoom_xblock import intents  # pylint: disable=import-outside-toplevel
-
     result = sync.sync_session(session_id, trigger=trigger, full=full)
     intents.queue_learner_messages(session_id)
     return result
@@ -40,8 +46,6 @@ def sync_course(course_key: str, trigger: str = "enrollment") -> dict:
 @shared_task(name="zoom_xblock.tasks.sweep", **RETRY)
 def sweep() -> dict:
     """The periodic sweep (:mod:`zoom_xblock.sweep`): queue whatever work is due or was lost."""
-    from zoom_xblock import sweep as periodic  # pylint: disable=import-outside-toplevel
-
     return periodic.run()
 
 
@@ -66,10 +70,6 @@ def delete_session(self, usage_key: str) -> dict:
 @shared_task(name="zoom_xblock.tasks.apply_published", **RETRY)
 def apply_published(course_key: str, item_key: str, published_at: str = "") -> dict:
     """Apply the Zoom blocks of a published unit, subsection or section (Studio's Publish)."""
-    from datetime import datetime  # pylint: disable=import-outside-toplevel
-
-    from zoom_xblock.block import publishing  # pylint: disable=import-outside-toplevel
-
     when = datetime.fromisoformat(published_at) if published_at else None
     return publishing.apply_published(course_key, item_key or None, when)
 
@@ -77,25 +77,18 @@ def apply_published(course_key: str, item_key: str, published_at: str = "") -> d
 @shared_task(name="zoom_xblock.tasks.remove_deleted", **RETRY)
 def remove_deleted(course_key: str, item_key: str) -> dict:
     """Remove the sessions inside deleted content that the published course no longer shows."""
-    from zoom_xblock.block import publishing  # pylint: disable=import-outside-toplevel
-
     return publishing.remove_deleted(course_key, item_key or "")
 
 
 @shared_task(name="zoom_xblock.tasks.reconcile_course", **RETRY)
 def reconcile_course(course_key: str) -> dict:
     """The sweep's pass over one course against its published version."""
-    from zoom_xblock.block import publishing  # pylint: disable=import-outside-toplevel
-
     return publishing.reconcile_course(course_key)
 
 
 @shared_task(name="zoom_xblock.tasks.cancel_registrants", bind=True, max_retries=10, **RETRY)
 def cancel_registrants(self, session_id: int, registrants: list) -> dict:
     """Cancel in Zoom the registrants of a learner whose account was retired."""
-    from zoom_xblock.learners import retirement  # pylint: disable=import-outside-toplevel
-    from zoom_xblock.zoom import ZoomError  # pylint: disable=import-outside-toplevel
-
     try:
         return retirement.cancel_in_zoom(session_id, registrants)
     except ZoomError as error:
@@ -105,32 +98,24 @@ def cancel_registrants(self, session_id: int, registrants: list) -> dict:
 @shared_task(name="zoom_xblock.tasks.apply_webhook", **RETRY)
 def apply_webhook(event_id: int) -> str:
     """Apply a stored Zoom webhook event (status, attendance, drift, recordings)."""
-    from zoom_xblock.webhooks import zoom_events  # pylint: disable=import-outside-toplevel
-
     return zoom_events.apply_event(event_id)
 
 
 @shared_task(name="zoom_xblock.tasks.apply_webhooks", **RETRY)
 def apply_webhooks() -> int:
     """Apply every stored Zoom webhook event still waiting, oldest first."""
-    from zoom_xblock.webhooks import zoom_events  # pylint: disable=import-outside-toplevel
-
     return zoom_events.apply_received()
 
 
 @shared_task(name="zoom_xblock.tasks.fetch_attendance_report", **RETRY)
 def fetch_attendance_report(session_id: int) -> dict:
     """Fill attendance gaps from Zoom's participant report, then settle completion."""
-    from zoom_xblock.webhooks import attendance  # pylint: disable=import-outside-toplevel
-
     return attendance.fetch_report(session_id)
 
 
 @shared_task(name="zoom_xblock.tasks.send_learner_messages", **RETRY)
 def send_learner_messages(session_id: int) -> dict:
     """E-mail the session's learners what they are due (edx-ace), each event once."""
-    from zoom_xblock.learners import emails  # pylint: disable=import-outside-toplevel
-
     return emails.dispatch(session_id)
 
 
@@ -139,15 +124,11 @@ def refresh_zoom_directory(emails: list | None = None, account: str | None = Non
     """Ask Zoom about the Webinar plan of ``account`` and these people's licences in it, and
     cache the answers for the Studio editor (which never calls Zoom itself). A message queued
     without ``account`` (before sites had several accounts) is about the default account."""
-    from zoom_xblock.meeting import directory  # pylint: disable=import-outside-toplevel
-
     return directory.refresh(emails or [], account)
 
 
 @shared_task(name="zoom_xblock.tasks.check_health", **RETRY)
 def check_health() -> dict:
     """Run the operator's check (``zoom_check``) and store it for the staff and author banner."""
-    from zoom_xblock.staff import health  # pylint: disable=import-outside-toplevel
-
     report = health.run_check()
     return {"problems": [problem.code for problem in report.problems]}
