@@ -34,11 +34,15 @@ class GroupCommit(Generic[Item, Outcome]):
     ``write_batch(items)`` writes and commits a list of items and returns one outcome per
     item, in order; it runs in the thread of one of the waiting callers, on that thread's
     database connection, and must commit before it returns. If it raises, every caller of
-    that batch gets the exception (nothing of the batch was committed).
+    that batch gets the exception (nothing of the batch was committed). ``after_batch(items,
+    outcomes)``, if given, runs once per committed batch in the writer's thread once the next
+    batch may already be written (queueing work, say, so that it does not hold up the writes).
     """
 
-    def __init__(self, write_batch: Callable[[list[Item]], Sequence[Outcome]]):
+    def __init__(self, write_batch: Callable[[list[Item]], Sequence[Outcome]],
+                 after_batch: Callable[[list[Item], Sequence[Outcome]], None] | None = None):
         self._write_batch = write_batch
+        self._after_batch = after_batch
         self._waiting: list[_Slot] = []
         self._waiting_lock = threading.Lock()
         self._writer = threading.Lock()
@@ -48,23 +52,28 @@ class GroupCommit(Generic[Item, Outcome]):
         slot = _Slot(item)
         with self._waiting_lock:
             self._waiting.append(slot)
+        written = None
         with self._writer:
             if not slot.done:  # nobody took it while we waited: write everything waiting
                 with self._waiting_lock:
                     batch, self._waiting = self._waiting, []
-                self._write(batch)
+                written = self._write(batch)
         if slot.error is not None:
             raise slot.error
+        if written is not None and self._after_batch is not None:
+            self._after_batch(*written)
         return slot.outcome
 
-    def _write(self, batch: list[_Slot]) -> None:
+    def _write(self, batch: list[_Slot]):
+        items = [slot.item for slot in batch]
         try:
-            outcomes = self._write_batch([slot.item for slot in batch])
+            outcomes = self._write_batch(items)
             if len(outcomes) != len(batch):
                 raise RuntimeError("write_batch must return one outcome per item")
         except BaseException as error:  # pylint: disable=broad-except
             for slot in batch:
                 slot.error, slot.done = error, True
-            return
+            return None
         for slot, outcome in zip(batch, outcomes, strict=True):
             slot.outcome, slot.done = outcome, True
+        return items, outcomes

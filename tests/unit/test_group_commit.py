@@ -18,7 +18,7 @@ class Recorder:
         self.batches.append(list(items))
         if len(self.batches) == 1:
             self.started.set()
-            assert self.release.wait(5)
+            assert self.release.wait(30)
         if self.fail_on is not None and self.fail_on in items:
             raise RuntimeError("database went away")
         return [f"stored {item}" for item in items]
@@ -44,14 +44,14 @@ def test_requests_arriving_during_a_commit_share_the_next_one():
     recorder = Recorder()
     group = GroupCommit(recorder)
     first, first_threads = _submit_all(group, ["first"])
-    assert recorder.started.wait(5)
+    assert recorder.started.wait(30)
     answers, threads = _submit_all(group, [f"event {n}" for n in range(20)])
     while len(group._waiting) < 20:  # all twenty are waiting for the first commit
         threading.Event().wait(0.01)
     assert answers == {}  # nobody is answered before their event is committed
     recorder.release.set()
     for thread in first_threads + threads:
-        thread.join(5)
+        thread.join(30)
     assert recorder.batches[0] == ["first"]
     assert sorted(recorder.batches[1]) == sorted(f"event {n}" for n in range(20))
     assert len(recorder.batches) == 2
@@ -62,13 +62,13 @@ def test_a_failed_commit_fails_every_request_of_its_batch_and_no_other():
     recorder = Recorder(fail_on="bad")
     group = GroupCommit(recorder)
     first, first_threads = _submit_all(group, ["first"])
-    assert recorder.started.wait(5)
+    assert recorder.started.wait(30)
     answers, threads = _submit_all(group, ["bad", "neighbour"])
     while len(group._waiting) < 2:
         threading.Event().wait(0.01)
     recorder.release.set()
     for thread in first_threads + threads:
-        thread.join(5)
+        thread.join(30)
     assert first["first"] == "stored first"
     assert isinstance(answers["bad"], RuntimeError)
     assert isinstance(answers["neighbour"], RuntimeError)  # same transaction, not committed

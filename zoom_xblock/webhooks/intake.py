@@ -16,7 +16,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from zoom_xblock import accounts
+from zoom_xblock import accounts, bulk_rows
 from zoom_xblock.conf import get_config
 from zoom_xblock.group_commit import GroupCommit
 from zoom_xblock.models import WebhookEvent, ZoomSession
@@ -192,22 +192,19 @@ def _store(data: dict, endpoint: str) -> HttpResponse:
 
 
 def _write_events(rows: list[WebhookEvent]) -> list[bool]:
-    """Commit ``rows`` in one transaction: True for a row stored now, False for Zoom's retry of
-    an event already stored. A retry racing its original from another process is skipped by
-    the database (``INSERT IGNORE`` on MySQL, ``INSERT OR IGNORE`` on SQLite), so one retry
-    never fails the batch."""
-    with transaction.atomic(durable=True):
-        known = set(WebhookEvent.objects.filter(dedupe_key__in={row.dedupe_key for row in rows})
-                    .values_list("dedupe_key", flat=True))
-        fresh = {}
-        outcomes = [row.dedupe_key not in known and fresh.setdefault(row.dedupe_key, row) is row
-                    for row in rows]
-        WebhookEvent.objects.bulk_create(fresh.values(), ignore_conflicts=True)
-    if fresh:
+    """Store ``rows`` with one INSERT; True for each when any was new. An event already
+    stored (Zoom sent it again, perhaps racing its first delivery) is skipped by the
+    database's unique dedupe key, so one retry never fails the batch. The view runs outside
+    any transaction (``non_atomic_requests``), so the statement is committed when it returns."""
+    inserted = bulk_rows.insert_new(rows)
+    return [inserted > 0] * len(rows)
+
+
+def _apply_soon(rows, outcomes) -> None:
+    if any(outcomes):
         # At once, unless a test holds a transaction.
         transaction.on_commit(zoom_events.request_apply)
-    return outcomes
 
 
 # One per process: the webhook view runs in each of a server's threads.
-INTAKE = GroupCommit(_write_events)
+INTAKE = GroupCommit(_write_events, after_batch=_apply_soon)

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from zoom_xblock import intents, runs, wording
 from zoom_xblock.conf import get_config
+from zoom_xblock.locks import redis_client
 from zoom_xblock.meeting import drift
 from zoom_xblock.models import Recording, Registration, SessionAlert, WebhookEvent, ZoomSession
 from zoom_xblock.webhooks import attendance
@@ -347,6 +348,25 @@ def failed_events(zoom_id: int | None = None, limit: int = 20) -> list[dict]:
                 "id", "event", "error", "attempts", "received_at")[:limit]]
 
 
+def _mark_apply_queued() -> bool:
+    """Set the "apply task queued" mark unless it is set; True when this call set it. One
+    Redis round trip on a kept connection (a webhook burst asks once per commit), else the
+    cache of the Redis-less default tier."""
+    client = redis_client()
+    if client is None:
+        return cache.add(APPLY_QUEUED_KEY, 1, timeout=APPLY_DEBOUNCE_SECONDS)
+    return bool(client.set(APPLY_QUEUED_KEY, 1, nx=True, ex=APPLY_DEBOUNCE_SECONDS))
+
+
+def clear_apply_mark() -> None:
+    """The task has started: events committed from now on queue another one."""
+    client = redis_client()
+    if client is None:
+        cache.delete(APPLY_QUEUED_KEY)
+    else:
+        client.delete(APPLY_QUEUED_KEY)
+
+
 def request_apply() -> None:
     """Called after an event is committed: make sure a task will apply it soon.
 
@@ -356,7 +376,7 @@ def request_apply() -> None:
     A task that could not be queued leaves the mark for ``APPLY_DEBOUNCE_SECONDS`` at most;
     the sweep applies whatever is still waiting after a minute.
     """
-    if not cache.add(APPLY_QUEUED_KEY, 1, timeout=APPLY_DEBOUNCE_SECONDS):
+    if not _mark_apply_queued():
         return
     intents.queue_webhooks()
 
@@ -364,7 +384,7 @@ def request_apply() -> None:
 def apply_received(limit: int = PENDING_BATCH) -> int:
     """Apply every stored event still RECEIVED, oldest first (the task behind
     :func:`request_apply`); returns how many were applied."""
-    cache.delete(APPLY_QUEUED_KEY)
+    clear_apply_mark()
     waiting = list(WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED)
                    .order_by("id").values_list("id", flat=True)[:limit])
     applied = _apply_all(waiting)
