@@ -34,15 +34,21 @@ class GroupCommit(Generic[Item, Outcome]):
     ``write_batch(items)`` writes and commits a list of items and returns one outcome per
     item, in order; it runs in the thread of one of the waiting callers, on that thread's
     database connection, and must commit before it returns. If it raises, every caller of
-    that batch gets the exception (nothing of the batch was committed). ``after_batch(items,
-    outcomes)``, if given, runs once per committed batch in the writer's thread once the next
-    batch may already be written (queueing work, say, so that it does not hold up the writes).
+    that batch gets the exception (nothing of the batch was committed).
+
+    ``after_batch(items, outcomes)``, if given, runs after commits, outside the writer's lock
+    (queueing work, say, so that it does not hold up the next writes). It too is shared: a
+    call that starts after a batch was committed covers that batch, so batches committed
+    while one call runs are covered together by the next; every committed item is passed to
+    exactly one call that started after its commit.
     """
 
     def __init__(self, write_batch: Callable[[list[Item]], Sequence[Outcome]],
                  after_batch: Callable[[list[Item], Sequence[Outcome]], None] | None = None):
         self._write_batch = write_batch
         self._after_batch = after_batch
+        self._unannounced: list[tuple[list, Sequence]] = []  # committed, after_batch not run
+        self._after_lock = threading.Lock()
         self._waiting: list[_Slot] = []
         self._waiting_lock = threading.Lock()
         self._writer = threading.Lock()
@@ -61,8 +67,18 @@ class GroupCommit(Generic[Item, Outcome]):
         if slot.error is not None:
             raise slot.error
         if written is not None and self._after_batch is not None:
-            self._after_batch(*written)
+            self._announce(written)
         return slot.outcome
+
+    def _announce(self, written) -> None:
+        with self._waiting_lock:
+            self._unannounced.append(written)
+        with self._after_lock:
+            with self._waiting_lock:
+                covered, self._unannounced = self._unannounced, []
+            if covered:  # empty: a call that started after our commit already covered it
+                self._after_batch([item for items, _ in covered for item in items],
+                                  [outcome for _, outcomes in covered for outcome in outcomes])
 
     def _write(self, batch: list[_Slot]):
         items = [slot.item for slot in batch]

@@ -84,3 +84,36 @@ def test_write_batch_must_answer_every_item():
     group = GroupCommit(lambda items: [])
     with pytest.raises(RuntimeError):
         group.submit("x")
+
+
+def test_work_after_commits_is_shared_and_covers_every_commit_once():
+    """The step after a commit (queueing the apply task) runs outside the writes; commits
+    made while it runs are covered together by the next run, each item exactly once."""
+    held, release, calls = threading.Event(), threading.Event(), []
+
+    def after(items, outcomes):
+        calls.append(sorted(items))
+        if len(calls) == 1:
+            held.set()
+            assert release.wait(30)
+
+    written = []
+
+    def write(items):
+        written.extend(items)
+        return list(items)
+
+    group = GroupCommit(write, after_batch=after)
+    first, first_threads = _submit_all(group, ["first"])
+    assert held.wait(30)  # the first after-commit step is running, and stuck
+    answers, threads = _submit_all(group, [f"event {n}" for n in range(12)])
+    while len(written) < 13:  # their commits are done: writes do not wait for the step
+        threading.Event().wait(0.01)
+    assert answers == {}  # each answer still waits for a step that started after its commit
+    release.set()
+    for thread in first_threads + threads:
+        thread.join(30)
+    assert calls[0] == ["first"]
+    later = [item for call in calls[1:] for item in call]
+    assert sorted(later) == sorted(f"event {n}" for n in range(12))  # each exactly once
+    assert len(calls) < 13  # shared, not one per commit

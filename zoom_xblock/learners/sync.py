@@ -275,7 +275,8 @@ def _one_ahead(chunks, send, record) -> None:
             if stop is not None:
                 break
         if pending is not None:
-            stop = stop or _recorded(record, *pending)
+            last = _recorded(record, *pending)  # recorded even after a stop: it was sent
+            stop = stop or last
     if stop is not None:
         raise stop
 
