@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from zoom_xblock import sync
+from zoom_xblock.learners import sync
 
 pytestmark = pytest.mark.django_db  # each answer is saved in its own transaction
 
