@@ -74,14 +74,9 @@ def _decode(body: bytes):
         return None
 
 
-def _zoom_id(data: dict) -> int | None:
-    """``payload.object.id`` as a number that fits the column (Zoom sends str or int)."""
-    payload = data.get("payload")
-    obj = payload.get("object") if isinstance(payload, dict) else None
-    raw = obj.get("id") if isinstance(obj, dict) else None
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-        return None
-    value = zoom_webhooks.normalise_id(raw)
+def _column_id(event: zoom_webhooks.ZoomEvent) -> int | None:
+    """The meeting or webinar id as a number that fits the column, or None."""
+    value = event.object_id
     if value is None or not value.isascii() or not value.isdigit() or len(value) > 19:
         return None
     number = int(value)
@@ -89,6 +84,7 @@ def _zoom_id(data: dict) -> int | None:
 
 
 def _event_ts(data: dict) -> int | None:
+    """``event_ts`` when Zoom sent a whole number that fits the column (no bool, no float)."""
     value = data.get("event_ts")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_BIGINT:
         return None
@@ -122,21 +118,23 @@ def webhook(request, endpoint: str):
     data = _decode(body)
     if not isinstance(data, dict) or not isinstance(data.get("event"), str):
         return _error("malformed JSON" if data is None else "not a Zoom event", 400)
-    if not _names_account(data, signer) or (len(candidates) > 1
-                                            and not _owns_meeting(data, signer, candidates)):
+    if not data["event"]:
+        return HttpResponse(status=200)  # nothing Zoom sends: acknowledged and ignored
+    event = zoom_webhooks.parse_event(data)
+    if not _names_account(event, signer) or (len(candidates) > 1
+                                             and not _owns_meeting(event, signer, candidates)):
         return _error("invalid signature", 401)  # signed by one account, naming another's
-    if data["event"] == zoom_webhooks.URL_VALIDATION_EVENT:
-        payload = data.get("payload")
-        plain = payload.get("plainToken") if isinstance(payload, dict) else None
+    if event.event == zoom_webhooks.URL_VALIDATION_EVENT:
+        plain = event.payload.get("plainToken")
         if not isinstance(plain, str) or not plain or len(plain) > 256:
             return _error("plainToken missing", 400)
         return JsonResponse(
             zoom_webhooks.url_validation_response(signer.webhook_secret_token, plain)
         )
-    if data["event"] not in zoom_events.STORED_EVENTS:
-        log.debug("Zoom webhook %r acknowledged and ignored", data["event"][:64])
+    if event.event not in zoom_events.STORED_EVENTS:
+        log.debug("Zoom webhook %r acknowledged and ignored", event.event[:64])
         return HttpResponse(status=200)
-    return _store(data, endpoint)
+    return _store(data, event, endpoint)
 
 
 def _signing_account(candidates, body: bytes, request, timestamp: str, config):
@@ -152,21 +150,20 @@ def _signing_account(candidates, body: bytes, request, timestamp: str, config):
     return None
 
 
-def _names_account(data: dict, signer) -> bool:
+def _names_account(event: zoom_webhooks.ZoomEvent, signer) -> bool:
     """True unless the event's ``payload.account_id`` names another account than the one
     whose secret signed it (Zoom names the account in every event but
     ``endpoint.url_validation``; an account configured without its id accepts any)."""
-    payload = data.get("payload")
-    account_id = payload.get("account_id") if isinstance(payload, dict) else None
+    account_id = event.account_id
     if account_id is None or not signer.account_id:
         return True
     return isinstance(account_id, str) and account_id == signer.account_id
 
 
-def _owns_meeting(data: dict, signer, candidates) -> bool:
+def _owns_meeting(event: zoom_webhooks.ZoomEvent, signer, candidates) -> bool:
     """False when the event is about a meeting of another of the site's accounts (one
     organisation's app must not write another's attendance); one indexed query."""
-    zoom_id = _zoom_id(data)
+    zoom_id = _column_id(event)
     row = ZoomSession.objects.filter(zoom_id=zoom_id).values_list(
         "zoom_account", "course_key").first() if zoom_id is not None else None
     if row is None:
@@ -176,18 +173,17 @@ def _owns_meeting(data: dict, signer, candidates) -> bool:
     return owner is not None and owner.account_id == signer.account_id
 
 
-def _store(data: dict, endpoint: str) -> HttpResponse:
+def _store(data: dict, event: zoom_webhooks.ZoomEvent, endpoint: str) -> HttpResponse:
     """Store the event once (Zoom's retries share its dedupe key), then queue its applying.
 
     The answer goes out only once the event is committed: Zoom does not send it again after a
     200. Events arriving together are committed together (:data:`INTAKE`)."""
     # The recording download token is a credential: keep it out of the database, with every
     # passcode and every link's token (zoom.redaction.redact_payload).
-    data.pop("download_token", None)
-    dedupe_key = zoom_webhooks.event_dedupe_key(data)
-    data = redaction.redact_payload(data)
-    INTAKE.submit(WebhookEvent(dedupe_key=dedupe_key, event=data["event"], endpoint=endpoint,
-                               zoom_id=_zoom_id(data), event_ts=_event_ts(data), payload=data))
+    data.pop("download_token", None)  # not part of the dedupe key (event, event_ts, payload)
+    INTAKE.submit(WebhookEvent(dedupe_key=event.dedupe_key, event=event.event, endpoint=endpoint,
+                               zoom_id=_column_id(event), event_ts=_event_ts(data),
+                               payload=redaction.redact_payload(data)))
     return HttpResponse(status=200)
 
 
