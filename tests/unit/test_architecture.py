@@ -158,3 +158,16 @@ def test_only_the_queue_door_sends_celery_tasks():
                        if "zoom_xblock.tasks" in targets)
     assert senders == ["zoom_xblock.intents"]
     assert importers == ["zoom_xblock.apps"]  # ready() registers the tasks, nothing else
+
+
+def test_join_and_enrollment_stay_in_the_learners_story():
+    """A Join request (``learners/views``) and an enrollment (``receivers`` -> ``intents`` ->
+    the sync task -> ``learners/sync``) are handled inside ``learners/`` plus the shared floor
+    and the pure client: no module of ``learners/`` reaches into another story."""
+    other_stories = ("meeting", "webhooks", "staff", "block", "sweep")
+    reached = {
+        f"{module} imports {target}"
+        for module, targets in _graph().items() if module.startswith("zoom_xblock.learners")
+        for target in targets if FLOORS[_floor(target)][0] in other_stories
+    }
+    assert reached == set()

@@ -7,8 +7,8 @@ import requests
 from django.core import mail
 
 from tests.utils import COURSE, make_user
-from zoom_xblock import intents, sweep, wording
-from zoom_xblock.meeting import authoring, lifecycle, sessions
+from zoom_xblock import intents, panelists, sweep, wording
+from zoom_xblock.meeting import authoring, sessions
 from zoom_xblock.models import Panelist, SessionAlert, ZoomSession
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +101,7 @@ def test_a_webinar_gets_the_course_instructors_as_panelists(
     from tests.standin.models import CourseRole
 
     CourseRole.objects.filter(user__username="prof").delete()
-    lifecycle.sync_panelists(ZoomSession.objects.get(id=session.id))
+    panelists.sync_panelists(ZoomSession.objects.get(id=session.id))
     (webinar,) = _zoom_state(zoom_sandbox, "webinars")
     assert webinar["panelists"] == []
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import bulk_rows, platform, problems
+from zoom_xblock import bulk_rows, panelists, platform, problems, zoom_side
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
@@ -29,7 +29,6 @@ from zoom_xblock.intents import (
 )
 from zoom_xblock.learners import eligibility
 from zoom_xblock.locks import exclusive
-from zoom_xblock.meeting import lifecycle
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
@@ -599,7 +598,7 @@ def _pass(session, run, started, desired, trigger, full, keep_alive, user_ids) -
             desired["reconciled"] = reconcile(client, session)
         _apply_difference(client, session, run, keep_alive)
         if session.kind == ZoomSession.Kind.WEBINAR:
-            lifecycle.sync_panelists(session)  # course staff roles change without a signal
+            panelists.sync_panelists(session)  # course staff roles change without a signal
     except NotConfigured:
         return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
                        message=stored("not_configured",
@@ -626,7 +625,7 @@ def still_in_zoom(client, session: ZoomSession) -> bool:
     try:
         client.get(session.kind, session.zoom_id)
     except ZoomNotFound:
-        lifecycle.mark_deleted_in_zoom(session)
+        zoom_side.mark_deleted_in_zoom(session)
         return False
     return True
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
-from zoom_xblock import intents, platform, problems
+from zoom_xblock import intents, panelists, problems, zoom_side
 from zoom_xblock.accounts import course_account_name, session_account_name
 from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
@@ -26,7 +26,7 @@ from zoom_xblock.intents import nudge_sync
 from zoom_xblock.locks import exclusive
 from zoom_xblock.meeting import drift, organizer_emails
 from zoom_xblock.meeting.zoom_body import LISTED_AGENDA, creation_marker, zoom_payload
-from zoom_xblock.models import Panelist, Registration, SessionAlert, ZoomSession
+from zoom_xblock.models import Registration, SessionAlert, ZoomSession
 from zoom_xblock.wording import stored
 from zoom_xblock.zoom import (
     HOST_ALTERNATIVE_REFUSED,
@@ -166,7 +166,7 @@ def _send_to_zoom(session: ZoomSession, payload: dict, previous: dict) -> dict |
         return _fail(session, stored("host_refused", reason=error.reason,
                                      email=session.host_email), error.code)
     except ZoomNotFound:
-        mark_deleted_in_zoom(session)
+        zoom_side.mark_deleted_in_zoom(session)
         return {"status": session.status}
     except ZoomValidationError as error:
         fields = "; ".join(f"{e.field}: {e.message}" for e in error.field_errors)
@@ -212,7 +212,7 @@ def _record_applied(session: ZoomSession, payload: dict, previous: dict, version
     if not previous:
         nudge_sync([session.id], "scheduled")  # learners enrolled before Zoom had the meeting
     if session.kind == ZoomSession.Kind.WEBINAR:
-        sync_panelists(session)
+        panelists.sync_panelists(session)
     if ZoomSession.objects.filter(id=session.id, desired_version__gt=version).exists():
         return apply_session(session.id)  # edited again while Zoom was answering
     return {"status": session.status, "zoom_id": session.zoom_id}
@@ -258,60 +258,6 @@ def find_created(client, session: ZoomSession) -> list[dict]:
                 found.append(details)
     return sorted(found, key=lambda meeting: (str(meeting.get("created_at") or ""),
                                               int(meeting["id"])))
-
-
-def mark_deleted_in_zoom(session: ZoomSession, operator: str = "", details=None) -> None:
-    """The meeting is gone from Zoom (not deleted by the plugin): learners see it cancelled,
-    and staff get an alert saying how to create a new one."""
-    session.status = ZoomSession.Status.DELETED_IN_ZOOM
-    session.save(update_fields=["status", "modified"])
-    SessionAlert.objects.create(
-        session=session, kind=SessionAlert.Kind.DELETED_IN_ZOOM,
-        message=stored("deleted_in_zoom", operator=operator) if operator
-        else stored("deleted_in_zoom"),
-        details=details or {})
-    intents.request_learner_messages(session.id)  # "cancelled" to those who were registered
-
-
-def sync_panelists(session: ZoomSession) -> dict:
-    """Make the webinar's panelists the course's instructors (added and removed)."""
-    instructors = {user.email.lower(): user for user in platform.course_instructors(
-        session.course_key) if user.email and user.email.lower() != session.host_email.lower()}
-    rows = {row.email.lower(): row for row in Panelist.objects.filter(session=session)}
-    for email, user in instructors.items():
-        row = rows.get(email)
-        if row is None:
-            rows[email] = Panelist.objects.create(session=session, user_id=user.id, email=email,
-                                                  name=user.full_name or user.username)
-        elif not row.wanted:
-            row.wanted, row.synced = True, False
-            row.save(update_fields=["wanted", "synced"])
-    for email, row in rows.items():
-        if email not in instructors and row.wanted:
-            row.wanted, row.synced = False, False
-            row.save(update_fields=["wanted", "synced"])
-    client = get_client(account=session_account_name(session))
-    to_add = [row for row in rows.values() if row.wanted and not row.synced]
-    if to_add:
-        client.add_panelists(session.zoom_id, [{"name": r.name or r.email, "email": r.email}
-                                               for r in to_add])
-    to_remove = [row for row in rows.values() if not row.wanted and not row.synced]
-    if to_remove:
-        ids = {p.get("email", "").lower(): p.get("id") for p in client.list_panelists(
-            session.zoom_id)}
-        for row in to_remove:
-            if ids.get(row.email):
-                client.remove_panelist(session.zoom_id, ids[row.email])
-    # Ids come from Zoom's list so that a later removal finds them.
-    if to_add:
-        ids = {p.get("email", "").lower(): p.get("id") for p in client.list_panelists(
-            session.zoom_id)}
-        for row in to_add:
-            row.panelist_id = str(ids.get(row.email) or "")
-    for row in to_add + to_remove:
-        row.synced = True
-        row.save(update_fields=["synced", "panelist_id"])
-    return {"added": len(to_add), "removed": len(to_remove)}
 
 
 def delete_session(usage_key: str) -> dict:

@@ -26,7 +26,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from zoom_xblock import intents, runs, wording
+from zoom_xblock import intents, runs, wording, zoom_side
 from zoom_xblock.conf import get_config
 from zoom_xblock.locks import redis_client
 from zoom_xblock.meeting import drift
@@ -187,10 +187,8 @@ def meeting_deleted(session: ZoomSession, event: WebhookEvent) -> None:
     if session.status in (ZoomSession.Status.DELETING, ZoomSession.Status.DELETED,
                           ZoomSession.Status.DELETED_IN_ZOOM):
         return
-    from zoom_xblock.meeting import lifecycle  # pylint: disable=import-outside-toplevel
-
     operator = _operator(event)
-    lifecycle.mark_deleted_in_zoom(session, operator,
+    zoom_side.mark_deleted_in_zoom(session, operator,
                                    {"operator": operator, "event_ts": event.event_ts})
 
 
