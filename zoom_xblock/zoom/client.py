@@ -643,21 +643,19 @@ class ZoomClient:
             except ZoomError as error:
                 self._pause_or_raise(error, attempt, operation)
                 continue
-            self._wait_for_slot(category)
             base = self.api_base_url or _base_from_token(token.api_url)
             started = self.clock()
             try:
-                response = self.session.request(
-                    method,
-                    base + path,
-                    params=params,
-                    json=json,
-                    timeout=self.timeout,
-                    headers={
-                        "Authorization": f"Bearer {token.value}",
-                        "Accept": "application/json",
-                    },
-                )
+                # Prepared before the limiter's slot, so that the call leaves right after it.
+                prepared = self.session.prepare_request(requests.Request(
+                    method, base + path, params=params, json=json,
+                    headers={"Authorization": f"Bearer {token.value}",
+                             "Accept": "application/json"}))
+                sending = self.session.merge_environment_settings(
+                    prepared.url, {}, None, None, None)
+                self._wait_for_slot(category)
+                started = self.clock()
+                response = self.session.send(prepared, timeout=self.timeout, **sending)
             except requests.RequestException as exc:
                 error = unavailable_from_exception(exc, operation)
                 self._log(operation, method, None, None, attempt, started, type(exc).__name__)
