@@ -109,7 +109,7 @@ def test_work_after_commits_is_shared_and_covers_every_commit_once():
     answers, threads = _submit_all(group, [f"event {n}" for n in range(12)])
     while len(written) < 13:  # their commits are done: writes do not wait for the step
         threading.Event().wait(0.01)
-    assert answers == {}  # each answer still waits for a step that started after its commit
+    assert answers == {}  # each wrote its own batch, so each waits for its own after-step
     release.set()
     for thread in first_threads + threads:
         thread.join(30)
