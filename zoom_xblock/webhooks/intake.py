@@ -97,7 +97,9 @@ def _error(message: str, status: int) -> JsonResponse:
 
 @csrf_exempt
 @require_POST
-@transaction.non_atomic_requests  # acknowledged only once committed (the LMS runs ATOMIC_REQUESTS)
+# Acknowledged only once committed: Tutor runs the LMS with ATOMIC_REQUESTS
+# (tutor/templates/apps/openedx/config/partials/auth.yml), which would commit after the answer.
+@transaction.non_atomic_requests
 def webhook(request, endpoint: str):
     """Receive a Zoom webhook for meetings or webinars."""
     config = get_config()
