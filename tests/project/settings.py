@@ -141,6 +141,13 @@ else:
     BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = os.environ.get("ZOOM_XBLOCK_EAGER", "1") == "1"
 
+# Every request in one transaction, as the LMS and Studio run under Tutor
+# (tutor/templates/apps/openedx/config/partials/auth.yml: DATABASES.default.ATOMIC_REQUESTS),
+# on the MariaDB stack. SQLite locks whole tables, so there a request holding a transaction
+# blocks the workers: the SQLite workbench stays in autocommit.
+if SERVICES:
+    DATABASES["default"]["ATOMIC_REQUESTS"] = True
+
 if os.environ.get("ZOOM_XBLOCK_DEMO") == "1":
     # `make demo`: a real worker next to the web server. Redis when it runs here, otherwise
     # kombu's filesystem transport and a file cache, so a fresh machine needs no server.

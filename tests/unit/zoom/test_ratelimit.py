@@ -110,13 +110,16 @@ def test_late_wake_ups_never_push_a_window_over_the_limit():
     """Issue 13 point 3: workers that stall while waiting and then catch up must not send
     more than the limit in any window (a slot reserved before the stall did: 12 in 1 s)."""
     rng = random.Random(13)
-    limiter = InProcessRateLimiter(rate_scale=4, sleep=stalled_sleep(rng, 0.15))
+    limiter = InProcessRateLimiter(rate_scale=2, sleep=stalled_sleep(rng, 0.3))
     sent: list[float] = []
     lock = threading.Lock()
 
     def worker():
         for _ in range(10):
-            limiter.acquire("acct", Category.HEAVY)
+            while True:  # as ZoomClient does: admitted, then confirmed as the call leaves
+                limiter.acquire("acct", Category.HEAVY)
+                if limiter.sent():
+                    break
             with lock:
                 sent.append(time.monotonic())  # the request leaves now
 
@@ -126,7 +129,7 @@ def test_late_wake_ups_never_push_a_window_over_the_limit():
     for thread in threads:
         thread.join(timeout=60)
     assert len(sent) == 40
-    assert max_in_window(sent, 0.25) <= 10  # Heavy: 10 per (scaled) second
+    assert max_in_window(sent, 0.5) <= 10  # Heavy: 10 per (scaled) second
 
 
 # --- Redis, shared by every worker ----------------------------------------------------------
@@ -172,14 +175,17 @@ def test_redis_window_is_shared_across_processes(redis_client):
 def test_redis_limiter_holds_under_late_wake_ups(redis_client):
     client, prefix = redis_client
     rng = random.Random(7)
-    limiter = RedisRateLimiter(client, rate_scale=4, key_prefix=prefix,
-                               sleep=stalled_sleep(rng, 0.15))
+    limiter = RedisRateLimiter(client, rate_scale=2, key_prefix=prefix,
+                               sleep=stalled_sleep(rng, 0.3))
     times = []
     lock = threading.Lock()
 
     def worker():
         for _ in range(10):
-            limiter.acquire("acct", Category.HEAVY)
+            while True:  # as ZoomClient does: admitted, then confirmed as the call leaves
+                limiter.acquire("acct", Category.HEAVY)
+                if limiter.sent():
+                    break
             with lock:
                 times.append(time.monotonic())
 
@@ -189,7 +195,7 @@ def test_redis_limiter_holds_under_late_wake_ups(redis_client):
     for thread in threads:
         thread.join(timeout=60)
     assert len(times) == 40
-    assert max_in_window(times, 0.25) <= 10
+    assert max_in_window(times, 0.5) <= 10  # Heavy: 10 per (scaled) second
 
 
 @pytest.mark.services
