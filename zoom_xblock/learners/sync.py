@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from zoom_xblock import bulk_rows, panelists, platform, problems, zoom_side
+from zoom_xblock import bulk_rows, panelists, platform, problems, zoom, zoom_side
 from zoom_xblock.accounts import session_account_name
 from zoom_xblock.clients import NotConfigured, get_client
 from zoom_xblock.conf import get_config
@@ -31,26 +31,14 @@ from zoom_xblock.learners import eligibility
 from zoom_xblock.locks import exclusive
 from zoom_xblock.models import Registration, SessionAlert, SyncRun, ZoomSession
 from zoom_xblock.wording import stored
-from zoom_xblock.zoom import (
-    HOST_NOT_LICENSED,
+from zoom_xblock.zoom.limits import (
     MAX_REGISTRANTS,
+    NO_REGISTRATION,
     REGISTRANT_DAILY_LIMIT,
-    ZoomAuthError,
-    ZoomCapacityFull,
-    ZoomError,
-    ZoomHostError,
-    ZoomMeetingOver,
-    ZoomNotFound,
-    ZoomQuotaExceeded,
-    ZoomRateLimited,
-    ZoomRegistrationDisabled,
-    ZoomScopeError,
-    ZoomUnavailable,
-    ZoomValidationError,
-    concerns_meeting,
-    is_ambiguous,
+    batches,
+    next_utc_midnight,
+    zoom_day,
 )
-from zoom_xblock.zoom.limits import NO_REGISTRATION, batches, next_utc_midnight, zoom_day
 from zoom_xblock.zoom.registrants import cut_name, email_problem
 
 log = logging.getLogger(__name__)
@@ -59,8 +47,8 @@ MAX_ATTEMPTS = 5
 State = Registration.State
 # Errors about the meeting, the account or Zoom itself: the pass stops and retries later,
 # and no learner is blamed for them.
-SESSION_WIDE = (ZoomUnavailable, ZoomRateLimited, ZoomAuthError, ZoomScopeError, ZoomNotFound,
-                ZoomMeetingOver)
+SESSION_WIDE = (zoom.ZoomUnavailable, zoom.ZoomRateLimited, zoom.ZoomAuthError,
+                zoom.ZoomScopeError, zoom.ZoomNotFound, zoom.ZoomMeetingOver)
 SYNCABLE = (ZoomSession.Status.SCHEDULED, ZoomSession.Status.UPDATING,
             ZoomSession.Status.DEFERRED)
 
@@ -73,11 +61,6 @@ class Interrupted(Exception):
                  outcome: str = SyncRun.Outcome.FAILED, blocked: tuple[str, dict] | None = None):
         super().__init__(message)
         self.retry_at, self.outcome, self.blocked = retry_at, outcome, blocked
-
-
-def save_rows(rows: list[Registration], fields: list[str]) -> None:
-    """Save ``fields`` of many rows together (:func:`zoom_xblock.bulk_rows.update_fields`)."""
-    bulk_rows.update_fields(rows, fields)
 
 
 # --- Desired state ------------------------------------------------------------------------------
@@ -130,7 +113,8 @@ def record_desired_state(session: ZoomSession, user_ids=None) -> dict:
         row.modified = now
     with transaction.atomic():
         bulk_rows.insert_new(created)
-        save_rows([row for row in {id(r): r for r in changed}.values() if row.pk], fields)
+        saved = {id(row): row for row in changed if row.pk}  # new rows went in with their values
+        bulk_rows.update_fields(saved.values(), fields)
     return {"learners": len(learners), "new": len(created), "changed": len(changed)}
 
 
@@ -198,8 +182,8 @@ def _within_budget(rows: list[Registration]) -> list[Registration]:
             deferred.append(row)
             continue
         allowed.append(row)
-    save_rows(deferred, ["zoom_requests_day", "zoom_requests_today", "next_attempt_at",
-                         "last_error"])
+    bulk_rows.update_fields(deferred, ["zoom_requests_day", "zoom_requests_today",
+                                       "next_attempt_at", "last_error"])
     return allowed
 
 
@@ -216,28 +200,28 @@ def _due(rows):
     return [r for r in rows if r.next_attempt_at is None or r.next_attempt_at <= now]
 
 
-def _session_error(error: ZoomError) -> Interrupted:
+def _session_error(error: zoom.ZoomError) -> Interrupted:
     """Why the whole pass stops, for staff, and when to try again (caused by ``error``)."""
     stop = _interruption(error)
     stop.__cause__ = error
     return stop
 
 
-def _interruption(error: ZoomError) -> Interrupted:
+def _interruption(error: zoom.ZoomError) -> Interrupted:
     now = timezone.now()
-    if concerns_meeting(error):  # nobody's fault but the meeting's: stop until it is fixed
-        code = (problems.REGISTRATION_OFF if isinstance(error, ZoomRegistrationDisabled)
-                else getattr(error, "reason", HOST_NOT_LICENSED))
+    if zoom.concerns_meeting(error):  # nobody's fault but the meeting's: stop until it is fixed
+        code = (problems.REGISTRATION_OFF if isinstance(error, zoom.ZoomRegistrationDisabled)
+                else getattr(error, "reason", zoom.HOST_NOT_LICENSED))
         return Interrupted(problems.blocked_message(code, {}), None, blocked=(code, {}))
-    if isinstance(error, ZoomQuotaExceeded):
+    if isinstance(error, zoom.ZoomQuotaExceeded):
         return Interrupted(stored("sync_quota", until=error.resets_at.isoformat()),
                            error.resets_at, SyncRun.Outcome.DEFERRED)
-    if isinstance(error, ZoomScopeError):
+    if isinstance(error, zoom.ZoomScopeError):
         return Interrupted(stored("missing_scopes", scopes=list(error.missing_scopes)),
                            now + timedelta(hours=1))
-    if isinstance(error, ZoomAuthError):
+    if isinstance(error, zoom.ZoomAuthError):
         return Interrupted(stored("credentials_refused"), now + timedelta(minutes=1))
-    if isinstance(error, (ZoomNotFound, ZoomMeetingOver)):
+    if isinstance(error, (zoom.ZoomNotFound, zoom.ZoomMeetingOver)):
         return Interrupted(stored("not_accepting"), now + timedelta(hours=6))
     retry_at = now + timedelta(seconds=getattr(error, "retry_after", None) or 60)
     return Interrupted(problems.not_answering_message(retry_at), retry_at)
@@ -295,13 +279,13 @@ def _set_status(client, session, progress, rows, action: str) -> None:
     def record(chunk, answer) -> Interrupted | None:
         try:
             answer.result()
-        except ZoomError as error:  # a status change concerns the whole session
-            if is_ambiguous(error):  # Zoom may have applied it: counted, checked next pass
+        except zoom.ZoomError as error:  # a status change concerns the whole session
+            if zoom.is_ambiguous(error):  # Zoom may have applied it: counted, checked next pass
                 now = timezone.now()
                 for row in chunk:
                     _count(row)
                     row.zoom_unsure_since = row.zoom_unsure_since or now
-                save_rows(chunk, SAVED)
+                bulk_rows.update_fields(chunk, SAVED)
             return _session_error(error)
         now = timezone.now()
         for row in chunk:
@@ -311,7 +295,7 @@ def _set_status(client, session, progress, rows, action: str) -> None:
                 row.state, row.cancelled_at = State.CANCELLED, now
             else:
                 row.state, row.registered_at = State.REGISTERED, now
-        save_rows(chunk, SAVED)
+        bulk_rows.update_fields(chunk, SAVED)
         if action == "cancel":
             progress.record(cancelled=len(chunk), calls=1)
         else:
@@ -355,7 +339,7 @@ def _add(client, session, progress, rows) -> None:
                     row.state = State.FAILED
             else:
                 stop = _registrant_failed(row, result.error) or stop
-        save_rows(chunk, SAVED)
+        bulk_rows.update_fields(chunk, SAVED)
         progress.record(added=sum(1 for r in results if r.ok and r.join_url),
                         failed=sum(1 for r in chunk if r.state == State.FAILED), calls=1)
         return stop
@@ -363,16 +347,16 @@ def _add(client, session, progress, rows) -> None:
     _one_ahead(_in_budget_chunks(rows), send, record)
 
 
-def _registrant_failed(row: Registration, error: ZoomError) -> Interrupted | None:
+def _registrant_failed(row: Registration, error: zoom.ZoomError) -> Interrupted | None:
     """Record one person's failure; returns an interruption when the whole session must wait."""
-    if isinstance(error, SESSION_WIDE) or concerns_meeting(error) or (
-            isinstance(error, ZoomQuotaExceeded) and error.quota != "registrant"):
+    if isinstance(error, SESSION_WIDE) or zoom.concerns_meeting(error) or (
+            isinstance(error, zoom.ZoomQuotaExceeded) and error.quota != "registrant"):
         return _session_error(error)
-    if isinstance(error, ZoomQuotaExceeded):
+    if isinstance(error, zoom.ZoomQuotaExceeded):
         row.next_attempt_at, row.last_error = error.resets_at, str(error.message)[:255]
-    elif isinstance(error, ZoomCapacityFull):
+    elif isinstance(error, zoom.ZoomCapacityFull):
         row.state, row.waitlisted_at = State.WAITLISTED, row.waitlisted_at or timezone.now()
-    elif isinstance(error, ZoomValidationError):
+    elif isinstance(error, zoom.ZoomValidationError):
         row.state = State.FAILED
         details = "; ".join(f"{e.field}: {e.message}" for e in error.field_errors)
         row.last_error = stored("zoom_refused_learner",
@@ -426,7 +410,7 @@ def confirm_unsure(client, session: ZoomSession) -> dict:
             adopted += 1
         elif entry is None and row.state == State.REGISTERED and not row.wanted:
             row.state, row.cancelled_at = State.CANCELLED, now  # the cancel did land
-    save_rows(unsure, SAVED)
+    bulk_rows.update_fields(unsure, SAVED)
     return {"unsure": len(unsure), "adopted": adopted}
 
 
@@ -445,7 +429,7 @@ def block_lifted(client, session: ZoomSession) -> bool:
                                    check_webinar=session.kind == ZoomSession.Kind.WEBINAR)
             lifted = user.is_licensed and (session.kind != ZoomSession.Kind.WEBINAR
                                            or user.has_webinar is not False)
-    except ZoomHostError:
+    except zoom.ZoomHostError:
         lifted = False
     if lifted:
         ZoomSession.objects.filter(id=session.id).update(blocked_code="", blocked_params={})
@@ -494,7 +478,7 @@ def reconcile(client, session: ZoomSession) -> dict:
     extra_pending = [r for r in pending if outsider(r)]
     for row in missing:  # cancelled or removed in Zoom: Open edX stays the source of truth
         row.state, row.modified = State.PENDING, timezone.now()
-    save_rows(missing, ["state", "modified"])
+    bulk_rows.update_fields(missing, ["state", "modified"])
     policy = get_config().outsider_registrants
     policy = policy if policy in OUTSIDER_POLICIES else "deny"
     denied = _refuse(client, session, "deny", extra_pending if policy != "report" else [])
@@ -603,14 +587,14 @@ def _pass(session, run, started, desired, trigger, full, keep_alive, user_ids) -
         return _finish(session, run, started, desired, outcome=SyncRun.Outcome.FAILED,
                        message=stored("not_configured",
                                       missing=get_config().missing_credentials))
-    except (Interrupted, ZoomError) as failure:
+    except (Interrupted, zoom.ZoomError) as failure:
         # Confirming, reconciling or adding: Zoom did not answer, or refused for the meeting.
         stop = failure if isinstance(failure, Interrupted) else _session_error(failure)
         if stop.blocked:
             _block(session, stop.blocked[0])
         if client is not None and isinstance(
                 failure.__cause__ if isinstance(failure, Interrupted) else failure,
-                ZoomNotFound):
+                zoom.ZoomNotFound):
             still_in_zoom(client, session)  # "not found": was the meeting deleted in Zoom?
         _finish(session, run, started, desired, outcome=stop.outcome, message=str(stop))
         if stop.retry_at is not None:
@@ -624,7 +608,7 @@ def still_in_zoom(client, session: ZoomSession) -> bool:
     see it cancelled, staff get an alert). Zoom not answering counts as still there."""
     try:
         client.get(session.kind, session.zoom_id)
-    except ZoomNotFound:
+    except zoom.ZoomNotFound:
         zoom_side.mark_deleted_in_zoom(session)
         return False
     return True
